@@ -1,0 +1,182 @@
+"""SQLModel tables. Every change to these goes through an Alembic migration in migrations/."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    from models.clock import now
+
+    return now()
+
+
+class Participant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    first_name: str = Field(max_length=200)
+    last_name: str = Field(max_length=200, index=True)
+    record_number: str | None = Field(default=None, max_length=100, index=True)
+    date_of_birth: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Facilitator(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    credential: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GroupSession(SQLModel, table=True):
+    __tablename__ = "group_session"
+    __table_args__ = (Index("ix_group_session_scheduled", "scheduled_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    curriculum_id: str = Field(max_length=64, index=True)
+    curriculum_version: str = Field(max_length=40)
+    curriculum_title: str = Field(max_length=2000)
+    curriculum_json: str = Field(sa_column=Column(Text, nullable=False))  # frozen copy as delivered
+    billing_code: str = Field(max_length=10, index=True)
+    scheduled_at: datetime
+    setting: str = Field(max_length=40)
+    facilitator_id: int | None = Field(default=None, foreign_key="facilitator.id", index=True)
+    status: str = Field(default="planned", max_length=10, index=True)  # planned / live / ended
+    current_step: str | None = Field(default=None, max_length=10)
+    show_first_names: bool = False  # projector welcome slide
+    privacy_curtain: bool = False  # hides private parts of /live when the laptop is mirrored
+    revision: int = 0  # bumped on every change a projector must follow
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class Attendance(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("session_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    present: bool = True  # expected / marked present at roll call
+    caregiver_present: bool = False
+    added_late: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PresenceInterval(SQLModel, table=True):
+    """A stretch of time a participant was in the room. Corrections never overwrite: the old row gets
+    `superseded_at` and the corrected one is added with `amended=True`."""
+
+    __tablename__ = "presence_interval"
+
+    id: int | None = Field(default=None, primary_key=True)
+    attendance_id: int = Field(foreign_key="attendance.id", index=True)
+    arrived_at: datetime
+    left_at: datetime | None = None
+    recorded_at: datetime = Field(default_factory=utcnow)
+    amended: bool = False
+    superseded_at: datetime | None = None
+
+
+class StepRun(SQLModel, table=True):
+    __tablename__ = "step_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    step: str = Field(max_length=10)
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+class Pause(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    step_run_id: int = Field(foreign_key="step_run.id", index=True)
+    paused_at: datetime
+    resumed_at: datetime | None = None
+
+
+class ChecklistTick(SQLModel, table=True):
+    __tablename__ = "checklist_tick"
+    __table_args__ = (UniqueConstraint("session_id", "item_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    item_key: str = Field(max_length=200)
+    done: bool = True
+    ticked_at: datetime = Field(default_factory=utcnow)
+
+
+class Note(SQLModel, table=True):
+    """A note about one participant (or the whole group when participant_id is null), tied to a step.
+    Its text and tags live in NoteVersion rows; the newest is current, none is ever overwritten."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    step: str = Field(max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class NoteVersion(SQLModel, table=True):
+    __tablename__ = "note_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    note_id: int = Field(foreign_key="note.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    tags: str = Field(default="", max_length=500)  # "|"-separated tags from rules.NOTE_TAGS
+    created_at: datetime = Field(default_factory=utcnow)
+    after_session: bool = False  # an amendment made on /review after the session ended
+
+
+class Rating(SQLModel, table=True):
+    """Pre / post rating of one assessment item by one participant."""
+
+    __table_args__ = (UniqueConstraint("session_id", "participant_id", "item_id", "phase"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    item_id: str = Field(max_length=64)
+    phase: str = Field(max_length=10)  # pre / post
+    value: int
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class CompetencyRating(SQLModel, table=True):
+    """DSME Record topic competency (1–4, NC, NA) of one participant for one teaching topic."""
+
+    __tablename__ = "competency_rating"
+    __table_args__ = (UniqueConstraint("session_id", "participant_id", "topic_id", "phase"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    topic_id: str = Field(max_length=64)
+    phase: str = Field(max_length=10)  # pre / post / followup
+    level: str = Field(max_length=4)
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class Question(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=10)  # open / answered / parked
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Goal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    behaviour: str = Field(max_length=40)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    confidence: int
+    follow_up_date: date | None = None
+    followed_up_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
