@@ -4,6 +4,7 @@ flat list of deliverable checklist items a session ticks. No Streamlit here."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -255,6 +256,12 @@ def load_catalog(folder: Path) -> CurriculumCatalog:
 
 
 CURRICULA_DIR = Path(__file__).resolve().parent.parent / "curricula"
+
+
+def curricula_dir() -> Path:
+    """The shipped curricula folder, or CURRICULA_DIR from the environment (a program's own folder)."""
+    override = os.environ.get("CURRICULA_DIR", "").strip()
+    return Path(override) if override else CURRICULA_DIR
 
 
 def json_schema() -> str:

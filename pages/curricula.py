@@ -1,0 +1,56 @@
+"""Every standardized curriculum with its steps, minutes and checklists, and the files that failed."""
+
+import streamlit as st
+
+from models.rules import CODES
+from ui.setup import catalog, page_setup
+
+page_setup("Curricula")
+st.title("Curricula")
+cat = catalog()
+st.caption(
+    "One YAML file per curriculum in the curricula folder, checked against curricula/schema.json. "
+    "A file that fails is listed below and never stops the app."
+)
+
+if cat.errors:
+    st.subheader("Files that failed validation")
+    st.dataframe(
+        [{"file": e.file, "field": e.field, "reason": e.reason} for e in cat.errors],
+        hide_index=True,
+        width="stretch",
+    )
+
+if not cat.curricula:
+    st.warning("No valid curriculum was found.")
+
+for cur in sorted(cat.curricula.values(), key=lambda c: c.title):
+    with st.expander(f"{cur.title} — version {cur.version} · {cur.minutes} min", expanded=False):
+        st.text(f"Condition: {cur.condition}")
+        st.text("Codes: " + ", ".join(f"{c} ({CODES[c].label})" for c in cur.codes))
+        st.text("ADCES7 behaviours: " + ", ".join(cur.behaviours))
+        st.text(f"File: {cat.files.get(cur.id, '?')}")
+        if cur.description:
+            st.text(cur.description)
+        for step in cur.steps:
+            st.markdown(f"#### {step.display_title} · {step.minutes} min")
+            for line in step.checklist:
+                st.text(f"☐ {line}")
+            for item in step.assessment:
+                st.text(f"Assessment ({item.scale}): {item.prompt}")
+            for topic in step.topics:
+                st.text(f"Topic: {topic.title}")
+                for kp in topic.key_points:
+                    st.text(f"   • {kp}")
+            for act in step.activities:
+                st.text(f"Activity: {act.title}" + (f" ({act.minutes} min)" if act.minutes else ""))
+                if act.materials:
+                    st.text("   Materials: " + "; ".join(act.materials))
+                for ins in act.instructions:
+                    st.text(f"   → {ins}")
+            for p in step.prompts:
+                st.text(f"Prompt: {p}")
+            for r in step.recap:
+                st.text(f"Recap: {r}")
+            for h in step.handouts:
+                st.text(f"Hand-out: {h}")

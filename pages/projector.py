@@ -1,0 +1,9 @@
+"""Not built yet."""
+
+import streamlit as st
+
+from ui.setup import page_setup
+
+page_setup("Projector")
+st.title("Projector")
+st.info("This page is not built yet.")

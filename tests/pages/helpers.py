@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def app(page: str, **params) -> AppTest:
+    """An AppTest for a page file (relative to the project root) with query parameters. Pages run through
+    the entry script's page registry, as on the real server, so st.page_link finds every page."""
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
+    if page != "streamlit_app.py":
+        at.switch_page(page)
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    return at
+
+
+def all_text(at: AppTest) -> str:
+    """Every string the page sent to the browser: each element's protobuf message as text, decoded."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto).encode("latin-1", "backslashreplace").decode("unicode_escape", "ignore")
+                         .encode("latin-1", "ignore").decode("utf-8", "ignore"))
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)

@@ -1,0 +1,98 @@
+"""The start-up every page passes through, whether it is the first request after the server starts or
+not: page config, database (with migrations), access check and our own menu."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from models.curriculum import CurriculumCatalog, curricula_dir, load_catalog
+from models.db import DatabaseTooNew, database_url, init_engine, session_scope
+from models.errors import RuleError
+
+log = logging.getLogger("facilitator")
+
+MENU = (
+    ("streamlit_app.py", "Home", ":material/home:"),
+    ("pages/plan.py", "Plan a session", ":material/event:"),
+    ("pages/live.py", "Live session", ":material/play_circle:"),
+    ("pages/review.py", "Review & records", ":material/fact_check:"),
+    ("pages/participants.py", "Participants", ":material/groups:"),
+    ("pages/curricula.py", "Curricula", ":material/menu_book:"),
+)
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    return init_engine(url)
+
+
+def get_engine() -> Engine:
+    return _engine_for(database_url())
+
+
+@st.cache_resource(show_spinner=False, ttl=30)
+def _catalog(folder: str) -> CurriculumCatalog:
+    return load_catalog(Path(folder))
+
+
+def catalog() -> CurriculumCatalog:
+    """Valid curricula and the files that failed validation (re-read every 30 s, so an edited file shows)."""
+    return _catalog(str(curricula_dir()))
+
+
+def page_setup(title: str, *, menu: bool = True, layout: str = "wide") -> Engine:
+    st.set_page_config(
+        page_title=f"{title} · Group Session Facilitator",
+        page_icon=":material/diversity_3:",
+        layout=layout,
+        initial_sidebar_state="auto" if menu else "collapsed",
+    )
+    try:
+        engine = get_engine()
+    except DatabaseTooNew as exc:
+        st.error(str(exc))
+        st.stop()
+    except Exception as exc:  # a database that cannot be opened must not show a trace
+        log.error("database start-up failed: %s", type(exc).__name__)
+        st.error("The database could not be opened. Check DATABASE_URL or the data/ folder, then reload.")
+        st.stop()
+    if menu:
+        with st.sidebar:
+            st.markdown("**Group Session Facilitator**")
+            for path, label, icon in MENU:
+                st.page_link(path, label=label, icon=icon)
+    return engine
+
+
+@contextmanager
+def action(engine: Engine):
+    """One unit of work from a page: a RuleError becomes a message on the page, never a trace."""
+    try:
+        with session_scope(engine) as db:
+            yield db
+    except RuleError as exc:
+        st.session_state["_flash_error"] = str(exc)
+
+
+def flash_errors() -> None:
+    """Show (once) the message an action callback left for this run."""
+    msg = st.session_state.pop("_flash_error", None)
+    if msg:
+        st.error(msg)
+
+
+def int_param(name: str) -> int | None:
+    """A positive integer query parameter, or None for anything else (missing, text, SQL, negative)."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return None
+    raw = str(raw).strip()
+    if not raw.isdigit() or len(raw) > 12:
+        return None
+    value = int(raw)
+    return value if value > 0 else None
