@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-
 from models.curriculum import (
     CURRICULA_DIR,
     MAX_FILE_BYTES,
@@ -25,6 +23,7 @@ from models.curriculum import (
 )
 from models.rules import ADCES7, CODES
 
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(CURRICULA_DIR.glob("*.yaml"))
 SCHEMA_LINE = "# yaml-language-server: $schema=./schema.json"
 BASE = "diabetes-dsmt-group.yaml"  # the file broken copies are made from

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 from models.rules import (
     CODES,
     INDIVIDUAL_FALLBACK,
@@ -17,6 +15,7 @@ from models.rules import (
     units_for_minutes,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 MIDPOINT_CODES = ("98960", "98961", "98962")
 FULL_CODES = ("G0108", "G0109")
 
