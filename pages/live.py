@@ -1,9 +1,505 @@
-"""Not built yet."""
+"""The live session: five steps, timer, checklists, attendance, notes, ratings, Q&A and goals."""
 
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
 import streamlit as st
 
-from ui.setup import page_setup
+from models import clock
+from models.billing import PersonPresence, summarize
+from models.curriculum import STEP_ORDER, checklist_items
+from models.db import session_scope
+from models.errors import RuleError
+from models.people import create_participant, search_participants
+from models.rules import (
+    ADCES7,
+    CODES,
+    COMPETENCY_LEVELS,
+    CONFIDENCE_THRESHOLD,
+    FOLLOW_UP_TAGS,
+    NOTE_TAGS,
+    check_group_size,
+)
+from models.sessions import (
+    add_goal,
+    add_question,
+    add_to_roster,
+    end_session,
+    go_to_step,
+    load_session_view,
+    mark_arrived,
+    mark_left,
+    save_live_note,
+    set_caregiver,
+    set_competency,
+    set_present,
+    set_privacy_curtain,
+    set_projector_names,
+    set_question_status,
+    set_rating,
+    set_tick,
+    start_session,
+    step_offset,
+    toggle_pause,
+)
+from ui.clock import clock_face
+from ui.setup import action, flash_errors, int_param, page_setup
+from ui.widgets import no_session, person_label, stepper
 
-page_setup("Live")
-st.title("Live")
-st.info("This page is not built yet.")
+engine = page_setup("Live session")
+ss = st.session_state
+
+sid = int_param("session")
+if sid is None:
+    st.title("Live session")
+    no_session("Open a session from the plan page or the home page: this link does not name a session.")
+
+with session_scope(engine) as db:
+    view = load_session_view(db, sid)
+if view is None:
+    st.title("Live session")
+    no_session("There is no session with that number.")
+
+s = view.session
+cur = view.curriculum
+status = s.status
+ro = status == "ended"
+curtain = bool(s.privacy_curtain)
+step_id = s.current_step or STEP_ORDER[0]
+step = cur.step(step_id)
+
+
+# ---------------------------------------------------------------- actions (callbacks: save at once)
+
+
+def _do(fn, **kw) -> None:
+    with action(engine) as db:
+        fn(db, session_id=sid, **kw)
+
+
+def _jump(target: str) -> None:
+    _do(go_to_step, step=target)
+
+
+def _offset(delta: int) -> None:
+    target = step_offset(s, delta)
+    if target:
+        _do(go_to_step, step=target)
+
+
+def _end() -> None:
+    _do(end_session)
+    ss.pop(f"confirm_end_{sid}", None)
+
+
+def _curtain() -> None:
+    _do(set_privacy_curtain, on=not curtain)
+
+
+def _save_note(pid: int | None, step_key: str) -> None:
+    who = "group" if pid is None else pid
+    text = ss.get(f"note_{sid}_{who}_{step_key}", "")
+    tags = ss.get(f"tags_{sid}_{who}_{step_key}") or []
+    with action(engine) as db:
+        save_live_note(db, session_id=sid, participant_id=pid, step=step_key, text=text, tags=list(tags))
+        ss[f"seen_{sid}_{who}_{step_key}"] = (text, tuple(tags))
+
+
+def _save_grid_changes(original: pd.DataFrame, edited: pd.DataFrame, phase: str, row_ids: list[int],
+                       item_ids: list[str]) -> None:
+    """Save every cell of the ratings grid that differs from the database (the grid holds its edits)."""
+    changes = []
+    for r, pid in enumerate(row_ids):
+        for col in item_ids:
+            before, after = original.at[r, col], edited.at[r, col]
+            before = None if pd.isna(before) else int(before)
+            after = None if pd.isna(after) else int(after)
+            if before != after:
+                changes.append((pid, col, after))
+    if not changes:
+        return
+    try:
+        with session_scope(engine) as db:
+            for pid, col, value in changes:
+                set_rating(db, session_id=sid, participant_id=pid, item_id=col, phase=phase, value=value)
+    except RuleError as exc:
+        st.error(f"{exc} Nothing in this grid was saved; correct the cell and it saves at once.")
+
+
+def _save_competency(pid: int, topic_id: str, phase: str) -> None:
+    level = ss.get(f"comp_{sid}_{pid}_{topic_id}_{phase}")
+    _do(set_competency, participant_id=pid, topic_id=topic_id, phase=phase, level=level)
+
+
+def _add_question() -> None:
+    text = ss.get(f"q_text_{sid}", "")
+    who = ss.get(f"q_who_{sid}")
+    with action(engine) as db:
+        add_question(db, session_id=sid, text=text, participant_id=who)
+        ss[f"q_text_{sid}"] = ""
+        ss[f"q_who_{sid}"] = None
+
+
+def _question_status(qid: int, new_status: str) -> None:
+    with action(engine) as db:
+        set_question_status(db, question_id=qid, status=new_status)
+
+
+def _add_goal(pid: int) -> None:
+    k = f"goal_{sid}_{pid}"
+    with action(engine) as db:
+        add_goal(db, session_id=sid, participant_id=pid, behaviour=ss.get(f"{k}_beh") or "",
+                 text=ss.get(f"{k}_text", ""), confidence=int(ss.get(f"{k}_conf", 7)),
+                 follow_up_date=ss.get(f"{k}_date"))
+        ss[f"{k}_text"] = ""
+
+
+def _add_late() -> None:
+    pid = ss.get(f"late_pick_{sid}")
+    if pid:
+        _do(add_to_roster, participant_id=pid)
+        ss[f"late_pick_{sid}"] = None
+
+
+def _add_new_late() -> None:
+    with action(engine) as db:
+        p = create_participant(db, first_name=ss.get(f"late_first_{sid}", ""),
+                               last_name=ss.get(f"late_last_{sid}", ""))
+        add_to_roster(db, session_id=sid, participant_id=p.id)
+        ss[f"late_first_{sid}"] = ""
+        ss[f"late_last_{sid}"] = ""
+
+
+# ---------------------------------------------------------------- header
+
+flash_errors()
+head_l, head_r = st.columns([3, 2])
+with head_l:
+    st.title(cur.title)
+    fac = view.facilitator
+    st.caption(
+        f"{CODES[s.billing_code].label} · {s.setting} · scheduled {clock.fmt_local(s.scheduled_at)}"
+        + (f" · {fac.name} ({fac.credential})" if fac else "")
+        + f" · curriculum v{s.curriculum_version}"
+    )
+with head_r:
+    st.link_button("Open projector view ↗", f"./projector?session={sid}", icon=":material/cast:",
+                   help="Opens the audience view in a new window for the projector.")
+    st.button(("Privacy curtain ON: lift it" if curtain else "Privacy curtain: hide private details"),
+              key="curtain", on_click=_curtain, shortcut="h", type="primary" if curtain else "secondary",
+              help="Hides surnames, notes, tags, ratings and goals so the screen can be mirrored to the room. "
+                   "Shortcut: H", icon=":material/visibility_off:" if curtain else ":material/visibility:")
+if curtain:
+    st.warning("🔒 Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen.")
+
+if status == "ended":
+    st.info(f"This session ended at {clock.fmt_local(s.ended_at)}. It opens read-only here; notes can be "
+            "amended on the session record.")
+    st.page_link("pages/review.py", label="Open the session record", icon=":material/fact_check:",
+                 query_params={"session": sid})
+
+# ---------------------------------------------------------------- stepper, clock, controls
+
+stepper(cur, s.current_step if status != "planned" else None, on_jump=_jump if status == "live" else None,
+        disabled=ro)
+timer = view.timer()
+c_clock, c_ctrl = st.columns([3, 2])
+with c_clock:
+    if status == "planned":
+        st.subheader("Not started")
+        st.caption(f"Planned length {cur.minutes} min. Mark who is here, then start.")
+    else:
+        clock_face(timer, step_label=step.display_title, key=f"clock_{sid}")
+with c_ctrl:
+    if status == "planned":
+        st.button("Start session", type="primary", on_click=_do, args=(start_session,), shortcut="s",
+                  icon=":material/play_arrow:", help="Starts the clock on step 1. Shortcut: S")
+    elif status == "live":
+        b1, b2, b3 = st.columns(3)
+        b1.button("Previous", on_click=_offset, args=(-1,), shortcut="b", icon=":material/skip_previous:",
+                  disabled=step_offset(s, -1) is None, help="Previous step. Shortcut: B", width="stretch")
+        b2.button("Resume" if timer.paused else "Pause", on_click=_do, args=(toggle_pause,), shortcut="p",
+                  icon=":material/play_arrow:" if timer.paused else ":material/pause:",
+                  help="Pause or resume the clock. Shortcut: P", width="stretch",
+                  type="primary" if timer.paused else "secondary")
+        b3.button("Next", on_click=_offset, args=(1,), shortcut="n", icon=":material/skip_next:",
+                  disabled=step_offset(s, 1) is None, help="Next step. Shortcut: N", width="stretch")
+        confirm_key = f"confirm_end_{sid}"
+        if ss.get(confirm_key):
+            st.warning("End the session now? The clock stops and the end time is recorded.")
+            e1, e2 = st.columns(2)
+            e1.button("Yes, end the session", type="primary", on_click=_end)
+            e2.button("Cancel", on_click=lambda: ss.pop(confirm_key, None))
+        else:
+            st.button("End session…", on_click=lambda: ss.__setitem__(confirm_key, True),
+                      icon=":material/stop_circle:")
+    done, total = view.progress()
+    st.progress(done / total if total else 0.0, text=f"Curriculum delivered: {done} of {total} items")
+
+# ---------------------------------------------------------------- billing check from the head-count
+
+patients_in_room = sum(1 for p in view.people if p.in_room) if status == "live" else \
+    sum(1 for p in view.people if p.present)
+if status == "ended":
+    summary = summarize(
+        code=s.billing_code, running=view.running(),
+        people=[PersonPresence(p.participant_id, "", tuple((a, b or s.ended_at) for a, b in p.intervals))
+                for p in view.people],
+        credential=fac.credential if fac else None)
+    patients_in_room = summary.patients
+check = check_group_size(s.billing_code, patients_in_room)
+caregivers = sum(1 for p in view.people if p.caregiver and (p.in_room or (status != "live" and p.present)))
+count_text = f"{patients_in_room} patient(s) {'in the room' if status == 'live' else 'present'}" + (
+    f", {caregivers} with a caregiver or family member (not counted)" if caregivers else "")
+if check.ok:
+    st.caption(f"👥 {count_text}. {check.message}")
+else:
+    st.warning(f"👥 {count_text}. {check.message}")
+
+# ---------------------------------------------------------------- main: step content | people
+
+content, people_col = st.columns([3, 2], gap="large")
+present_people = [p for p in view.people if p.present]
+items_by_key = {i.key: i for i in checklist_items(cur, step_id)}
+
+
+def _tick_box(key: str, label: str) -> None:
+    ticked = key in view.ticks
+    wkey = f"tick_{sid}_{key}"
+    ss[wkey] = ticked
+    st.checkbox(label, key=wkey, disabled=ro, on_change=lambda: _do(set_tick, item_key=key, done=ss[wkey]),
+                help=f"Delivered at {clock.fmt_local(view.ticks[key], '%H:%M')}" if ticked else None)
+
+
+def _rating_grid(phase: str) -> None:
+    items = cur.assessment
+    if not present_people:
+        st.caption("No one is marked present.")
+        return
+    if curtain:
+        st.caption("Ratings are hidden while the privacy curtain is on.")
+        return
+    rows = []
+    for p in present_people:
+        row = {"Participant": person_label(p.first_name, p.last_name, private_hidden=False)}
+        for it in items:
+            row[it.id] = view.ratings.get((p.participant_id, it.id, phase))
+        if phase == "post":
+            pre = [view.ratings.get((p.participant_id, it.id, "pre")) for it in items]
+            post = [view.ratings.get((p.participant_id, it.id, "post")) for it in items]
+            pairs = [(a, b) for a, b in zip(pre, post, strict=True) if a is not None and b is not None]
+            row["Change"] = round(sum(b - a for a, b in pairs) / len(pairs), 1) if pairs else None
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    for it in items:
+        df[it.id] = df[it.id].astype("Int64")
+    cfg = {it.id: st.column_config.NumberColumn(it.prompt[:28] + ("…" if len(it.prompt) > 28 else ""),
+                                                help=f"{it.prompt} ({it.scale})", min_value=it.low,
+                                                max_value=it.high, step=1)
+           for it in items}
+    cfg["Participant"] = st.column_config.TextColumn(disabled=True)
+    if phase == "post":
+        cfg["Change"] = st.column_config.NumberColumn("Mean change", disabled=True, format="%+.1f")
+    key = f"grid_{sid}_{phase}_{view.session.revision}"
+    edited = st.data_editor(df, key=key, hide_index=True, column_config=cfg, disabled=ro, num_rows="fixed")
+    if not ro:
+        _save_grid_changes(df, edited, phase, [p.participant_id for p in present_people], [it.id for it in items])
+    st.caption("Type a number and press Tab or Enter: each rating saves as soon as it is entered.")
+
+
+def _competency(phase: str) -> None:
+    if curtain or not present_people:
+        return
+    with st.expander(f"Topic competency ({'pre' if phase == 'pre' else 'post'}) — DSME Record scale",
+                     expanded=False):
+        st.caption(" · ".join(COMPETENCY_LEVELS.values()))
+        levels = list(COMPETENCY_LEVELS)
+        for topic in cur.topics:
+            st.text(topic.title)
+            for p in present_people:
+                k = f"comp_{sid}_{p.participant_id}_{topic.id}_{phase}"
+                ss[k] = view.competency.get((p.participant_id, topic.id, phase))
+                st.segmented_control(p.first_name, levels, key=k, disabled=ro,
+                                     on_change=_save_competency, args=(p.participant_id, topic.id, phase))
+
+
+with content:
+    st.header(step.display_title)
+    st.caption(f"Planned {step.minutes} min")
+    if step_id == "intro":
+        st.subheader("Pre-assessment")
+        _rating_grid("pre")
+        _competency("pre")
+    elif step_id == "teach":
+        for topic in step.topics:
+            with st.container(border=True):
+                _tick_box(f"teach:topic:{topic.id}", f"Topic delivered: {topic.title}")
+                for kp in topic.key_points:
+                    st.text(f"• {kp}")
+    elif step_id == "activity":
+        for act in step.activities:
+            with st.container(border=True):
+                _tick_box(f"activity:activity:{act.id}",
+                          f"Activity done: {act.title}" + (f" ({act.minutes} min)" if act.minutes else ""))
+                if act.materials:
+                    st.text("Materials: " + "; ".join(act.materials))
+                for n, ins in enumerate(act.instructions, 1):
+                    st.text(f"{n}. {ins}")
+    elif step_id == "qa":
+        st.subheader("Starter prompts")
+        for pr in step.prompts:
+            st.text(f"• {pr}")
+    elif step_id == "summary":
+        st.subheader("Recap")
+        for r in step.recap:
+            st.text(f"• {r}")
+        if step.handouts:
+            st.subheader("Hand-outs")
+            for h in step.handouts:
+                st.text(f"• {h}")
+        st.subheader("Post-assessment")
+        _rating_grid("post")
+        _competency("post")
+
+    checks = [i for i in items_by_key.values() if i.kind == "check"]
+    if checks:
+        st.subheader("Facilitator checklist")
+        for it in checks:
+            _tick_box(it.key, it.label)
+
+    # Q&A queue: visible at every step (questions come up at any time), the main content at the Q&A step
+    with st.expander(f"Question queue ({sum(1 for q in view.questions if q.status == 'open')} open)",
+                     expanded=step_id == "qa"):
+        if not ro:
+            q1, q2 = st.columns([3, 1])
+            q1.text_input("Question", key=f"q_text_{sid}", max_chars=2000, placeholder="Type a question")
+            if not curtain:
+                who_ids = [p.participant_id for p in present_people]
+                names = {p.participant_id: p.first_name for p in present_people}
+                q2.selectbox("Asked by (optional)", who_ids, index=None, key=f"q_who_{sid}",
+                             format_func=lambda i: names.get(i, "?"))
+            st.button("Add question", on_click=_add_question, key=f"q_add_{sid}")
+        who_names = {p.participant_id: p.first_name for p in view.people}
+        for q in view.questions:
+            cols = st.columns([5, 1, 1, 1])
+            asked = "" if curtain or q.participant_id is None else f" — {who_names.get(q.participant_id, '')}"
+            cols[0].text(f"[{q.status}] {q.text}{asked}")
+            if not ro:
+                if q.status != "answered":
+                    cols[1].button("Answered", key=f"qa_{q.id}", on_click=_question_status, args=(q.id, "answered"))
+                if q.status != "parked":
+                    cols[2].button("Park", key=f"qp_{q.id}", on_click=_question_status, args=(q.id, "parked"),
+                                   help="Park it for follow-up; it carries into the session record.")
+                if q.status != "open":
+                    cols[3].button("Reopen", key=f"qo_{q.id}", on_click=_question_status, args=(q.id, "open"))
+
+    if step_id == "summary" and not curtain:
+        st.subheader("Goals and follow-up")
+        followups = [n for n in view.notes if set(n.tags) & set(FOLLOW_UP_TAGS)]
+        if followups:
+            names = {p.participant_id: f"{p.first_name} {p.last_name}" for p in view.people}
+            st.warning("Follow-up flags raised in notes:")
+            for n in followups:
+                st.text(f"• {names.get(n.participant_id, 'Group')}: {', '.join(n.tags)} — {n.text[:200]}")
+        for p in present_people:
+            mine = [g for g in view.goals if g.participant_id == p.participant_id]
+            with st.container(border=True):
+                st.text(f"{p.first_name} {p.last_name}")
+                for g in mine:
+                    flag = " ⚠ below 7: problem-solve this plan" if g.confidence < CONFIDENCE_THRESHOLD else ""
+                    due = f", follow up {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else ""
+                    st.text(f"🎯 {g.behaviour}: {g.text} (confidence {g.confidence}/10{due}){flag}")
+                if not ro:
+                    k = f"goal_{sid}_{p.participant_id}"
+                    g1, g2 = st.columns(2)
+                    g1.selectbox("Behaviour", ADCES7, key=f"{k}_beh")
+                    g2.date_input("Follow-up date", value=clock.now().date() + timedelta(days=30), key=f"{k}_date")
+                    st.text_input("Goal", key=f"{k}_text", max_chars=2000,
+                                  placeholder="What, how much, when, how often")
+                    conf = st.slider("Confidence (0–10)", 0, 10, 7, key=f"{k}_conf")
+                    if conf < CONFIDENCE_THRESHOLD:
+                        st.caption("⚠ Confidence below 7: problem-solve the plan with the participant.")
+                    st.button("Add goal", key=f"{k}_add", on_click=_add_goal, args=(p.participant_id,))
+
+
+# ---------------------------------------------------------------- people: attendance and notes
+
+
+def _note_fields(pid: int | None, label: str) -> None:
+    who = "group" if pid is None else pid
+    nkey, tkey, seen = f"note_{sid}_{who}_{step_id}", f"tags_{sid}_{who}_{step_id}", f"seen_{sid}_{who}_{step_id}"
+    current = next((n for n in view.notes if n.participant_id == pid and n.step == step_id), None)
+    db_val = (current.text, tuple(current.tags)) if current else ("", ())
+    mine = (ss.get(nkey), tuple(ss.get(tkey) or ()))
+    # take the stored value unless this tab holds an edit not yet saved
+    if nkey not in ss or (mine == ss.get(seen) and db_val != mine):
+        ss[nkey], ss[tkey], ss[seen] = db_val[0], list(db_val[1]), db_val
+    st.text_area(label, key=nkey, height=80, disabled=ro, on_change=_save_note, args=(pid, step_id),
+                 max_chars=100_000, placeholder=f"Notes during {step.display_title} (saved when you leave the field)")
+    st.pills("Tags", NOTE_TAGS, selection_mode="multi", key=tkey, disabled=ro, on_change=_save_note,
+             args=(pid, step_id), label_visibility="collapsed")
+
+
+with people_col:
+    st.header("Participants")
+    if curtain:
+        st.caption("Hidden while the privacy curtain is on.")
+    else:
+        for p in view.people:
+            name = person_label(p.first_name, p.last_name, private_hidden=False)
+            with st.container(border=True):
+                st.text(f"{name}" + (" (added late)" if p.added_late else "") + " — " + (
+                    ("in the room" if p.in_room else ("left" if p.intervals else "absent"))
+                    if status != "planned" else ("present" if p.present else "absent")))
+                top = st.columns(3)
+                pk, ck = f"present_{sid}_{p.participant_id}", f"carer_{sid}_{p.participant_id}"
+                if status == "live":
+                    if p.in_room:
+                        top[0].button("Left now", key=f"left_{p.participant_id}", on_click=_do,
+                                      args=(mark_left,), kwargs={"participant_id": p.participant_id})
+                    else:
+                        top[0].button("Arrived now", key=f"arr_{p.participant_id}", on_click=_do,
+                                      args=(mark_arrived,), kwargs={"participant_id": p.participant_id})
+                elif status == "planned":
+                    ss[pk] = p.present
+                    top[0].checkbox("Present", key=pk, on_change=lambda pid=p.participant_id, k=pk: _do(
+                        set_present, participant_id=pid, present=ss[k]))
+                ss[ck] = p.caregiver
+                top[2].checkbox("Caregiver came", key=ck, disabled=ro, help="A caregiver or family member came "
+                                "(not counted in the group size)",
+                                on_change=lambda pid=p.participant_id, k=ck: _do(
+                                    set_caregiver, participant_id=pid, present=ss[k]))
+                if status == "live" and p.present and p.intervals:
+                    top[1].button("Never came", key=f"abs_{p.participant_id}", type="tertiary",
+                                  help="Mark absent: withdraws the presence recorded so far (kept in history)",
+                                  on_click=_do, args=(set_present,),
+                                  kwargs={"participant_id": p.participant_id, "present": False})
+                if p.present and status != "planned":
+                    _note_fields(p.participant_id, f"Notes on {p.first_name}")
+        with st.container(border=True):
+            st.text("Whole group")
+            _note_fields(None, "Group notes")
+        if not ro:
+            with st.expander("Add a late arrival"):
+                q = st.text_input("Find", key=f"late_q_{sid}", placeholder="Name or record number")
+                with session_scope(engine) as db:
+                    found = [p for p in search_participants(db, text=q, limit=30)
+                             if p.id not in {x.participant_id for x in view.people}]
+                labels = {p.id: f"{p.first_name} {p.last_name}" for p in found}
+                st.selectbox("Known participant", list(labels), index=None, key=f"late_pick_{sid}",
+                             format_func=lambda i: labels.get(i, "?"))
+                st.button("Add to this session", on_click=_add_late, key=f"late_add_{sid}")
+                st.divider()
+                st.text_input("First name", key=f"late_first_{sid}", max_chars=200)
+                st.text_input("Last name", key=f"late_last_{sid}", max_chars=200)
+                st.button("Add new participant", on_click=_add_new_late, key=f"late_new_{sid}")
+
+if not ro and not curtain:
+    with st.expander("Projector options"):
+        nk = f"names_{sid}"
+        ss[nk] = bool(s.show_first_names)
+        st.toggle("Show first names on the projector's welcome slide", key=nk,
+                  on_change=lambda: _do(set_projector_names, show=ss[nk]),
+                  help="Off by default. Only first names, only during the introduction.")

@@ -1,0 +1,158 @@
+"""Drive a whole session through /live with AppTest and read everything back from the database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from models import clock
+from models.db import session_scope
+from models.sessions import load_session_view
+from models.tables import ChecklistTick, Goal, GroupSession, NoteVersion, Question, Rating, StepRun
+from tests.factories import make_session
+from tests.pages.helpers import all_text, app
+
+
+class FakeClock:
+    def __init__(self, start):
+        self.t = start
+
+    def __call__(self):
+        return self.t
+
+    def advance(self, **kw):
+        self.t += timedelta(**kw)
+
+
+@pytest.fixture
+def fake_now(monkeypatch):
+    fc = FakeClock(clock.now().replace(microsecond=0) - timedelta(hours=3))
+    monkeypatch.setattr(clock, "now", fc)
+    return fc
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_missing_bad_and_unknown_session_ids(engine):
+    for params in ({}, {"session": "abc"}, {"session": "1; DROP TABLE note"}, {"session": "-3"},
+                   {"session": "999"}):
+        at = app("pages/live.py", **params).run()
+        assert not at.exception, params
+        assert at.info, params
+        assert any("plan" in pl.proto.page_script_hash or "Plan" in pl.proto.label for pl in at.get("page_link"))
+
+
+def test_whole_session_through_five_steps(engine, fake_now):
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=3)
+        sid = s.id
+        pids = [p.id for p in people]
+    at = app("pages/live.py", session=sid).run()
+    assert not at.exception
+    assert "Not started" in [h.value for h in at.subheader]
+    # roll call before the start: the third person did not come
+    at.checkbox(key=f"present_{sid}_{pids[2]}").uncheck().run()
+    _button(at, "Start session").click().run()
+    assert not at.exception
+    with session_scope(engine) as db:
+        view = load_session_view(db, sid)
+        assert view.session.status == "live" and view.session.current_step == "intro"
+        present = [p.participant_id for p in view.people if p.present]
+    assert sorted(present) == sorted(pids[:2])
+    # notes: typing then leaving the field saves at once, no save button
+    fake_now.advance(minutes=5)
+    at.text_area(key=f"note_{sid}_{pids[0]}_intro").input("Unsure about meter use").run()
+    at.pills(key=f"tags_{sid}_{pids[0]}_intro").set_value(["needs follow-up"]).run()
+    at.text_area(key=f"note_{sid}_group_intro").input("Group engaged").run()
+    # edit keeps the earlier version
+    at.text_area(key=f"note_{sid}_{pids[0]}_intro").input("Unsure about meter use; brought own meter").run()
+    assert not at.exception
+    # next step: teaching; tick a topic
+    fake_now.advance(minutes=10)
+    _button(at, "Next").click().run()
+    assert at.header[0].value == "Teaching"
+    topic_box = next(c for c in at.checkbox if c.label.startswith("Topic delivered"))
+    topic_box.check().run()
+    # pause and resume
+    _button(at, "Pause").click().run()
+    fake_now.advance(minutes=3)
+    _button(at, "Resume").click().run()
+    fake_now.advance(minutes=40)
+    _button(at, "Next").click().run()
+    assert at.header[0].value == "Activities"
+    fake_now.advance(minutes=20)
+    _button(at, "Next").click().run()
+    assert at.header[0].value == "Q&A"
+    at.text_input(key=f"q_text_{sid}").input("Can I eat fruit?")
+    _button(at, "Add question").click().run()
+    _button(at, "Park").click().run()
+    fake_now.advance(minutes=15)
+    _button(at, "Next").click().run()
+    assert at.header[0].value == "Summary & follow-up"
+    text = all_text(at)
+    assert "Follow-up flags raised in notes" in text
+    k = f"goal_{sid}_{pids[0]}"
+    at.selectbox(key=f"{k}_beh").select("Monitoring")
+    at.text_input(key=f"{k}_text").input("Check glucose before breakfast 5 days a week")
+    at.slider(key=f"{k}_conf").set_value(6).run()
+    assert any("below 7" in c.value for c in at.caption)
+    _button(at, "Add goal").click().run()
+    assert not at.exception
+    fake_now.advance(minutes=15)
+    _button(at, "End session…").click().run()
+    _button(at, "Yes, end the session").click().run()
+    assert not at.exception
+    assert any("ended" in i.value for i in at.info)
+
+    with session_scope(engine) as db:
+        gs = db.get(GroupSession, sid)
+        assert gs.status == "ended" and gs.ended_at is not None
+        runs = list(db.exec(select(StepRun).where(StepRun.session_id == sid).order_by(StepRun.id)))
+        assert [r.step for r in runs] == ["intro", "teach", "activity", "qa", "summary"]
+        assert all(r.ended_at for r in runs)
+        versions = list(db.exec(select(NoteVersion).order_by(NoteVersion.id)))
+        texts = [v.text for v in versions]
+        assert "Unsure about meter use" in texts and "Unsure about meter use; brought own meter" in texts
+        assert "Group engaged" in texts
+        assert any(v.tags == "needs follow-up" for v in versions)
+        ticks = list(db.exec(select(ChecklistTick).where(ChecklistTick.session_id == sid)))
+        assert any(t.item_key.startswith("teach:topic:") and t.done for t in ticks)
+        q = db.exec(select(Question)).one()
+        assert (q.text, q.status) == ("Can I eat fruit?", "parked")
+        g = db.exec(select(Goal)).one()
+        assert (g.behaviour, g.confidence, g.participant_id) == ("Monitoring", 6, pids[0])
+        view = load_session_view(db, sid)
+        t = view.timer()
+        # 5 + 10 intro, 3 + 40 teach (3 paused), 20, 15, 15 → 105 running minutes
+        assert t.session_elapsed == (5 + 10 + 40 + 20 + 15 + 15) * 60
+
+
+def test_ratings_grid_saves_pre_and_post(engine, fake_now):
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=2)
+        sid, pids = s.id, [p.id for p in people]
+    at = app("pages/live.py", session=sid).run()
+    _button(at, "Start session").click().run()
+    assert len(at.data_editor) == 1
+    with session_scope(engine) as db:
+        view = load_session_view(db, sid)
+        items = [i.id for i in view.curriculum.assessment]
+        key = f"grid_{sid}_pre_{view.session.revision}"
+    at.session_state[key] = {"edited_rows": {0: {items[0]: 4, items[1]: 6}, 1: {items[0]: 9}},
+                             "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    with session_scope(engine) as db:
+        got = {(r.participant_id, r.item_id, r.phase): r.value for r in db.exec(select(Rating))}
+    assert got == {(pids[0], items[0], "pre"): 4, (pids[0], items[1], "pre"): 6, (pids[1], items[0], "pre"): 9}
+    # out-of-range input is refused with a message, nothing else is lost
+    at.session_state[key] = {"edited_rows": {0: {items[0]: 4, items[1]: 6}, 1: {items[0]: 11}},
+                             "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert any("from 1 to 10" in e.value for e in at.error)
+    with session_scope(engine) as db:
+        assert {(r.participant_id, r.item_id): r.value for r in db.exec(select(Rating))}[(pids[0], items[1])] == 6

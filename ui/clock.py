@@ -1,0 +1,120 @@
+"""The timer face shared by /live and /projector.
+
+The clock counts in the browser: the server sends the state computed from the stored timestamps (seconds
+elapsed at the moment of rendering, planned seconds, running or paused) and the browser adds the seconds
+since it received them. The server does no work per tick; it redraws only when something changes."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from models.timer import NEARLY_OUT_FRACTION, NEARLY_OUT_MAX_SECONDS, TimerState, fmt_clock
+
+# Text colours on white, each at least 7:1 (WCAG AAA); phase is also said in words and an icon.
+COLOURS = {"on-time": "#0B3D2E", "nearly-out": "#6B3A00", "overtime": "#9B0000", "paused": "#333333"}
+PHASE_WORDS = {"on-time": "On time", "nearly-out": "⏳ Nearly out of time", "overtime": "⚠ Overtime",
+               "paused": "⏸ Paused"}
+
+_HTML = """
+<div class="gsf-clock" role="timer" aria-live="off">
+  <div class="gsf-step-label"></div>
+  <div class="gsf-step-time"></div>
+  <div class="gsf-phase"></div>
+  <div class="gsf-session"></div>
+</div>
+"""
+
+_CSS = """
+.gsf-clock { font-family: var(--st-font, sans-serif); color: #111; background: #fff; padding: 0.2em 0; }
+.gsf-step-label { font-size: calc(var(--gsf-scale) * 1.1rem); font-weight: 600; }
+.gsf-step-time { font-size: calc(var(--gsf-scale) * 4.2rem); font-weight: 800; line-height: 1.05;
+  font-variant-numeric: tabular-nums; }
+.gsf-phase { font-size: calc(var(--gsf-scale) * 1.1rem); font-weight: 700; min-height: 1.3em; }
+.gsf-session { font-size: calc(var(--gsf-scale) * 1.1rem); font-variant-numeric: tabular-nums; }
+"""
+
+_JS = """
+const TIMERS = new WeakMap();
+
+function fmt(seconds) {
+  const neg = seconds < 0;
+  let s = Math.floor(Math.abs(seconds));
+  const h = Math.floor(s / 3600); s -= h * 3600;
+  const m = Math.floor(s / 60); const sec = s - m * 60;
+  const pad = (n) => String(n).padStart(2, "0");
+  return (h ? h + ":" + pad(m) : pad(m)) + ":" + pad(sec);
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  const root = parentElement.querySelector(".gsf-clock");
+  if (!root || !data) return;
+  const old = TIMERS.get(parentElement);
+  if (old) clearInterval(old);
+  root.style.setProperty("--gsf-scale", String(data.scale || 1));
+  const received = Date.now();
+  const draw = () => {
+    const extra = data.running ? (Date.now() - received) / 1000 : 0;
+    const elapsed = data.step_elapsed + extra;
+    const remaining = data.step_planned - elapsed;
+    let phase = "on-time";
+    if (data.paused) phase = "paused";
+    else if (remaining < 0) phase = "overtime";
+    else if (remaining <= data.warn) phase = "nearly-out";
+    const timeEl = root.querySelector(".gsf-step-time");
+    timeEl.textContent = (remaining < 0 ? "+" : "") + fmt(remaining);
+    timeEl.style.color = data.colours[phase];
+    root.dataset.phase = phase;
+    const phaseEl = root.querySelector(".gsf-phase");
+    phaseEl.textContent = data.words[phase];
+    phaseEl.style.color = data.colours[phase];
+    root.querySelector(".gsf-step-label").textContent = data.step_label;
+    root.querySelector(".gsf-session").textContent =
+      "Session " + fmt(data.session_elapsed + extra) + " of " + fmt(data.session_planned);
+  };
+  draw();
+  if (data.running) {
+    TIMERS.set(parentElement, setInterval(draw, 250));
+  }
+  return () => { const t = TIMERS.get(parentElement); if (t) clearInterval(t); };
+}
+"""
+
+_CLOCK = st.components.v2.component("gsf_clock", html=_HTML, css=_CSS, js=_JS)
+
+
+def warn_seconds(planned: float) -> float:
+    return min(planned * NEARLY_OUT_FRACTION, NEARLY_OUT_MAX_SECONDS)
+
+
+def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: str = "clock") -> None:
+    """Draw the step countdown and session clock. Also leaves the same figures as plain text for screen
+    readers and tests (they show the time at the moment of rendering)."""
+    running = state.status == "live" and not state.paused
+    phase = "paused" if state.paused else state.phase
+    _CLOCK(
+        key=key,
+        data={
+            "step_label": step_label,
+            "step_elapsed": state.step_elapsed,
+            "step_planned": state.step_planned,
+            "session_elapsed": state.session_elapsed,
+            "session_planned": state.session_planned,
+            "running": running,
+            "paused": state.paused,
+            "warn": warn_seconds(state.step_planned),
+            "colours": COLOURS,
+            "words": PHASE_WORDS,
+            "scale": scale,
+        },
+        height="content",
+    )
+    remaining = state.step_remaining
+    st.caption(
+        f"Clock at render: {html.escape(step_label)} {'+' if remaining < 0 else ''}{fmt_clock(remaining)} "
+        f"({PHASE_WORDS[phase]}) · session {fmt_clock(state.session_elapsed)}"
+        f" of {fmt_clock(state.session_planned)}",
+        help="The big clock counts in your browser from the times stored in the database.",
+    )
