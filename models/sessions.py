@@ -794,3 +794,18 @@ def count_sessions(db: Session) -> int:
 
 def billing_code_spec(code: str):
     return CODES[code]
+
+
+def welcome_first_names(db: Session, *, session_id: int) -> list[str]:
+    """First names for the projector's welcome slide: only when the facilitator switched it on, only
+    first names, only of people marked present. Nothing else about a person ever reaches the projector."""
+    s = db.get(GroupSession, session_id)
+    if s is None or not s.show_first_names:
+        return []
+    rows = db.exec(
+        select(Participant.first_name)
+        .join(Attendance, Attendance.participant_id == Participant.id)
+        .where(Attendance.session_id == session_id, Attendance.present)
+        .order_by(Participant.first_name)
+    ).all()
+    return list(rows)

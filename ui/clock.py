@@ -28,11 +28,11 @@ _HTML = """
 
 _CSS = """
 .gsf-clock { font-family: var(--st-font, sans-serif); color: #111; background: #fff; padding: 0.2em 0; }
-.gsf-step-label { font-size: calc(var(--gsf-scale) * 1.1rem); font-weight: 600; }
-.gsf-step-time { font-size: calc(var(--gsf-scale) * 4.2rem); font-weight: 800; line-height: 1.05;
+.gsf-step-label { font-size: calc(var(--gsf-scale) * 17px); font-weight: 600; }
+.gsf-step-time { font-size: calc(var(--gsf-scale) * 64px); font-weight: 800; line-height: 1.05;
   font-variant-numeric: tabular-nums; }
-.gsf-phase { font-size: calc(var(--gsf-scale) * 1.1rem); font-weight: 700; min-height: 1.3em; }
-.gsf-session { font-size: calc(var(--gsf-scale) * 1.1rem); font-variant-numeric: tabular-nums; }
+.gsf-phase { font-size: calc(var(--gsf-scale) * 17px); font-weight: 700; min-height: 1.3em; }
+.gsf-session { font-size: calc(var(--gsf-scale) * 17px); font-variant-numeric: tabular-nums; }
 """
 
 _JS = """
@@ -89,7 +89,8 @@ def warn_seconds(planned: float) -> float:
     return min(planned * NEARLY_OUT_FRACTION, NEARLY_OUT_MAX_SECONDS)
 
 
-def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: str = "clock") -> None:
+def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: str = "clock",
+               caption: bool = True) -> None:
     """Draw the step countdown and session clock. Also leaves the same figures as plain text for screen
     readers and tests (they show the time at the moment of rendering)."""
     running = state.status == "live" and not state.paused
@@ -111,6 +112,8 @@ def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: s
         },
         height="content",
     )
+    if not caption:
+        return
     remaining = state.step_remaining
     st.caption(
         f"Clock at render: {html.escape(step_label)} {'+' if remaining < 0 else ''}{fmt_clock(remaining)} "

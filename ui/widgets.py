@@ -31,3 +31,28 @@ def no_session(message: str) -> None:
     st.page_link("pages/plan.py", label="Plan or pick a session", icon=":material/event:")
     st.page_link("streamlit_app.py", label="Home", icon=":material/home:")
     st.stop()
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~&$:")
+
+
+def md_escape(text: str) -> str:
+    """Text made inert for st.markdown: every Markdown and HTML special character is backslash-escaped
+    (< > & become entities), so stored text can never become a link, image, tag or formula."""
+    out = []
+    for ch in text:
+        if ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch == "&":
+            out.append("&amp;")
+        elif ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        elif ch in "\r\n":
+            out.append(" ")
+        elif ord(ch) < 32:
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -33,4 +35,10 @@ def all_text(at: AppTest) -> str:
                 walk(child)
 
     walk(at._tree)
-    return "\n".join(parts)
+    raw = "\n".join(parts)
+    return raw + "\n" + rendered(raw)
+
+
+def rendered(markdown_source: str) -> str:
+    """What a reader sees of escaped Markdown: backslash escapes and HTML entities resolved."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown_source))

@@ -1,0 +1,157 @@
+"""The projector shows each step's content for the room, follows the session, and nothing private."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from models.curriculum import checklist_items
+from models.db import session_scope
+from models.people import create_participant
+from models.sessions import (
+    add_goal,
+    add_question,
+    add_to_roster,
+    end_session,
+    go_to_step,
+    load_session_view,
+    pause,
+    save_live_note,
+    set_competency,
+    set_projector_names,
+    set_rating,
+    set_tick,
+    start_session,
+)
+from tests.factories import make_session
+from tests.pages.helpers import all_text, app, rendered
+
+
+def _md(at) -> str:
+    return rendered("\n".join(m.value for m in at.markdown))
+
+
+def test_neutral_message_for_missing_or_bad_ids(engine):
+    for params in ({}, {"session": "x"}, {"session": "' OR 1=1 --"}, {"session": "4242"}):
+        at = app("pages/projector.py", **params).run()
+        assert not at.exception
+        assert "Welcome" in _md(at)
+        assert not at.error
+
+
+def test_welcome_then_every_step_then_thank_you(engine):
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=3)
+        sid = s.id
+        cur = load_session_view(db, sid).curriculum
+    at = app("pages/projector.py", session=sid).run()
+    text = _md(at)
+    assert "Welcome" in text and "We start at" in text and "Teaching" in text
+    assert "Ada" not in all_text(at)  # first names are off by default
+
+    with session_scope(engine) as db:
+        start_session(db, session_id=sid)
+    at.run()
+    assert "Introduction & assessment" in _md(at)
+    assert "Today" in _md(at)
+
+    with session_scope(engine) as db:
+        go_to_step(db, session_id=sid, step="teach")
+    at.run()
+    teach = cur.step("teach")
+    text = _md(at)
+    assert teach.topics[0].key_points[0].split()[0] in text
+    assert "▶" in text
+    with session_scope(engine) as db:
+        set_tick(db, session_id=sid, item_key=f"teach:topic:{teach.topics[0].id}", done=True)
+    at.run()
+    text = _md(at)
+    assert "covered" in text
+    assert teach.topics[1].key_points[0].split()[0] in text
+
+    with session_scope(engine) as db:
+        go_to_step(db, session_id=sid, step="activity")
+    at.run()
+    act = cur.step("activity").activities[0]
+    assert act.title.split()[0] in _md(at)
+    assert "You need" in _md(at)
+
+    with session_scope(engine) as db:
+        go_to_step(db, session_id=sid, step="qa")
+        add_question(db, session_id=sid, text="Is fruit okay", participant_id=people[0].id)
+    at.run()
+    text = _md(at)
+    assert "Is fruit okay" in text and "Your questions" in text
+    assert cur.step("qa").prompts[0].split()[0] in text
+
+    with session_scope(engine) as db:
+        go_to_step(db, session_id=sid, step="summary")
+    at.run()
+    text = _md(at)
+    assert "Key points" in text and "Take home" in text
+
+    with session_scope(engine) as db:
+        end_session(db, session_id=sid)
+    at.run()
+    text = _md(at)
+    assert "Thank you" in text and "Take home" in text
+    assert not at.exception
+
+
+def test_first_names_only_when_switched_on(engine):
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=2)
+        set_projector_names(db, session_id=s.id, show=True)
+        sid = s.id
+    at = app("pages/projector.py", session=sid).run()
+    text = all_text(at)
+    assert "Ada" in text and "Bram" in text
+    assert "Testwell" not in text and "Fakeley" not in text
+
+
+def test_nothing_private_reaches_the_projector(engine):
+    marks = {
+        "surname": "Zqxsurname", "note": "Zqxnotetext", "group": "Zqxgroupnote", "goal": "Zqxgoaltext",
+        "record": "ZQX-REC-77", "first": "Zqxfirst",
+    }
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=2)
+        sid = s.id
+        p = create_participant(db, first_name=marks["first"], last_name=marks["surname"],
+                               record_number=marks["record"], date_of_birth=date(1950, 1, 2))
+        add_to_roster(db, session_id=sid, participant_id=p.id)
+        start_session(db, session_id=sid)
+        cur = load_session_view(db, sid).curriculum
+        for step in ("intro", "teach", "activity", "qa", "summary"):
+            go_to_step(db, session_id=sid, step=step)
+            save_live_note(db, session_id=sid, participant_id=p.id, step=step, text=marks["note"],
+                           tags=["distress", "needs follow-up"])
+            save_live_note(db, session_id=sid, participant_id=None, step=step, text=marks["group"], tags=[])
+        for item in cur.assessment:
+            set_rating(db, session_id=sid, participant_id=p.id, item_id=item.id, phase="pre", value=3)
+        set_competency(db, session_id=sid, participant_id=p.id, topic_id=cur.topics[0].id, phase="pre",
+                       level="1")
+        add_goal(db, session_id=sid, participant_id=p.id, behaviour="Healthy coping", text=marks["goal"],
+                 confidence=4, follow_up_date=date(2027, 1, 1))
+        add_question(db, session_id=sid, text="When do I test", participant_id=p.id)
+        for it in checklist_items(cur):
+            set_tick(db, session_id=sid, item_key=it.key, done=True)
+        pause(db, session_id=sid)
+
+    def check(at) -> None:
+        assert not at.exception
+        text = all_text(at)
+        for what, marker in marks.items():
+            if what == "first":
+                continue  # first names are off by default; checked below
+            assert marker not in text, what
+        assert marks["first"] not in text
+        for tag in ("distress", "needs follow-up", "Healthy coping", "1950"):
+            assert tag not in text
+
+    for step in ("intro", "teach", "activity", "qa", "summary"):
+        with session_scope(engine) as db:
+            go_to_step(db, session_id=sid, step=step)
+        check(app("pages/projector.py", session=sid).run())
+    with session_scope(engine) as db:
+        end_session(db, session_id=sid)
+    check(app("pages/projector.py", session=sid).run())
