@@ -156,3 +156,67 @@ def test_ratings_grid_saves_pre_and_post(engine, fake_now):
     assert any("from 1 to 10" in e.value for e in at.error)
     with session_scope(engine) as db:
         assert {(r.participant_id, r.item_id): r.value for r in db.exec(select(Rating))}[(pids[0], items[1])] == 6
+
+
+def test_privacy_curtain_hides_private_parts_and_persists(engine, fake_now):
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=2)
+        sid, pids = s.id, [p.id for p in people]
+    at = app("pages/live.py", session=sid).run()
+    _button(at, "Start session").click().run()
+    at.text_area(key=f"note_{sid}_{pids[0]}_intro").input("Zqxprivate remark").run()
+    assert "Testwell" in all_text(at)
+    _button(at, "Privacy curtain: hide private details").click().run()
+    assert any("Privacy curtain is on" in w.value for w in at.warning)
+
+    def hidden(page) -> None:
+        text = all_text(page)
+        assert "Testwell" not in text and "Fakeley" not in text
+        assert "Zqxprivate" not in text
+        assert not page.data_editor  # no ratings grid
+        assert [h.value for h in page.header][0] == "Introduction & assessment"
+        assert any("Facilitator checklist" == h.value for h in page.subheader)
+
+    hidden(at)
+    # a reload (a new browser session) keeps the curtain: it is stored with the session
+    hidden(app("pages/live.py", session=sid).run())
+    _button(at, "Privacy curtain ON: lift it").click().run()
+    assert "Testwell" in all_text(at)
+
+
+def test_arrive_and_leave_one_click_each(engine, fake_now):
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=3)
+        sid, pids = s.id, [p.id for p in people]
+    at = app("pages/live.py", session=sid).run()
+    _button(at, "Start session").click().run()
+    fake_now.advance(minutes=10)
+    at.button(key=f"left_{pids[1]}").click().run()
+    assert any("2 patient(s) in the room" in c.value for c in at.caption)
+    fake_now.advance(minutes=5)
+    at.button(key=f"arr_{pids[1]}").click().run()
+    fake_now.advance(minutes=1)
+    at.button(key=f"left_{pids[0]}").click().run()
+    at.button(key=f"left_{pids[2]}").click().run()
+    assert any("Only one patient" in w.value and "G0108" in w.value for w in at.warning)
+    with session_scope(engine) as db:
+        by = {p.participant_id: p for p in load_session_view(db, sid).people}
+    t0 = by[pids[0]].intervals[0][0]
+    assert by[pids[1]].intervals == [(t0, t0 + timedelta(minutes=10)), (t0 + timedelta(minutes=15), None)]
+    assert by[pids[0]].intervals == [(t0, t0 + timedelta(minutes=16))]
+
+
+def test_late_arrival_added_during_session(engine, fake_now):
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=2)
+        sid = s.id
+    at = app("pages/live.py", session=sid).run()
+    _button(at, "Start session").click().run()
+    at.text_input(key=f"late_first_{sid}").input("Quin")
+    at.text_input(key=f"late_last_{sid}").input("Tardyson")
+    _button(at, "Add new participant").click().run()
+    assert not at.exception
+    assert "Quin Tardyson (added late)" in all_text(at)
+    with session_scope(engine) as db:
+        late = [p for p in load_session_view(db, sid).people if p.added_late]
+    assert len(late) == 1 and late[0].in_room
