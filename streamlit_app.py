@@ -55,3 +55,20 @@ if upcoming:
         _row(s)
 else:
     st.caption("Nothing planned yet.")
+
+with st.expander("Administration: backups"):
+    st.caption(
+        "A backup is a consistent copy of the SQLite database taken while the app runs. It is written to "
+        "the data/backups folder beside the database; restore with `uv run python scripts/backup.py "
+        "--restore FILE` while the app is stopped."
+    )
+    if st.button("Back up the database now", icon=":material/backup:"):
+        from models.backup import BackupError, backup, default_backup_path
+
+        try:
+            dest = backup(engine, default_backup_path(engine))
+            st.success(f"Backup written: {dest.name}")
+            st.download_button("Download the backup", dest.read_bytes(), file_name=dest.name,
+                               mime="application/vnd.sqlite3")
+        except BackupError as exc:
+            st.error(str(exc))

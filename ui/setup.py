@@ -4,6 +4,7 @@ not: page config, database (with migrations), access check and our own menu."""
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,12 +62,50 @@ def page_setup(title: str, *, menu: bool = True, layout: str = "wide") -> Engine
         log.error("database start-up failed: %s", type(exc).__name__)
         st.error("The database could not be opened. Check DATABASE_URL or the data/ folder, then reload.")
         st.stop()
+    _access_check()
     if menu:
         with st.sidebar:
             st.markdown("**Group Session Facilitator**")
             for path, label, icon in MENU:
                 st.page_link(path, label=label, icon=icon)
     return engine
+
+
+LOCAL_ADDRESSES = {"127.0.0.1", "localhost", "::1"}
+ALLOW_ENV = "GSF_ALLOW_UNAUTHENTICATED_NETWORK"
+
+
+def auth_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section for st.login (OIDC)."""
+    try:
+        return bool(st.secrets.get("auth"))
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _access_check() -> None:
+    """Records are shown only to a signed-in user when sign-in is configured, and never to an open
+    network without sign-in unless the operator explicitly accepted that risk."""
+    if auth_configured():
+        if not st.user.get("is_logged_in", False):
+            st.title("Sign in")
+            st.info("This program's records are available to signed-in staff only.")
+            st.button("Sign in", type="primary", on_click=st.login)
+            st.stop()
+        with st.sidebar:
+            st.caption(f"Signed in as {st.user.get('name') or st.user.get('email') or 'staff'}")
+            st.button("Sign out", on_click=st.logout, type="tertiary")
+        return
+    address = (st.get_option("server.address") or "").strip()
+    if address not in LOCAL_ADDRESSES and os.environ.get(ALLOW_ENV) != "1":
+        st.title("Records are locked")
+        st.error(
+            "This server listens beyond this computer "
+            f"(server.address = '{address or 'all interfaces'}') and no sign-in is configured, so it will "
+            "not show patient records. Configure st.login in .streamlit/secrets.toml (see README, "
+            f"'Access control'), listen on 127.0.0.1 only, or set {ALLOW_ENV}=1 to accept the risk."
+        )
+        st.stop()
 
 
 @contextmanager

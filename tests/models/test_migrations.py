@@ -1,0 +1,73 @@
+"""Migrations: applied at start-up, keep data, agree with the models, refuse a database newer than the code."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from models.db import DatabaseTooNew, make_engine, migrate, session_scope
+from models.tables import Facilitator, GroupSession, Participant
+from tests.conftest import ROOT
+from tests.factories import make_session
+
+
+def _first_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from models.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://")))
+    return next(r for r in script.walk_revisions() if r.down_revision is None).revision
+
+
+def test_empty_database_gets_every_table(db_url):
+    eng = make_engine(db_url)
+    migrate(eng)
+    names = set(inspect(eng).get_table_names())
+    assert {"participant", "facilitator", "group_session", "attendance", "presence_interval", "step_run",
+            "pause", "checklist_tick", "note", "note_version", "rating", "competency_rating", "question",
+            "goal", "alembic_version"} <= names
+
+
+def test_upgrade_from_first_revision_keeps_data(db_url):
+    eng = make_engine(db_url)
+    migrate(eng, _first_revision())
+    with session_scope(eng) as db:
+        s, people, fac = make_session(db, n=3, when=datetime(2025, 1, 2, 10, tzinfo=UTC))
+        sid = s.id
+    migrate(eng)  # to head, as at start-up
+    with session_scope(eng) as db:
+        assert db.get(GroupSession, sid).scheduled_at == datetime(2025, 1, 2, 10, tzinfo=UTC)
+        assert len(db.exec(select(Participant)).all()) == 3
+        assert db.exec(select(Facilitator)).one().credential == "RN, CDCES"
+
+
+def test_models_and_migrations_agree(db_url):
+    env = dict(os.environ, DATABASE_URL=db_url)
+    migrate(make_engine(db_url))
+    out = subprocess.run([sys.executable, "-m", "alembic", "check"], cwd=ROOT, env=env, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "No new upgrade operations detected" in out.stdout + out.stderr
+
+
+def test_database_newer_than_code_is_refused_and_untouched(db_url, tmp_path):
+    eng = make_engine(db_url)
+    migrate(eng)
+    with eng.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_from_the_future'"))
+    eng.dispose()
+    path = tmp_path / "test.db"
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    eng = make_engine(db_url)
+    with pytest.raises(DatabaseTooNew, match="newer version"):
+        migrate(eng)
+    eng.dispose()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
