@@ -8,6 +8,7 @@ from models import clock
 from models.db import session_scope
 from models.sessions import list_sessions_between, live_sessions
 from ui.setup import page_setup
+from ui.widgets import md_escape
 
 engine = page_setup("Home")
 
@@ -24,7 +25,7 @@ with session_scope(engine) as db:
 def _row(s) -> None:
     with st.container(border=True):
         cols = st.columns([3, 2, 2, 2])
-        cols[0].markdown(f"**{s.curriculum_title}**")
+        cols[0].markdown(f"**{md_escape(s.curriculum_title)}**")
         cols[0].caption(f"{clock.fmt_local(s.scheduled_at)} · {s.billing_code} · {s.setting} · {s.status}")
         if s.status == "ended":
             cols[1].page_link("pages/review.py", label="Session record", icon=":material/fact_check:",

@@ -17,6 +17,8 @@ def _clean_name(value: str, what: str) -> str:
     value = (value or "").strip()
     if not value:
         raise RuleError(f"{what} is required.")
+    if "\x00" in value:
+        raise RuleError(f"{what} contains a NUL character, which cannot be stored.")
     if len(value) > MAX_NAME:
         raise RuleError(f"{what} is longer than {MAX_NAME} characters.")
     return value

@@ -436,6 +436,8 @@ def split_tags(tags: str) -> list[str]:
 
 
 def _check_note(text: str) -> str:
+    if "\x00" in text:
+        raise RuleError("The note contains a NUL character, which cannot be stored; remove it and try again.")
     if len(text) > MAX_NOTE:
         raise RuleError(f"A note holds at most {MAX_NOTE:,} characters; this one has {len(text):,}.")
     return text

@@ -4,6 +4,7 @@ import streamlit as st
 
 from models.rules import CODES
 from ui.setup import catalog, page_setup
+from ui.widgets import md_escape
 
 page_setup("Curricula")
 st.title("Curricula")
@@ -25,7 +26,7 @@ if not cat.curricula:
     st.warning("No valid curriculum was found.")
 
 for cur in sorted(cat.curricula.values(), key=lambda c: c.title):
-    with st.expander(f"{cur.title} — version {cur.version} · {cur.minutes} min", expanded=False):
+    with st.expander(f"{md_escape(cur.title)} — version {md_escape(cur.version)} · {cur.minutes} min"):
         st.text(f"Condition: {cur.condition}")
         st.text("Codes: " + ", ".join(f"{c} ({CODES[c].label})" for c in cur.codes))
         st.text("ADCES7 behaviours: " + ", ".join(cur.behaviours))
@@ -33,7 +34,7 @@ for cur in sorted(cat.curricula.values(), key=lambda c: c.title):
         if cur.description:
             st.text(cur.description)
         for step in cur.steps:
-            st.markdown(f"#### {step.display_title} · {step.minutes} min")
+            st.markdown(f"#### {md_escape(step.display_title)} · {step.minutes} min")
             for line in step.checklist:
                 st.text(f"☐ {line}")
             for item in step.assessment:

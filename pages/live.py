@@ -46,7 +46,7 @@ from models.sessions import (
 )
 from ui.clock import clock_face
 from ui.setup import action, flash_errors, int_param, page_setup
-from ui.widgets import no_session, person_label, stepper
+from ui.widgets import md_escape, no_session, person_label, stepper
 
 engine = page_setup("Live session")
 ss = st.session_state
@@ -125,7 +125,7 @@ def _save_grid_changes(original: pd.DataFrame, edited: pd.DataFrame, phase: str,
             for pid, col, value in changes:
                 set_rating(db, session_id=sid, participant_id=pid, item_id=col, phase=phase, value=value)
     except RuleError as exc:
-        st.error(f"{exc} Nothing in this grid was saved; correct the cell and it saves at once.")
+        st.error(f"{md_escape(str(exc))} Nothing in this grid was saved; correct the cell and it saves at once.")
 
 
 def _save_competency(pid: int, topic_id: str, phase: str) -> None:
@@ -177,12 +177,12 @@ def _add_new_late() -> None:
 flash_errors()
 head_l, head_r = st.columns([3, 2])
 with head_l:
-    st.title(cur.title)
+    st.title(md_escape(cur.title))
     fac = view.facilitator
     st.caption(
         f"{CODES[s.billing_code].label} · {s.setting} · scheduled {clock.fmt_local(s.scheduled_at)}"
-        + (f" · {fac.name} ({fac.credential})" if fac else "")
-        + f" · curriculum v{s.curriculum_version}"
+        + (f" · {md_escape(fac.name)} ({md_escape(fac.credential)})" if fac else "")
+        + f" · curriculum v{md_escape(s.curriculum_version)}"
     )
 with head_r:
     st.link_button("Open projector view ↗", f"./projector?session={sid}", icon=":material/cast:",
@@ -321,12 +321,12 @@ def _competency(phase: str) -> None:
             for p in present_people:
                 k = f"comp_{sid}_{p.participant_id}_{topic.id}_{phase}"
                 ss[k] = view.competency.get((p.participant_id, topic.id, phase))
-                st.segmented_control(p.first_name, levels, key=k, disabled=ro,
+                st.segmented_control(md_escape(p.first_name), levels, key=k, disabled=ro,
                                      on_change=_save_competency, args=(p.participant_id, topic.id, phase))
 
 
 with content:
-    st.header(step.display_title)
+    st.header(md_escape(step.display_title))
     st.caption(f"Planned {step.minutes} min")
     if step_id == "intro":
         st.subheader("Pre-assessment")
@@ -335,14 +335,14 @@ with content:
     elif step_id == "teach":
         for topic in step.topics:
             with st.container(border=True):
-                _tick_box(f"teach:topic:{topic.id}", f"Topic delivered: {topic.title}")
+                _tick_box(f"teach:topic:{topic.id}", f"Topic delivered: {md_escape(topic.title)}")
                 for kp in topic.key_points:
                     st.text(f"• {kp}")
     elif step_id == "activity":
         for act in step.activities:
             with st.container(border=True):
                 _tick_box(f"activity:activity:{act.id}",
-                          f"Activity done: {act.title}" + (f" ({act.minutes} min)" if act.minutes else ""))
+                          f"Activity done: {md_escape(act.title)}" + (f" ({act.minutes} min)" if act.minutes else ""))
                 if act.materials:
                     st.text("Materials: " + "; ".join(act.materials))
                 for n, ins in enumerate(act.instructions, 1):
@@ -367,7 +367,7 @@ with content:
     if checks:
         st.subheader("Facilitator checklist")
         for it in checks:
-            _tick_box(it.key, it.label)
+            _tick_box(it.key, md_escape(it.label))
 
     # Q&A queue: visible at every step (questions come up at any time), the main content at the Q&A step
     with st.expander(f"Question queue ({sum(1 for q in view.questions if q.status == 'open')} open)",
@@ -477,7 +477,7 @@ with people_col:
                                   on_click=_do, args=(set_present,),
                                   kwargs={"participant_id": p.participant_id, "present": False})
                 if p.present and status != "planned":
-                    _note_fields(p.participant_id, f"Notes on {p.first_name}")
+                    _note_fields(p.participant_id, f"Notes on {md_escape(p.first_name)}")
         with st.container(border=True):
             st.text("Whole group")
             _note_fields(None, "Group notes")

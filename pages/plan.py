@@ -16,6 +16,7 @@ from models.people import (
 from models.rules import CODES, CREDENTIAL_CHOICES, SETTINGS, check_group_size, is_qualified_instructor
 from models.sessions import create_session, list_sessions_between
 from ui.setup import action, catalog, flash_errors, page_setup
+from ui.widgets import md_escape
 
 engine = page_setup("Plan a session")
 st.title("Plan a session")
@@ -44,7 +45,7 @@ def _add_participant() -> None:
         for k in ("np_first", "np_last", "np_record"):
             ss[k] = ""
         ss["np_dob"] = None
-        ss["_flash_ok"] = f"Added {p.first_name} {p.last_name} to the roster."
+        ss["_flash_ok"] = f"Added {md_escape(p.first_name)} {md_escape(p.last_name)} to the roster."
 
 
 def _add_facilitator() -> None:

@@ -122,7 +122,9 @@ def flash_errors() -> None:
     """Show (once) the message an action callback left for this run."""
     msg = st.session_state.pop("_flash_error", None)
     if msg:
-        st.error(msg)
+        from ui.widgets import md_escape
+
+        st.error(md_escape(msg))
 
 
 def int_param(name: str) -> int | None:

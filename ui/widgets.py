@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+
 import streamlit as st
 
 from models.curriculum import STEP_ORDER, Curriculum
@@ -16,7 +18,7 @@ def stepper(cur: Curriculum, current: str | None, *, on_jump=None, disabled: boo
     """The five steps with the current one highlighted; with on_jump each step is a button."""
     cols = st.columns(len(STEP_ORDER))
     for i, (col, step) in enumerate(zip(cols, cur.steps, strict=True)):
-        label = f"{i + 1}. {step.display_title} · {step.minutes}′"
+        label = f"{i + 1}. {md_escape(step.display_title)} · {step.minutes}′"
         is_current = step.id == current
         if on_jump is None:
             col.markdown(f"**▶ {label}**" if is_current else label)
@@ -33,25 +35,18 @@ def no_session(message: str) -> None:
     st.stop()
 
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~&$:")
+_MD_SPECIAL = frozenset(string.punctuation)
 
 
 def md_escape(text: str) -> str:
-    """Text made inert for st.markdown: every Markdown and HTML special character is backslash-escaped
-    (< > & become entities), so stored text can never become a link, image, tag or formula."""
+    """Text made inert for st.markdown and widget labels: every ASCII punctuation character is
+    backslash-escaped (CommonMark shows it literally), so stored text can never become a link, image,
+    emphasis, heading or tag; line breaks and control characters become spaces."""
     out = []
     for ch in text:
-        if ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == "&":
-            out.append("&amp;")
-        elif ch in _MD_SPECIAL:
+        if ch in _MD_SPECIAL:
             out.append("\\" + ch)
-        elif ch in "\r\n":
-            out.append(" ")
-        elif ord(ch) < 32:
+        elif ch in "\r\n\t" or ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0:
             out.append(" ")
         else:
             out.append(ch)
