@@ -1,4 +1,8 @@
-"""Each test gets its own temporary database; nothing touches the user's database."""
+"""Each test gets its own temporary database; nothing touches the user's database.
+
+Tests that take the `db_url` fixture (and so `engine` and `db`) run twice: on SQLite and on a throwaway
+PostgreSQL 15 cluster. Where PostgreSQL is not installed the PostgreSQL half skips with the reason, except
+under CI (CI=true), where that is a failure."""
 
 from __future__ import annotations
 
@@ -8,17 +12,50 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    from tests import pg
+
+    reason = pg.available()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI: {reason}")
+        pytest.skip(reason)
+    cluster = pg.Cluster()
+    yield cluster
+    cluster.stop()
+
+
+def _url(request, tmp_path, monkeypatch, *, migrated: bool) -> str:
+    if request.param == "postgresql":
+        cluster = request.getfixturevalue("pg_cluster")
+        name, url = cluster.fresh(migrated=migrated)
+        request.addfinalizer(lambda: cluster.drop(name))
+    else:
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, monkeypatch) -> str:
+    """A database for the test (on PostgreSQL already migrated; init_engine migrates SQLite)."""
+    return _url(request, tmp_path, monkeypatch, migrated=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_db_url(request, tmp_path, monkeypatch) -> str:
+    """An empty database with no tables at all, for migration tests."""
+    return _url(request, tmp_path, monkeypatch, migrated=False)
 
 
 @pytest.fixture
-def db_url(tmp_path, monkeypatch) -> str:
-    url = os.environ.get("TEST_DATABASE_URL_TEMPLATE")
-    if url:  # PostgreSQL run: one fresh database per test (see tests/pg.py)
-        from tests.pg import fresh_database
-
-        url = fresh_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'test.db'}"
+def sqlite_url(tmp_path, monkeypatch) -> str:
+    """For tests about SQLite itself (backups, file-level checks)."""
+    url = f"sqlite:///{tmp_path / 'test.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     return url
 

@@ -19,7 +19,9 @@ def _count(url) -> int:
     return n
 
 
-def test_backup_while_writing_and_restore(engine, db_url, tmp_path):
+def test_backup_while_writing_and_restore(sqlite_url, tmp_path):
+    db_url = sqlite_url
+    engine = init_engine(db_url)
     with session_scope(engine) as db:
         for i in range(50):
             create_participant(db, first_name=f"B{i}", last_name="Backupson")
@@ -54,7 +56,9 @@ def test_backup_while_writing_and_restore(engine, db_url, tmp_path):
     assert list(tmp_path.glob("test.before-restore-*.db"))  # the replaced database is kept
 
 
-def test_backup_cli(engine, db_url, tmp_path, capsys):
+def test_backup_cli(sqlite_url, tmp_path, capsys):
+    db_url = sqlite_url
+    init_engine(db_url).dispose()
     assert backup_main(["--url", db_url, "--to", str(tmp_path / "cli.db")]) == 0
     assert (tmp_path / "cli.db").exists()
     assert backup_main(["--url", "postgresql+psycopg://u@/x", "--to", str(tmp_path / "pg.db")]) == 2

@@ -27,7 +27,8 @@ def _first_revision() -> str:
     return next(r for r in script.walk_revisions() if r.down_revision is None).revision
 
 
-def test_empty_database_gets_every_table(db_url):
+def test_empty_database_gets_every_table(blank_db_url):
+    db_url = blank_db_url
     eng = make_engine(db_url)
     migrate(eng)
     names = set(inspect(eng).get_table_names())
@@ -36,7 +37,8 @@ def test_empty_database_gets_every_table(db_url):
             "goal", "alembic_version"} <= names
 
 
-def test_upgrade_from_first_revision_keeps_data(db_url):
+def test_upgrade_from_first_revision_keeps_data(blank_db_url):
+    db_url = blank_db_url
     eng = make_engine(db_url)
     migrate(eng, _first_revision())
     with session_scope(eng) as db:
@@ -49,7 +51,8 @@ def test_upgrade_from_first_revision_keeps_data(db_url):
         assert db.exec(select(Facilitator)).one().credential == "RN, CDCES"
 
 
-def test_models_and_migrations_agree(db_url):
+def test_models_and_migrations_agree(blank_db_url):
+    db_url = blank_db_url
     env = dict(os.environ, DATABASE_URL=db_url)
     migrate(make_engine(db_url))
     out = subprocess.run([sys.executable, "-m", "alembic", "check"], cwd=ROOT, env=env, capture_output=True,
@@ -58,7 +61,8 @@ def test_models_and_migrations_agree(db_url):
     assert "No new upgrade operations detected" in out.stdout + out.stderr
 
 
-def test_database_newer_than_code_is_refused_and_untouched(db_url, tmp_path):
+def test_database_newer_than_code_is_refused_and_untouched(sqlite_url, tmp_path):
+    db_url = sqlite_url
     eng = make_engine(db_url)
     migrate(eng)
     with eng.begin() as conn:
