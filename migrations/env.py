@@ -23,6 +23,9 @@ def run_migrations_online() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # several replicas may start at once: one migrates, the others wait and then find head
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(724137)")
             context.run_migrations()
         connection.commit()
 
