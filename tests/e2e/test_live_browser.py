@@ -61,7 +61,8 @@ def test_note_and_clock_survive_step_change_and_reload(server, page):
     page.get_by_role("button", name="Previous").click()
     expect(page.locator("h2").filter(has_text="Introduction")).to_be_visible()
     wait_for_app_idle(page)
-    expect(page.get_by_placeholder(re.compile("Notes during Introduction")).first).to_have_value("Invented note: asks about meter strips")
+    intro_note = page.get_by_placeholder(re.compile("Notes during Introduction")).first
+    expect(intro_note).to_have_value("Invented note: asks about meter strips")
     # and the clock still runs after the reload
     a = _session_seconds(page)
     time.sleep(2.2)
