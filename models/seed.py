@@ -1,0 +1,817 @@
+"""Invented data for demos and benchmarks: a small demo, or a busy multi-year program.
+
+Everything is written through the app's own functions in `models/` (create_participant, create_session,
+start_session, go_to_step, set_rating, save_live_note …), so the rows look exactly like the ones the pages
+write, and every rule those functions check is checked here too. Time is simulated: while seeding,
+`models.clock.now` is temporarily replaced (and restored afterwards) so every timestamp lands at the
+moment the simulated action happens.
+
+No real people: names come from small made-up syllable lists, record numbers look like "DEMO-000123".
+No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import event, func
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from models import clock
+from models.curriculum import CURRICULA_DIR, Curriculum, checklist_items, load_catalog
+from models.db import make_engine, migrate, session_scope
+from models.people import create_facilitator, create_participant
+from models.rules import CODES, INDIVIDUAL_FALLBACK, NOTE_TAGS, is_qualified_instructor, suggest_code
+from models.sessions import (
+    add_goal,
+    add_note,
+    add_question,
+    add_to_roster,
+    amend_note,
+    create_session,
+    end_session,
+    go_to_step,
+    mark_arrived,
+    mark_goal_followed_up,
+    mark_left,
+    pause,
+    resume,
+    save_live_note,
+    set_caregiver,
+    set_competency,
+    set_present,
+    set_question_status,
+    set_rating,
+    set_tick,
+    start_session,
+)
+from models.tables import (
+    Attendance,
+    ChecklistTick,
+    CompetencyRating,
+    Facilitator,
+    Goal,
+    GroupSession,
+    Note,
+    NoteVersion,
+    Participant,
+    Pause,
+    PresenceInterval,
+    Question,
+    Rating,
+    StepRun,
+)
+
+Progress = Callable[[int, int], None]
+
+TABLES = {
+    "participant": Participant,
+    "facilitator": Facilitator,
+    "group_session": GroupSession,
+    "attendance": Attendance,
+    "presence_interval": PresenceInterval,
+    "step_run": StepRun,
+    "pause": Pause,
+    "checklist_tick": ChecklistTick,
+    "note": Note,
+    "note_version": NoteVersion,
+    "rating": Rating,
+    "competency_rating": CompetencyRating,
+    "question": Question,
+    "goal": Goal,
+}
+
+# ---------------------------------------------------------------- invented words
+
+_FIRST_A = ("Ka", "Lo", "Mi", "Ta", "Re", "No", "Sa", "Vi", "Da", "Pe", "Ju", "Ro", "Ne", "Fa", "Li", "Zo",
+            "Be", "Mo", "Ari", "Elo", "Ilu", "Ona", "Ude", "Yas")
+_FIRST_B = ("ra", "lin", "mo", "ten", "ia", "ko", "dra", "rin", "sa", "vo", "na", "lem", "bel", "tis", "mar",
+            "nou", "del", "wen")
+_LAST_A = ("Bren", "Cal", "Dor", "Fen", "Gal", "Hol", "Jast", "Kel", "Lorn", "Mer", "Norv", "Ost", "Pell",
+           "Quin", "Rask", "Sten", "Tarv", "Ulm", "Vask", "Wend", "Yor", "Zel")
+_LAST_B = ("a", "e", "i", "o", "u", "")
+_LAST_C = ("ford", "wick", "mar", "by", "stone", "mere", "lan", "dale", "holt", "vik", "brook", "ridge",
+           "sen", "ko", "tal")
+
+# Several facilitators, in the order they are created; CHW and NP do not qualify as Medicare DSMT
+# instructors (rules.QUALIFIED_CREDENTIALS), so now and then a session is led by someone who does not.
+_CREDENTIALS = ("RN, CDCES", "RD, CDCES", "CHW", "PharmD", "RDN", "NP", "RN", "RD, CDCES", "MD", "RN, CDCES",
+                "PharmD", "RDN", "CHW", "RN")
+
+_SLOTS = (time(9, 0), time(10, 30), time(13, 0), time(14, 30), time(17, 30))
+_SLOT_WEIGHTS = (4, 3, 3, 2, 2)
+_SETTINGS = (("clinic", 6), ("community health centre", 2), ("telehealth", 2))
+
+# Sessions per curriculum condition and per code (any other condition or code gets a default weight).
+_CONDITION_WEIGHT = {"diabetes": 45, "hypertension": 32, "asthma": 23}
+_CODE_WEIGHT = {"98960": 6, "98961": 36, "98962": 58, "G0108": 5, "G0109": 95}
+_GROUP_SIZES = {
+    "98960": ((1,), (1,)),
+    "G0108": ((1,), (1,)),
+    "98961": ((2, 3, 4), (2, 4, 4)),
+    "98962": ((5, 6, 7, 8), (2, 3, 3, 2)),
+    "G0109": ((2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), (1, 1, 2, 3, 4, 5, 6, 6, 5, 4, 3)),
+}
+
+_TOPIC_WORDS = {
+    "diabetes": ("carbohydrate portions", "checking glucose before driving", "sick-day rules", "reading food labels",
+                 "treating a low with 15 g", "foot checks", "meal timing on shift work", "the plate method"),
+    "asthma": ("spacer technique", "rinsing after the steroid inhaler", "pollen days", "the green zone",
+               "when to use the reliever", "night symptoms", "cold air on walks", "dust at home"),
+    "hypertension": ("home cuff position", "salt in bread", "morning readings", "walking after dinner",
+                     "missed doses", "potassium-rich snacks", "stress and readings", "the DASH plate"),
+}
+_OBSERVE = (
+    "Asked about {t}.", "Confident with {t}.", "Unsure about {t}; went over it again.", "Shared a tip on {t}.",
+    "Had questions on {t} after the group.", "Demonstrated {t} correctly.", "Needed a second explanation of {t}.",
+    "Quiet today; engaged once we reached {t}.", "Brought their log; talked through {t}.",
+    "Mixed up two points about {t}; clarified.", "Helped a neighbour with {t}.", "Took notes on {t}.",
+)
+_GROUP_OBSERVE = (
+    "Group engaged; lively discussion of {t}.", "Several asked about {t}.", "Ran a little long on {t}.",
+    "Good energy; the group shared experiences with {t}.", "Handout on {t} went round.",
+    "Room was warm; short stretch break before {t}.", "Most of the group already knew {t}; moved on quickly.",
+)
+_AMEND = (
+    " Follow-up call booked.", " Corrected after the session: see handout.", " Added: prefers phone contact.",
+    " Update: spoke with the educator afterwards.", " Clarified in the review.", " Interpreter requested next time.",
+)
+_QUESTIONS = (
+    "Is {t} the same for everyone?", "How often should I think about {t}?", "What if I forget {t}?",
+    "Can you explain {t} again?", "Does {t} change when I travel?", "Where can I read more about {t}?",
+    "Is there an app that helps with {t}?", "What do I do about {t} on weekends?",
+)
+_GOALS = {
+    "Healthy coping": ("Take a ten-minute walk when stressed, {n} times a week",
+                       "Call a friend on Sunday evenings"),
+    "Healthy eating": ("Eat vegetables with lunch {n} days a week", "Swap the evening snack for fruit {n} days",
+                       "Use the plate method at dinner {n} days a week"),
+    "Being active": ("Walk for 20 minutes {n} days a week", "Take the stairs at work {n} days a week"),
+    "Taking medication": ("Use a weekly pill box and check it every morning",
+                          "Set a phone reminder for the evening dose"),
+    "Monitoring": ("Check and write down readings {n} days a week", "Bring the logbook to the next visit"),
+    "Reducing risk": ("Check feet every evening", "Book the eye exam this month"),
+    "Problem solving": ("Plan what to eat before {n} busy days", "Keep a low-glucose kit in the bag"),
+}
+
+
+def _first_name(rng: random.Random) -> str:
+    return rng.choice(_FIRST_A) + rng.choice(_FIRST_B)
+
+
+def _last_name(rng: random.Random) -> str:
+    return rng.choice(_LAST_A) + rng.choice(_LAST_B) + rng.choice(_LAST_C)
+
+
+def _weighted(rng: random.Random, pairs) -> object:
+    values, weights = zip(*pairs, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _condition_key(cur: Curriculum) -> str:
+    return cur.condition.strip().lower()
+
+
+# ---------------------------------------------------------------- the simulated clock
+
+
+class _SimClock:
+    """Replaces models.clock.now while seeding; `at` moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.t = start
+
+    def now(self) -> datetime:
+        return self.t
+
+    def at(self, t: datetime) -> None:
+        self.t = t
+
+
+@contextmanager
+def _simulated_time(start: datetime) -> Iterator[_SimClock]:
+    sim = _SimClock(start)
+    saved = clock.now
+    clock.now = sim.now
+    try:
+        yield sim
+    finally:
+        clock.now = saved
+
+
+@contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """Fewer garbage-collector passes while millions of short-lived ORM objects come and go (about a
+    tenth faster); the process's own settings are restored afterwards."""
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+@contextmanager
+def _bulk_engine(engine: Engine) -> Iterator[Engine]:
+    """For a SQLite file, a private engine with a larger page cache for the bulk load only (the caller's engine
+    is untouched). Other databases use the engine as is. WAL with synchronous=NORMAL (models.db) already
+    skips the fsync per commit; the seeding time is spent in the ORM, not in SQLite (about 2 %)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield engine
+        return
+    bulk = make_engine(url.render_as_string(hide_password=False))
+
+    def _fast(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.execute("PRAGMA temp_store=MEMORY")
+        cur.close()
+
+    event.listen(bulk, "connect", _fast)
+    try:
+        yield bulk
+    finally:
+        bulk.dispose()
+
+
+# ---------------------------------------------------------------- people and sessions in the simulation
+
+
+@dataclass
+class _Person:
+    n: int
+    conditions: tuple[str, ...]
+    enrolled_at: datetime
+    active_until: datetime
+    confidence: float  # baseline self-efficacy, grows with sessions attended
+    id: int | None = None
+    attended: int = 0
+    busy_days: set[date] = field(default_factory=set)
+
+
+@dataclass
+class _Plan:
+    scheduled_at: datetime
+    cur: Curriculum
+    code: str
+    run: str  # "ended" / "never" (past, never started) / "future"
+
+
+@dataclass
+class _Timeline:
+    """When one rostered participant was in the room (wall-clock intervals), for scheduling their actions."""
+
+    pid: int
+    person: _Person
+    intervals: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    def in_room(self, a: datetime, b: datetime) -> tuple[datetime, datetime] | None:
+        """The first stretch of [a, b] this person was in the room, if any."""
+        for x, y in self.intervals:
+            lo, hi = max(a, x), min(b, y)
+            if hi > lo:
+                return lo, hi
+        return None
+
+
+def _local(d: date, t: time) -> datetime:
+    """A wall-clock slot (server's zone) as aware UTC, so sessions show at 09:00, 10:30 … on the pages."""
+    return clock.from_local(datetime.combine(d, t))
+
+
+def _between(rng: random.Random, a: datetime, b: datetime) -> datetime:
+    span = max(0.0, (b - a).total_seconds())
+    return a + timedelta(seconds=int(rng.uniform(0.05, 0.95) * span))
+
+
+class _Seeder:
+    def __init__(self, engine: Engine, *, rng: random.Random, sim: _SimClock, catalog: list[Curriculum],
+                 start: datetime, end: datetime) -> None:
+        self.engine = engine
+        self.rng = rng
+        self.sim = sim
+        self.catalog = catalog
+        self.start = start
+        self.end = end
+        self.people: list[_Person] = []
+        self.pending: list[_Person] = []  # not yet created, in enrolment order
+        self.facilitators: list[tuple[int, str]] = []
+        self.fac_busy: set[tuple[int, datetime]] = set()
+        self.record_seq = 0
+
+    # -------------------------------------------------------- setup
+
+    def add_facilitators(self, count: int) -> None:
+        rng = self.rng
+        self.sim.at(self.start - timedelta(days=90))
+        with session_scope(self.engine) as db:
+            for i in range(count):
+                cred = _CREDENTIALS[i % len(_CREDENTIALS)]
+                f = create_facilitator(db, name=f"{_first_name(rng)} {_last_name(rng)}", credential=cred)
+                self.facilitators.append((f.id, cred))
+
+    def plan_people(self, count: int, *, initial_share: float, active_years: tuple[float, float]) -> None:
+        rng = self.rng
+        conditions = list(dict.fromkeys(_condition_key(c) for c in self.catalog))
+        weights = [_CONDITION_WEIGHT.get(c, 25) for c in conditions]
+        span = (self.end - self.start).total_seconds()
+        initial = max(min(count, 12), round(count * initial_share))
+        people = []
+        for n in range(count):
+            if n < initial:
+                day = self.start - timedelta(days=rng.uniform(1, 60))
+            else:
+                day = self.start + timedelta(seconds=rng.uniform(0, 0.92) * span)
+            # registered during office hours
+            enrolled = _local(day.date(), time(rng.randint(8, 16), rng.randint(0, 59), rng.randint(0, 59)))
+            main = rng.choices(conditions, weights=weights)[0]
+            conds = [main]
+            if rng.random() < 0.15:
+                other = rng.choice(conditions)
+                if other != main:
+                    conds.append(other)
+            active = timedelta(days=365 * rng.uniform(*active_years))
+            people.append(_Person(n, tuple(conds), enrolled, enrolled + active, rng.uniform(3.0, 6.5)))
+        people.sort(key=lambda p: (p.enrolled_at, p.n))
+        self.pending = people
+
+    def enrol_until(self, db, t: datetime) -> None:
+        """Create every participant whose enrolment time has come, each at their own enrolment time."""
+        rng = self.rng
+        while self.pending and self.pending[0].enrolled_at <= t:
+            person = self.pending.pop(0)
+            self.sim.at(person.enrolled_at)
+            self.record_seq += 1
+            born = date(rng.randint(1938, 2004), rng.randint(1, 12), rng.randint(1, 28))
+            p = create_participant(db, first_name=_first_name(rng), last_name=_last_name(rng),
+                                   record_number=f"DEMO-{self.record_seq:06d}",
+                                   date_of_birth=born if rng.random() < 0.9 else None)
+            person.id = p.id
+            self.people.append(person)
+
+    # -------------------------------------------------------- choosing who and when
+
+    def plan_sessions(self, ended: int, never: int, future: int) -> list[_Plan]:
+        """Curriculum and code for each session (every pair used at least once when there are enough
+        sessions), spread over weekdays between start and end, in time order."""
+        rng = self.rng
+        pairs, weights = [], []
+        for cur in self.catalog:
+            cw = _CONDITION_WEIGHT.get(_condition_key(cur), 25)
+            codes = [c for c in cur.codes if c in CODES]
+            total = sum(_CODE_WEIGHT.get(c, 20) for c in codes)
+            for code in codes:
+                pairs.append((cur, code))
+                weights.append(cw * _CODE_WEIGHT.get(code, 20) / total)
+        wsum = sum(weights)
+        n_past = ended + never
+        counts = [max(1, math.floor(n_past * w / wsum)) if n_past >= len(pairs) else 0 for w in weights]
+        while sum(counts) < n_past:
+            counts[rng.choices(range(len(pairs)), weights=weights)[0]] += 1
+        while sum(counts) > n_past:  # only when n_past < len(pairs) forced ones; trim the largest
+            counts[counts.index(max(counts))] -= 1
+        past = [pair for pair, k in zip(pairs, counts, strict=True) for _ in range(k)]
+        rng.shuffle(past)
+        days = (self.end - self.start).days
+        times = []
+        last_ok = self.end - timedelta(hours=4)
+        for _ in range(n_past):
+            while True:
+                d = (self.start + timedelta(days=rng.randrange(max(days, 1)))).date()
+                if d.weekday() >= 5 and rng.random() < 0.9:
+                    continue
+                when = _local(d, _weighted(rng, zip(_SLOTS, _SLOT_WEIGHTS, strict=True)))
+                if when < last_ok:
+                    break
+            times.append(when)
+        times.sort()
+        runs = ["ended"] * ended + ["never"] * never
+        rng.shuffle(runs)
+        plans = [_Plan(t, cur, code, run) for t, (cur, code), run in zip(times, past, runs, strict=True)]
+        for i in range(future):
+            d = (self.end + timedelta(days=1 + (i * 17 % 21))).date()
+            cur, code = rng.choices(pairs, weights=weights)[0]
+            plans.append(_Plan(_local(d, rng.choice(_SLOTS)), cur, code, "future"))
+        return plans
+
+    def roster(self, when: datetime, cur: Curriculum, code: str) -> tuple[str, list[_Person]]:
+        rng = self.rng
+        sizes, size_w = _GROUP_SIZES.get(code, ((1,), (1,)))
+        want = rng.choices(sizes, weights=size_w)[0]
+        want = max(CODES[code].min_patients, min(want, CODES[code].max_patients))
+        day = when.date()
+        cond = _condition_key(cur)
+        free = [p for p in self.people if day not in p.busy_days]
+        tiers = (
+            [p for p in free if cond in p.conditions and p.active_until >= when],
+            [p for p in free if cond in p.conditions and p.active_until < when],
+            [p for p in free if cond not in p.conditions],
+        )
+        chosen: list[_Person] = []
+        for tier in tiers:
+            if len(chosen) >= want:
+                break
+            # those who came least often lately first, with some chance
+            tier = sorted(tier, key=lambda p: p.attended + rng.uniform(0, 6))
+            chosen.extend(tier[: want - len(chosen)])
+        if chosen and len(chosen) < CODES[code].min_patients:  # too few free people: the code that fits
+            fits = suggest_code(code, len(chosen))
+            if fits not in cur.codes and len(chosen) == 1:
+                fits = INDIVIDUAL_FALLBACK.get(code)
+            if fits not in cur.codes:
+                return code, []
+            code = fits
+        for p in chosen:
+            p.busy_days.add(day)
+        return code, chosen
+
+    def facilitator_for(self, when: datetime, code: str) -> int:
+        rng = self.rng
+        dsmt = CODES[code].dsmt
+        pool = [(fid, c) for fid, c in self.facilitators if (fid, when) not in self.fac_busy]
+        pool = pool or self.facilitators
+        if dsmt and rng.random() > 0.03:  # now and then a DSMT session without a qualified instructor
+            pool = [x for x in pool if is_qualified_instructor(x[1])] or pool
+        fid = rng.choice(pool)[0]
+        self.fac_busy.add((fid, when))
+        return fid
+
+    # -------------------------------------------------------- one session
+
+    def run_session(self, plan: _Plan) -> None:
+        rng = self.rng
+        cur = plan.cur
+        with session_scope(self.engine) as db:
+            plan_day = clock.to_local(plan.scheduled_at - timedelta(days=rng.uniform(1, 28))).date()
+            plan_at = _local(plan_day, time(rng.randint(8, 16), rng.randint(0, 59), rng.randint(0, 59)))
+            self.enrol_until(db, plan.scheduled_at - timedelta(hours=2))
+            code, people = self.roster(plan.scheduled_at, cur, plan.code)
+            if not people:
+                return
+            fid = self.facilitator_for(plan.scheduled_at, code)
+            latest = max(p.enrolled_at for p in people)
+            plan_at = min(max(plan_at, latest + timedelta(hours=1)), plan.scheduled_at - timedelta(hours=1))
+            if plan.run == "future":
+                plan_at = min(plan_at, self.end - timedelta(hours=rng.randint(1, 72)))
+            self.sim.at(plan_at)
+            s = create_session(db, curriculum=cur, billing_code=code, scheduled_at=plan.scheduled_at,
+                               setting=_weighted(rng, _SETTINGS), facilitator_id=fid,
+                               participant_ids=[p.id for p in people])
+            for p in people:
+                if rng.random() < 0.08:
+                    set_caregiver(db, session_id=s.id, participant_id=p.id, present=True)
+            if plan.run == "ended":
+                self._live(db, s.id, cur, code, plan.scheduled_at, people)
+
+    def _live(self, db, sid: int, cur: Curriculum, code: str, scheduled: datetime, people: list[_Person]) -> None:
+        rng = self.rng
+        events: list[tuple[datetime, int, Callable[[], object]]] = []
+        seq = iter(range(1_000_000))
+
+        def at(t: datetime, fn: Callable[[], object]) -> None:
+            if t <= self.end:  # nothing after "now": a later follow-up simply has not happened yet
+                events.append((t, next(seq), fn))
+
+        start = scheduled + timedelta(minutes=rng.choice((-3, -1, 0, 0, 1, 2, 3, 5, 8, 14)),
+                                      seconds=rng.randint(0, 59))
+        # step timeline: planned minutes with some drift; now and then a session runs long
+        drift = 1.0 + (rng.uniform(0.12, 0.3) if rng.random() < 0.1 else 0.0)
+        steps: list[tuple[str, datetime, datetime]] = []
+        t = start
+        pause_at: tuple[datetime, int] | None = None
+        pause_step = rng.choice(("teach", "activity")) if rng.random() < 0.04 else None
+        for st in cur.steps:
+            minutes = st.minutes * drift * rng.uniform(0.93, 1.07)
+            end = t + timedelta(minutes=minutes)
+            if st.id == pause_step:
+                length = rng.randint(2, 9)
+                pause_at = (_between(rng, t, end), length)
+                end += timedelta(minutes=length)
+            steps.append((st.id, t, end))
+            t = end
+        ended = t
+        step_span = {sid_: (a, b) for sid_, a, b in steps}
+
+        # who was in the room, and when
+        individual = not CODES[code].is_group
+        lines: list[_Timeline] = []
+        for p in people:
+            line = _Timeline(p.id, p)
+            lines.append(line)
+            r = rng.random()
+            if r < (0.03 if individual else 0.08):  # no-show, unticked at roll call or after the start
+                if rng.random() < 0.5:
+                    at(start - timedelta(minutes=1), lambda p=p: set_present(db, session_id=sid, participant_id=p.id,
+                                                                              present=False))
+                else:
+                    at(start + timedelta(minutes=rng.randint(2, 9)),
+                       lambda p=p: set_present(db, session_id=sid, participant_id=p.id, present=False))
+                continue
+            arrive = start
+            if not individual and r < 0.18:  # late arrival
+                arrive = start + timedelta(minutes=rng.randint(4, 35), seconds=rng.randint(0, 59))
+                at(start - timedelta(minutes=1), lambda p=p: set_present(db, session_id=sid, participant_id=p.id,
+                                                                          present=False))
+                at(arrive, lambda p=p: mark_arrived(db, session_id=sid, participant_id=p.id))
+            leave = ended
+            r2 = rng.random()
+            if not individual and r2 < 0.07:  # early leaver
+                a, b = step_span["activity"][0], step_span["qa"][1]
+                leave = _between(rng, max(a, arrive + timedelta(minutes=5)), b) if b > arrive else ended
+                at(leave, lambda p=p: mark_left(db, session_id=sid, participant_id=p.id))
+                line.intervals.append((arrive, leave))
+            elif not individual and r2 < 0.11:  # steps out and comes back
+                a, b = step_span["teach"]
+                out = _between(rng, max(a, arrive + timedelta(minutes=2)), b) if b > arrive else None
+                if out:
+                    back = out + timedelta(minutes=rng.randint(3, 12))
+                    at(out, lambda p=p: mark_left(db, session_id=sid, participant_id=p.id))
+                    at(back, lambda p=p: mark_arrived(db, session_id=sid, participant_id=p.id))
+                    line.intervals += [(arrive, out), (back, ended)]
+                else:
+                    line.intervals.append((arrive, ended))
+            else:
+                line.intervals.append((arrive, ended))
+
+        # a walk-in added to the roster during the introduction
+        if not individual and rng.random() < 0.06 and len(people) < CODES[code].max_patients:
+            cand = [p for p in self.people if scheduled.date() not in p.busy_days
+                    and _condition_key(cur) in p.conditions]
+            if cand:
+                walk = rng.choice(cand)
+                walk.busy_days.add(scheduled.date())
+                t_in = _between(rng, *step_span["intro"])
+                at(t_in, lambda w=walk: add_to_roster(db, session_id=sid, participant_id=w.id))
+                lines.append(_Timeline(walk.id, walk, [(t_in, ended)]))
+
+        # the flow: start, steps, a pause, now and then a step revisited, the end
+        at(start, lambda: start_session(db, session_id=sid))
+        for step_id, a, _ in steps[1:]:
+            at(a, lambda s=step_id: go_to_step(db, session_id=sid, step=s))
+        if pause_at:
+            p_t, length = pause_at
+            at(p_t, lambda: pause(db, session_id=sid))
+            at(p_t + timedelta(minutes=length), lambda: resume(db, session_id=sid))
+        if rng.random() < 0.03:
+            a, b = step_span["qa"]
+            back = a + (b - a) / 3
+            at(back, lambda: go_to_step(db, session_id=sid, step="teach"))
+            at(back + (b - a) / 3, lambda: go_to_step(db, session_id=sid, step="qa"))
+        at(ended, lambda: end_session(db, session_id=sid))
+
+        # the checklist, ticked as the session goes; a few left, a few ticked afterwards on /review
+        for item in checklist_items(cur):
+            a, b = step_span[item.step]
+            r = rng.random()
+            if r < 0.9:
+                at(_between(rng, a, b), lambda k=item.key: set_tick(db, session_id=sid, item_key=k, done=True))
+            elif r < 0.95:
+                at(ended + timedelta(minutes=rng.randint(5, 600)),
+                   lambda k=item.key: set_tick(db, session_id=sid, item_key=k, done=True))
+
+        # ratings: pre during the introduction, post in the summary, for whoever is in the room then
+        items = cur.assessment
+        topics = cur.topics
+        competency = CODES[code].dsmt or rng.random() < 0.1  # the DSME record, now and then elsewhere too
+        intro, summary = step_span["intro"], step_span["summary"]
+        for line in lines:
+            person = line.person
+            level = person.confidence + min(person.attended, 20) * 0.12
+            window = line.in_room(*intro)
+            pre_values: dict[str, int] = {}
+            if window:
+                t_pre = _between(rng, *window)
+                for it in items:
+                    if rng.random() < 0.96:
+                        v = round(level + rng.gauss(0, 1.4))
+                        v = max(it.low, min(it.high, v))
+                        pre_values[it.id] = v
+                        at(t_pre, lambda i=it.id, v=v, pid=line.pid: set_rating(
+                            db, session_id=sid, participant_id=pid, item_id=i, phase="pre", value=v))
+                if competency:
+                    for tp in topics:
+                        lv = rng.choices(("1", "2", "3", "4", "NA"), weights=(3, 4, 3, 1, 0.3))[0]
+                        at(t_pre, lambda tid=tp.id, lv=lv, pid=line.pid: set_competency(
+                            db, session_id=sid, participant_id=pid, topic_id=tid, phase="pre", level=lv))
+            window = line.in_room(*summary)
+            if not window:
+                continue
+            person.attended += 1
+            t_post = _between(rng, *window)
+            post_done = rng.random() < 0.93
+            for it in items:
+                if post_done and rng.random() < 0.97:
+                    base = pre_values.get(it.id, round(level))
+                    v = max(it.low, min(it.high, base + rng.choice((0, 0, 1, 1, 1, 2, 2, 3, -1))))
+                    at(t_post, lambda i=it.id, v=v, pid=line.pid: set_rating(
+                        db, session_id=sid, participant_id=pid, item_id=i, phase="post", value=v))
+            if competency:
+                for tp in topics:
+                    lv = rng.choices(("2", "3", "4", "NC"), weights=(2, 5, 4, 0.4))[0]
+                    at(t_post, lambda tid=tp.id, lv=lv, pid=line.pid: set_competency(
+                        db, session_id=sid, participant_id=pid, topic_id=tid, phase="post", level=lv))
+            # goals, with a follow-up call two to four weeks later
+            n_goals = 1 if rng.random() < 0.9 else (2 if rng.random() < 0.5 else 0)
+            for _ in range(n_goals):
+                self._goal(db, at, sid, cur, line.pid, t_post, ended)
+
+        # notes: one per participant and step while they are in the room, one for the group now and then
+        cond = _condition_key(cur)
+        words = _TOPIC_WORDS.get(cond) or [t.title.lower() for t in topics]
+        for step_id, a, b in steps:
+            if rng.random() < 0.85:
+                text = rng.choice(_GROUP_OBSERVE).format(t=rng.choice(words))
+                self._note(db, at, sid, None, step_id, text, _between(rng, a, b), ended)
+            for line in lines:
+                window = line.in_room(a, b)
+                if window and rng.random() < 0.95:
+                    text = " ".join(rng.choice(_OBSERVE).format(t=rng.choice(words))
+                                    for _ in range(rng.choice((1, 1, 2, 2, 3))))
+                    self._note(db, at, sid, line.pid, step_id, text, _between(rng, *window), ended)
+        # a note added on /review afterwards
+        for _ in range(rng.choice((0, 1, 2, 2, 3, 3))):
+            line = rng.choice(lines)
+            if line.intervals:
+                text = f"Phone call after the session: {rng.choice(_OBSERVE).format(t=rng.choice(words))}"
+                t_rev = ended + timedelta(minutes=rng.randint(30, 4000))
+                at(t_rev, lambda pid=line.pid, text=text: add_note(
+                    db, session_id=sid, participant_id=pid, step="summary", text=text, tags=[]))
+
+        # questions: raised while teaching or in Q&A, answered, parked or left open
+        pids_in = [line.pid for line in lines if line.intervals]
+        for _ in range(rng.choice((0, 1, 1, 2, 2, 3, 3, 3, 4, 5))):
+            step_id = rng.choice(("teach", "teach", "qa", "qa", "activity"))
+            a, b = step_span[step_id]
+            t_q = _between(rng, a, b)
+            text = rng.choice(_QUESTIONS).format(t=rng.choice(words))
+            asker = rng.choice(pids_in) if pids_in and rng.random() < 0.7 else None
+            fate = rng.choices(("answered", "parked", "open", "parked-answered"), weights=(6, 2, 2, 1))[0]
+            qa_a, qa_b = step_span["qa"]
+            self._question(db, at, sid, text, asker, t_q, fate, max(t_q, qa_a), qa_b, ended)
+
+        events.sort(key=lambda e: (e[0], e[1]))
+        for t, _, fn in events:
+            self.sim.at(t)
+            fn()
+
+    def _note(self, db, at, sid, pid, step_id, text, t, ended) -> None:
+        rng = self.rng
+        tags: list[str] = []
+        if pid is not None and rng.random() < 0.1:
+            tags = [rng.choice(NOTE_TAGS)]
+        box: dict[str, int] = {}
+
+        def write():
+            note = save_live_note(db, session_id=sid, participant_id=pid, step=step_id, text=text, tags=tags)
+            box["id"] = note.id
+
+        at(t, write)
+        r = rng.random()
+        if r < 0.08:  # typed on, still live: a second version
+            more = text + " " + rng.choice(_OBSERVE).format(t="that")
+            at(t + timedelta(seconds=rng.randint(20, 240)), lambda: save_live_note(
+                db, session_id=sid, participant_id=pid, step=step_id, text=more, tags=tags))
+        elif r < 0.14:  # amended on /review after the session; a follow-up tag may be cleared
+            new_tags = tags if rng.random() < 0.6 else []
+            new_text = text + rng.choice(_AMEND)
+            at(ended + timedelta(minutes=rng.randint(10, 3 * 24 * 60)), lambda: amend_note(
+                db, note_id=box["id"], text=new_text, tags=new_tags))
+
+    def _goal(self, db, at, sid, cur, pid, t, ended) -> None:
+        rng = self.rng
+        behaviour = rng.choice(cur.behaviours)
+        text = rng.choice(_GOALS.get(behaviour, ("Practise one thing from today",))).format(n=rng.randint(2, 5))
+        confidence = rng.choices(range(3, 11), weights=(1, 1, 2, 3, 6, 7, 5, 3))[0]
+        follow = (t + timedelta(days=rng.choice((14, 21, 28, 30)))).date()
+        box: dict[str, int] = {}
+
+        def write():
+            box["id"] = add_goal(db, session_id=sid, participant_id=pid, behaviour=behaviour, text=text,
+                                 confidence=confidence, follow_up_date=follow).id
+
+        at(t, write)
+        called = datetime.combine(follow, time(15, 0), tzinfo=UTC) + timedelta(days=rng.randint(-2, 5),
+                                                                                minutes=rng.randint(0, 240))
+        if called < self.end and rng.random() < 0.9:
+            at(called, lambda: mark_goal_followed_up(db, goal_id=box["id"]))
+
+    def _question(self, db, at, sid, text, asker, t, fate, qa_a, qa_b, ended) -> None:
+        rng = self.rng
+        box: dict[str, int] = {}
+
+        def write():
+            box["id"] = add_question(db, session_id=sid, text=text, participant_id=asker).id
+
+        at(t, write)
+        t_answer = _between(rng, qa_a, qa_b) if qa_b > qa_a else t
+        t_answer = max(t_answer, t + timedelta(seconds=30))
+        if fate == "answered":
+            at(t_answer, lambda: set_question_status(db, question_id=box["id"], status="answered"))
+        elif fate == "parked":
+            at(t_answer, lambda: set_question_status(db, question_id=box["id"], status="parked"))
+        elif fate == "parked-answered":  # parked in the room, answered by phone later
+            at(t_answer, lambda: set_question_status(db, question_id=box["id"], status="parked"))
+            at(ended + timedelta(hours=rng.randint(2, 72)),
+               lambda: set_question_status(db, question_id=box["id"], status="answered"))
+
+    def finish(self) -> None:
+        """Everyone planned is created, even if they enrolled after the last session."""
+        with session_scope(self.engine) as db:
+            self.enrol_until(db, datetime.max.replace(tzinfo=UTC))
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def _aware(t: datetime | None, fallback: datetime) -> datetime:
+    t = t or fallback
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    with session_scope(engine) as db:
+        return {name: db.exec(select(func.count()).select_from(model)).one() for name, model in TABLES.items()}
+
+
+def seed_program(
+    engine: Engine,
+    *,
+    years: float = 5,
+    participants: int = 400,
+    sessions: int = 2000,
+    seed: int = 1234,
+    progress: Progress | None = None,
+    end: datetime | None = None,
+) -> dict[str, int]:
+    """Fill a database with a busy program: `sessions` ended sessions over `years` years up to `end` (now by
+    default) across every shipped curriculum and code, `participants` invented people, several facilitators,
+    plus a few sessions never started and a few planned after `end`. The same seed and `end` give the same
+    data (sessions sit at wall-clock slots in the server's time zone). Returns the row count of every table."""
+    if sessions < 1 or participants < 1 or years <= 0:
+        raise ValueError("sessions, participants and years must be positive")
+    migrate(engine)
+    rng = random.Random(seed)
+    end = _aware(end, clock.now())
+    start = end - timedelta(days=365 * years)
+    catalog = list(load_catalog(CURRICULA_DIR).curricula.values())
+    never = max(1, sessions // 200)
+    future = 3 + sessions // 250
+    with _simulated_time(start) as sim, _bulk_engine(engine) as bulk, _quiet_gc():
+        seeder = _Seeder(bulk, rng=rng, sim=sim, catalog=catalog, start=start, end=end)
+        seeder.add_facilitators(max(4, min(14, 3 + sessions // 200)))
+        seeder.plan_people(participants, initial_share=0.3,
+                           active_years=(min(1.0, years) * 0.6, max(1.0, years * 0.6)))
+        plans = seeder.plan_sessions(sessions, never, future)
+        for i, plan in enumerate(plans, 1):
+            seeder.run_session(plan)
+            if progress:
+                progress(i, len(plans))
+        seeder.finish()
+    return table_counts(engine)
+
+
+def seed_demo(engine: Engine, *, end: datetime | None = None, seed: int = 7) -> dict[str, int]:
+    """A small demo: about twelve invented participants, six ended sessions over the last weeks, one session
+    planned for later today and one for next week, so the review pages have something to show."""
+    migrate(engine)
+    rng = random.Random(seed)
+    now = _aware(end, clock.now())
+    start = now - timedelta(days=42)
+    catalog = list(load_catalog(CURRICULA_DIR).curricula.values())
+    by_id = {c.id: c for c in catalog}
+    with _simulated_time(start) as sim:
+        seeder = _Seeder(engine, rng=rng, sim=sim, catalog=catalog, start=start, end=now)
+        seeder.add_facilitators(3)
+        seeder.plan_people(12, initial_share=1.0, active_years=(1.0, 2.0))
+        wanted = [("diabetes-dsmt-group", "G0109"), ("hypertension-group", "98962"), ("asthma-group", "98961"),
+                  ("diabetes-dsmt-group", "G0109"), ("hypertension-group", "98961"), ("asthma-group", "98962"),
+                  ("diabetes-dsmt-group", "G0109"), ("hypertension-group", "98962")]
+        pairs = []
+        for i, (cid, code) in enumerate(wanted):
+            cur = by_id.get(cid) or catalog[i % len(catalog)]
+            pairs.append((cur, code if code in cur.codes else cur.codes[0]))
+        plans = []
+        for week in range(6):  # one a week, the last one a few days ago
+            d = clock.to_local(now - timedelta(days=7 * (6 - week) - 4 + week % 3)).date()
+            plans.append(_Plan(_local(d, _SLOTS[week % 3]), *pairs[week], "ended"))
+        today = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+        if clock.to_local(today).date() != clock.to_local(now).date():
+            today = now.replace(second=0, microsecond=0)
+        plans.append(_Plan(today, *pairs[6], "future"))
+        nxt = _local(clock.to_local(now + timedelta(days=7)).date(), _SLOTS[0])
+        plans.append(_Plan(nxt, *pairs[7], "future"))
+        for plan in plans:
+            seeder.run_session(plan)
+        seeder.finish()
+    return table_counts(engine)
