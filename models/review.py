@@ -88,6 +88,7 @@ ON_TIME_START_MINUTES = 10
 ON_TIME_LENGTH_TOLERANCE = 0.10
 
 PHASE_ORDER = {"pre": 0, "post": 1, "followup": 2}
+UNRATED_PREFIX = "No ratings for: "
 RATED_LEVELS = ("1", "2", "3", "4")
 
 
@@ -611,6 +612,7 @@ class SessionRecord:
     gaps: list[str]
     oddities: list[str]
     attended: set[int]  # patients whose presence overlaps the face-to-face time
+    unrated: list[int]  # attended, but no rating at all
     generated_at: datetime
 
     @property
@@ -723,13 +725,13 @@ def session_record(db: Session, session_id: int, *, now: datetime | None = None)
         odd.append("No one is on the roster.")
     if view.runs and not view.ratings:
         odd.append("No ratings were recorded in this session.")
-    elif view.ratings:
-        none = [r.name for r in ratings if r.participant_id in attended and not r.pre_count and not r.post_count]
-        if none:
-            odd.append("No ratings for: " + ", ".join(none) + ".")
+    unrated = [r.participant_id for r in ratings
+               if r.participant_id in attended and not r.pre_count and not r.post_count] if items else []
+    if view.ratings and unrated:
+        odd.append(UNRATED_PREFIX + ", ".join(names[pid] for pid in unrated) + ".")
 
     return SessionRecord(view, summary, step_times(view, now), fidelity(view), presence_history(db, session_id=s.id),
-                         ratings, grid, histories, people, gaps, odd, attended, now)
+                         ratings, grid, histories, people, gaps, odd, attended, unrated, now)
 
 
 def presence_from_local(
@@ -752,14 +754,11 @@ def presence_from_local(
 
 
 def _snap(t: datetime, start: datetime | None, end: datetime | None) -> datetime:
+    """A time less than a minute from the session's start or end is that start or end."""
     minute = timedelta(minutes=1)
-    if start and start - minute < t < start:
+    if start and abs(t - start) < minute:
         return start
-    if start and t.replace(second=0, microsecond=0) == start.replace(second=0, microsecond=0) and t < start:
-        return start
-    if end and end < t < end + minute:
-        return end
-    if end and t.replace(second=0, microsecond=0) == end.replace(second=0, microsecond=0) and t > end:
+    if end and abs(t - end) < minute:
         return end
     return t
 

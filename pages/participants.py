@@ -1,12 +1,172 @@
-"""Not built yet: see the open issue for what this page will hold."""
+"""Participants: pick a person (search), then their history across sessions, DSMT hours against the
+Medicare allowance, goals and follow-up, latest topic competency and ratings over time. UI only: every
+figure comes from models.review. ?participant=ID opens a person directly (a deep link)."""
 
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-from ui.setup import page_setup
+from models import clock
+from models.db import session_scope
+from models.review import ParticipantHistory, find_participants, participant_history, today_local
+from models.rules import CODES, CONFIDENCE_THRESHOLD
+from models.sessions import mark_goal_followed_up
+from models.tables import Participant
+from ui.setup import action, flash_errors, int_param, page_setup
+from ui.widgets import md_escape
 
-page_setup("Participants")
+engine = page_setup("Participants")
+ss = st.session_state
+flash_errors()
 st.title("Participants")
-st.info(
-    "This page will hold each participant's history across sessions: attendance, DSMT hours against the "
-    "allowance, goals and ratings over time. It is not built yet."
-)
+
+
+def _label(p: Participant) -> str:
+    extra = [x for x in (p.record_number, f"born {p.date_of_birth:%Y-%m-%d}" if p.date_of_birth else None) if x]
+    return f"{p.last_name}, {p.first_name}" + (f" · {' · '.join(extra)}" if extra else "")
+
+
+def _pick() -> None:
+    pid = ss.get("pp_pick")
+    if pid:
+        st.query_params["participant"] = str(pid)
+    elif "participant" in st.query_params:
+        del st.query_params["participant"]
+
+
+raw = st.query_params.get("participant")
+pid = int_param("participant")
+
+text = st.text_input("Find a participant", key="pp_find", placeholder="Name or record number")
+with session_scope(engine) as db:
+    found = find_participants(db, text=text, limit=50)
+    current = db.get(Participant, pid) if pid else None
+options = {p.id: _label(p) for p in found}
+if current is not None and current.id not in options:
+    options = {current.id: _label(current), **options}
+ss["pp_pick"] = pid if pid in options else None  # the link is the source of truth
+st.selectbox("Participant", [None, *options], key="pp_pick", on_change=_pick, placeholder="Choose a participant",
+             format_func=lambda i: "Choose a participant" if i is None else options.get(i, "?"))
+if not found and text:
+    st.caption("No participant matches that search.")
+
+if raw is not None and pid is None:
+    st.info("That link does not name a participant.")
+    st.stop()
+if pid is None:
+    st.info("Search and choose a participant to see their sessions, DSMT hours, goals and ratings.")
+    st.stop()
+
+with session_scope(engine) as db:
+    hist: ParticipantHistory | None = participant_history(db, pid)
+if hist is None:
+    st.info("There is no participant with that number.")
+    st.stop()
+
+p = hist.participant
+st.header(md_escape(hist.name))
+details = [f"record {p.record_number}" if p.record_number else "no record number",
+           f"born {p.date_of_birth:%Y-%m-%d}" if p.date_of_birth else None]
+st.caption(md_escape(" · ".join(d for d in details if d)))
+
+# ---------------------------------------------------------------- sessions and DSMT allowance
+
+attended = [r for r in hist.sessions if r.present]
+a = hist.allowance
+today = today_local()
+m = st.columns(4)
+m[0].metric("Sessions attended", len(attended), help=f"{len(hist.sessions)} on a roster")
+m[1].metric("Initial DSMT hours", f"{a.initial_used:g} / {a.initial_limit:g}" if a.started else "—",
+            help="Group hours (G0109) count toward 9, individual hours (G0108) toward 1, 10 in all")
+this_year = next((f for f in a.follow_up if f.year == today.year), None)
+m[2].metric(f"Follow-up {today.year}", f"{this_year.used:g} / {this_year.limit:g}" if this_year else "—",
+            help="Up to 2 hours each calendar year after the year the initial training ends")
+m[3].metric("Units billed", sum(r.units or 0 for r in hist.sessions))
+
+st.subheader("DSMT allowance")
+for line in a.messages(today):
+    st.markdown(f"- {md_escape(line)}")
+if a.started:
+    c = st.columns(2)
+    df = pd.DataFrame([
+        {"part": "Group (G0109)", "used": a.group_used, "limit": a.group_limit},
+        {"part": "Individual (G0108)", "used": a.individual_used, "limit": a.individual_limit},
+    ])
+    c[0].altair_chart(
+        alt.Chart(df).mark_bar(color="#dddddd").encode(y=alt.Y("part:N", title=None), x=alt.X("limit:Q", title="Hours"))
+        + alt.Chart(df).mark_bar().encode(y="part:N", x="used:Q", tooltip=["part", "used", "limit"]),
+        width="stretch")
+    uses = [{"Date": u.day.isoformat(), "Session": u.session_id, "Code": u.code, "Hours": u.hours,
+             "Counted as": u.period if u.period != "follow-up" else f"follow-up {u.year}",
+             "Within allowance": u.counted, "Beyond": u.over} for u in a.uses]
+    c[1].dataframe(pd.DataFrame(uses), hide_index=True)
+
+st.subheader("Sessions")
+if not hist.sessions:
+    st.caption("Not on any session's roster yet.")
+else:
+    st.dataframe(pd.DataFrame([{
+        "Record": f"review?session={r.session_id}",
+        "Date": clock.fmt_local(r.scheduled_at),
+        "Curriculum": r.curriculum_title,
+        "Code": r.billed_code or r.code,
+        "Status": r.status,
+        "Attended": "yes" if r.present else ("—" if r.status == "planned" else "no"),
+        "Caregiver": "yes" if r.caregiver else "",
+        "Minutes": r.minutes,
+        "Units": r.units,
+        "DSMT hours": r.dsmt_hours if r.billed_code and CODES[r.billed_code].dsmt else None,
+    } for r in reversed(hist.sessions)]), hide_index=True, column_config={
+        "Record": st.column_config.LinkColumn(display_text="Open", help="Open the session record in a new tab")})
+
+# ---------------------------------------------------------------- goals
+
+
+def _follow(goal_id: int, key: str) -> None:
+    with action(engine) as db:
+        mark_goal_followed_up(db, goal_id=goal_id, done=bool(ss.get(key)))
+
+
+st.subheader("Goals")
+if not hist.goals:
+    st.caption("No goals recorded.")
+for g in reversed(hist.goals):
+    with st.container(border=True):
+        c = st.columns([4, 1])
+        with c[0]:
+            low = " · below 7: problem-solve the plan" if g.confidence < CONFIDENCE_THRESHOLD else ""
+            st.caption(md_escape(f"{g.day:%Y-%m-%d} · {g.behaviour} · confidence {g.confidence}/10{low}"
+                                 + (f" · follow up on {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else "")))
+            st.text(g.text)
+        with c[1]:
+            key = f"pp_goal_{g.goal_id}"
+            st.checkbox("Followed up", value=g.followed_up_at is not None, key=key, on_change=_follow,
+                        args=(g.goal_id, key))
+            if g.followed_up_at:
+                st.caption(f"on {clock.fmt_local(g.followed_up_at)}")
+            elif g.follow_up_date and g.follow_up_date <= today:
+                st.caption(":orange[due]")
+
+# ---------------------------------------------------------------- competency and ratings
+
+st.subheader("Topic competency: latest level")
+if hist.competency:
+    st.dataframe(pd.DataFrame([{"Topic": t.topic, "Latest level": t.label, "Phase": t.phase,
+                                "Date": t.day.isoformat(), "Session": t.session_id} for t in hist.competency]),
+                 hide_index=True)
+else:
+    st.caption("No topic competency rated yet.")
+
+st.subheader("Ratings over time")
+if hist.ratings:
+    df = pd.DataFrame([{"date": r.day.isoformat(), "session": r.session_id, "curriculum": r.curriculum_title,
+                        "phase": r.phase, "score": r.score} for r in hist.ratings])
+    st.altair_chart(alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("date:T", title="Session date"), y=alt.Y("score:Q", title="Mean score"),
+        color=alt.Color("phase:N", sort=["pre", "post"], title="Phase"),
+        tooltip=["date", "session", "curriculum", "phase", alt.Tooltip("score:Q", format=".2f")]),
+        width="stretch")
+else:
+    st.caption("No scorable ratings yet.")

@@ -1,0 +1,3 @@
+"""Fixtures shared by the page tests."""
+
+from tests.pages.downloads import downloads  # noqa: F401  (the `downloads` fixture)
