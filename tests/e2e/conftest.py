@@ -7,6 +7,7 @@ API for tests:
 - fixtures: `server` (started, stopped after the test), `server_factory` (make servers that are not started yet,
   e.g. to seed the database first), `browser` (session), `page` (new browser context per test).
 - `seed(db_url, fn)`: run `fn(db)` with a models session against the server's database and return its result.
+- `wait_for_app_idle(page)`: wait for the Streamlit run an action caused to finish; `eventually(check)`: poll.
 
 Every person in these tests is invented.
 """
@@ -231,6 +232,7 @@ def pytest_runtest_makereport(item, call):
 def page(browser, request, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(EXPECT_TIMEOUT_MS)
+    context.add_init_script(_RUN_COUNTER_JS)
     pg = context.new_page()
     yield pg
     if getattr(request.node, "e2e_failed", False):
@@ -243,11 +245,51 @@ def page(browser, request, tmp_path):
     context.close()
 
 
+# Counts script runs that have ended (the app root's data-test-script-state leaving "running"). Installed in
+# every page made by the `page` fixture before the app loads, and lazily by wait_for_app_idle otherwise.
+_RUN_COUNTER_JS = """
+(() => {
+  if (window.__e2eRuns) return;
+  window.__e2eRuns = {done: 0, seen: 0, since: 0};
+  new MutationObserver((records) => {
+    for (const r of records) if (r.oldValue === "running") window.__e2eRuns.done += 1;
+  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                        attributeFilter: ["data-test-script-state"]});
+})();
+"""
 
-def wait_for_app_idle(page, timeout_ms: int = EXPECT_TIMEOUT_MS) -> None:
-    """Wait until the current script run has finished (Streamlit marks the app root with its run state)."""
-    from playwright.sync_api import expect
+_IDLE_JS = """
+(graceMs) => {
+  const runs = window.__e2eRuns;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute("data-test-connection-state") !== "CONNECTED") return false;
+  if (app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  return runs.done > runs.seen || performance.now() - runs.since >= graceMs;
+}
+"""
 
-    expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
-        "data-test-script-state", "notRunning", timeout=timeout_ms
-    )
+
+def wait_for_app_idle(page, timeout_ms: int = EXPECT_TIMEOUT_MS, grace_ms: int = 600) -> None:
+    """Wait until Streamlit has finished the run that the last action caused.
+
+    Right after a click the app still says "notRunning" until the server has started the rerun, so this
+    returns once a run has ended after the call, or, if none starts within `grace_ms`, once the app is
+    connected and not running. A page with a ticking fragment (run_every) ends a run every second, so there
+    wait for a visible result with `expect`, or poll the database with `eventually`.
+    """
+    page.evaluate(_RUN_COUNTER_JS)
+    page.evaluate("() => { const r = window.__e2eRuns; r.seen = r.done; r.since = performance.now(); }")
+    page.wait_for_function(_IDLE_JS, arg=grace_ms, timeout=timeout_ms, polling=50)
+    page.evaluate("() => { const r = window.__e2eRuns; r.seen = r.done; }")
+
+
+def eventually(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.1) -> T:
+    """Call `check` until it returns something truthy (returned) or `timeout` seconds pass (AssertionError)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() >= deadline:
+            break
+        time.sleep(interval)
+    assert result, f"still {result!r} after {timeout} s"
+    return result
