@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, exists, func, or_
+from sqlalchemy import column as sa_column
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, select
 
@@ -409,7 +411,7 @@ class SessionPage:
         return max(1, -(-self.total // self.limit))
 
 
-def _conditions(f: SessionFilter) -> list:
+def _conditions(f: SessionFilter, dialect: str = "") -> list:
     conds = []
     if f.date_from:
         conds.append(GroupSession.scheduled_at >= day_start(f.date_from))
@@ -431,14 +433,29 @@ def _conditions(f: SessionFilter) -> list:
         matched = (
             select(Note.session_id)
             .join(NoteVersion, NoteVersion.note_id == Note.id)
-            .where(func.lower(NoteVersion.text).like(_like(text), escape="\\"), _current_version_filter())
+            .where(_text_match(text, dialect), _current_version_filter())
         )
         conds.append(GroupSession.id.in_(matched))
     return conds
 
 
+def _text_match(text: str, dialect: str):
+    """Note versions whose text contains `text`, case-insensitively. On SQLite, three characters or more go
+    through the trigram full-text index (migration 0002), which reads only the versions that match."""
+    if dialect == "sqlite" and len(text) >= 3:
+        phrase = '"' + text.replace('"', '""') + '"'
+        found = sa_text("SELECT rowid FROM note_version_fts WHERE note_version_fts MATCH :phrase").bindparams(
+            phrase=phrase).columns(sa_column("rowid"))
+        return NoteVersion.id.in_(found)
+    return func.lower(NoteVersion.text).like(_like(text), escape="\\")
+
+
+def _dialect(db: Session) -> str:
+    return db.get_bind().dialect.name
+
+
 def count_sessions(db: Session, *, filters: SessionFilter = SessionFilter()) -> int:
-    return db.exec(select(func.count()).select_from(GroupSession).where(*_conditions(filters))).one()
+    return db.exec(select(func.count()).select_from(GroupSession).where(*_conditions(filters, _dialect(db)))).one()
 
 
 def list_sessions(
@@ -453,18 +470,28 @@ def list_sessions(
     now = now or clock.now()
     limit = max(1, min(int(limit), MAX_PAGE_SIZE))
     offset = max(0, int(offset))
-    conds = _conditions(filters)
-    total = count_sessions(db, filters=filters)
-    if total and offset >= total:
+    conds = _conditions(filters, _dialect(db))
+    newest_first = (GroupSession.scheduled_at.desc(), GroupSession.id.desc())
+
+    def page_ids(at: int) -> list[tuple[int, int]]:
+        # First the page's ids and the total in one pass over the indexes (the filters are evaluated once);
+        # the rows themselves, with their frozen curricula, only for the page.
+        return db.exec(select(GroupSession.id, func.count().over()).where(*conds).order_by(*newest_first)
+                       .limit(limit).offset(at)).all()
+
+    found = page_ids(offset)
+    total = found[0][1] if found else count_sessions(db, filters=filters)
+    if total and not found:
         offset = (total - 1) // limit * limit
+        found = page_ids(offset)
+        total = found[0][1] if found else 0
+    ids = [sid for sid, _ in found]
     rows = db.exec(
         select(GroupSession, Facilitator)
         .outerjoin(Facilitator, Facilitator.id == GroupSession.facilitator_id)
-        .where(*conds)
-        .order_by(GroupSession.scheduled_at.desc(), GroupSession.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+        .where(GroupSession.id.in_(ids))
+        .order_by(*newest_first)
+    ).all() if ids else []
     return SessionPage(_session_rows(db, rows, now), total, offset, limit)
 
 
@@ -513,10 +540,10 @@ class FilterChoices:
 
 def filter_choices(db: Session) -> FilterChoices:
     """What the list's filters can offer: curricula, codes and facilitators that occur in sessions."""
-    cur = db.exec(
-        select(GroupSession.curriculum_id, func.max(GroupSession.curriculum_title))
-        .group_by(GroupSession.curriculum_id).order_by(GroupSession.curriculum_id)
-    ).all()
+    # Distinct ids come from the (curriculum_id, scheduled_at) index; each title from its newest session.
+    ids = db.exec(select(GroupSession.curriculum_id).distinct().order_by(GroupSession.curriculum_id)).all()
+    cur = [(cid, db.exec(select(GroupSession.curriculum_title).where(GroupSession.curriculum_id == cid)
+                         .order_by(GroupSession.scheduled_at.desc()).limit(1)).one()) for cid in ids]
     codes = db.exec(select(GroupSession.billing_code).distinct().order_by(GroupSession.billing_code)).all()
     facs = db.exec(select(Facilitator.id, Facilitator.name).order_by(Facilitator.name, Facilitator.id)).all()
     return FilterChoices([(c, t) for c, t in cur], list(codes), [(i, n) for i, n in facs])

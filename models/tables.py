@@ -32,18 +32,27 @@ class Facilitator(SQLModel, table=True):
 
 class GroupSession(SQLModel, table=True):
     __tablename__ = "group_session"
-    __table_args__ = (Index("ix_group_session_scheduled", "scheduled_at"),)
+    # The session list filters by one of these and pages newest first: each index holds the filter and the
+    # date, so a page of a five-year history is read from the index without touching the rows' frozen
+    # curriculum copies.
+    __table_args__ = (
+        Index("ix_group_session_scheduled", "scheduled_at"),
+        Index("ix_group_session_curriculum_scheduled", "curriculum_id", "scheduled_at"),
+        Index("ix_group_session_code_scheduled", "billing_code", "scheduled_at"),
+        Index("ix_group_session_facilitator_scheduled", "facilitator_id", "scheduled_at"),
+        Index("ix_group_session_status_scheduled", "status", "scheduled_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    curriculum_id: str = Field(max_length=64, index=True)
+    curriculum_id: str = Field(max_length=64)
     curriculum_version: str = Field(max_length=40)
     curriculum_title: str = Field(max_length=2000)
     curriculum_json: str = Field(sa_column=Column(Text, nullable=False))  # frozen copy as delivered
-    billing_code: str = Field(max_length=10, index=True)
+    billing_code: str = Field(max_length=10)
     scheduled_at: datetime
     setting: str = Field(max_length=40)
-    facilitator_id: int | None = Field(default=None, foreign_key="facilitator.id", index=True)
-    status: str = Field(default="planned", max_length=10, index=True)  # planned / live / ended
+    facilitator_id: int | None = Field(default=None, foreign_key="facilitator.id")
+    status: str = Field(default="planned", max_length=10)  # planned / live / ended
     current_step: str | None = Field(default=None, max_length=10)
     show_first_names: bool = False  # projector welcome slide
     privacy_curtain: bool = False  # hides private parts of /live when the laptop is mirrored

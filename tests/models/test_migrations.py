@@ -13,6 +13,8 @@ from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from models.db import DatabaseTooNew, make_engine, migrate, session_scope
+from models.review import SessionFilter, list_sessions
+from models.sessions import add_note
 from models.tables import Facilitator, GroupSession, Participant
 from tests.conftest import ROOT
 from tests.factories import make_session
@@ -49,6 +51,20 @@ def test_upgrade_from_first_revision_keeps_data(blank_db_url):
         assert db.get(GroupSession, sid).scheduled_at == datetime(2025, 1, 2, 10, tzinfo=UTC)
         assert len(db.exec(select(Participant)).all()) == 3
         assert db.exec(select(Facilitator)).one().credential == "RN, CDCES"
+
+
+def test_notes_written_before_the_search_index_are_found(blank_db_url):
+    eng = make_engine(blank_db_url)
+    migrate(eng, _first_revision())
+    with session_scope(eng) as db:
+        s, people, _ = make_session(db, n=2, when=datetime(2025, 1, 2, 10, tzinfo=UTC))
+        add_note(db, session_id=s.id, participant_id=people[0].id, step="intro", text="Older spacer note", tags=[])
+        sid = s.id
+    migrate(eng)
+    with session_scope(eng) as db:
+        add_note(db, session_id=sid, participant_id=None, step="qa", text="Newer GROUP note", tags=[])
+        assert [r.session_id for r in list_sessions(db, filters=SessionFilter(text="SPACER")).rows] == [sid]
+        assert [r.session_id for r in list_sessions(db, filters=SessionFilter(text="group note")).rows] == [sid]
 
 
 def test_models_and_migrations_agree(blank_db_url):

@@ -196,6 +196,19 @@ def test_note_search_uses_current_text_only(db, clk):
     assert search("nothing like this") == []
 
 
+def test_note_search_folds_case_beyond_ascii_and_takes_any_characters(db, clk):
+    (s1, s2, _), (ada, bram, _), _ = _three_sessions(db, clk)
+    add_note(db, session_id=s1, participant_id=ada.id, step="teach", text="Ünsure about the ÉTAPE two", tags=[])
+    add_note(db, session_id=s2, participant_id=bram.id, step="qa", text='Said "NEAR" * OR x:y \' drop', tags=[])
+    search = lambda text: [r.session_id for r in list_sessions(db, filters=SessionFilter(text=text)).rows]  # noqa: E731
+    assert search("ünsure") == [s1]
+    assert search("étape TWO") == [s1]
+    assert search("ab") == [s1]  # shorter than the index's three characters: still found
+    assert search('"near" *') == [s2]  # quotes and operators are text, not query syntax
+    assert search("x:y ' drop") == [s2]
+    assert search("' OR 1=1 --") == []
+
+
 def test_pagination_in_sql(db, clk, engine):
     fac = create_facilitator(db, name="Pat Educator", credential="RN")
     p = create_participant(db, first_name="Ada", last_name="Testwell")
