@@ -12,10 +12,9 @@ from models import clock
 from models.db import session_scope
 from models.review import ParticipantHistory, find_participants, participant_history, today_local
 from models.rules import CODES, CONFIDENCE_THRESHOLD
-from models.sessions import mark_goal_followed_up
 from models.tables import Participant
-from ui.setup import action, flash_errors, int_param, page_setup
-from ui.widgets import md_escape
+from ui.setup import flash_errors, int_param, page_setup
+from ui.widgets import goal_follow_up, md_escape
 
 engine = page_setup("Participants")
 ss = st.session_state
@@ -124,11 +123,6 @@ else:
 # ---------------------------------------------------------------- goals
 
 
-def _follow(goal_id: int, key: str) -> None:
-    with action(engine) as db:
-        mark_goal_followed_up(db, goal_id=goal_id, done=bool(ss.get(key)))
-
-
 st.subheader("Goals")
 if not hist.goals:
     st.caption("No goals recorded.")
@@ -141,13 +135,7 @@ for g in reversed(hist.goals):
                                  + (f" · follow up on {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else "")))
             st.text(g.text)
         with c[1]:
-            key = f"pp_goal_{g.goal_id}"
-            st.checkbox("Followed up", value=g.followed_up_at is not None, key=key, on_change=_follow,
-                        args=(g.goal_id, key))
-            if g.followed_up_at:
-                st.caption(f"on {clock.fmt_local(g.followed_up_at)}")
-            elif g.follow_up_date and g.follow_up_date <= today:
-                st.caption(":orange[due]")
+            goal_follow_up(engine, g.goal_id, g.followed_up_at, g.follow_up_date, today, f"pp_goal_{g.goal_id}")
 
 # ---------------------------------------------------------------- competency and ratings
 

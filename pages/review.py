@@ -38,10 +38,10 @@ from models.review import (
     today_local,
 )
 from models.rules import CODES, NOTE_TAGS
-from models.sessions import add_note, amend_note, correct_presence, get_session, mark_goal_followed_up
+from models.sessions import add_note, amend_note, correct_presence, get_session
 from models.tables import Participant
 from ui.setup import action, flash_errors, int_param, page_setup
-from ui.widgets import md_escape
+from ui.widgets import goal_follow_up, md_escape
 
 engine = page_setup("Review")
 ss = st.session_state
@@ -560,11 +560,6 @@ def _questions(rec: SessionRecord) -> None:
             st.text(f"• {q.text}")
 
 
-def _follow(goal_id: int, key: str) -> None:
-    with action(engine) as db:
-        mark_goal_followed_up(db, goal_id=goal_id, done=bool(ss.get(key)))
-
-
 def _goals(rec: SessionRecord) -> None:
     st.header("Goals and follow-up")
     if not rec.view.goals:
@@ -580,13 +575,7 @@ def _goals(rec: SessionRecord) -> None:
                                         " · no follow-up date")))
                 st.text(g.text)
             with c[1]:
-                key = f"goal_fu_{g.id}"
-                st.checkbox("Followed up", value=g.followed_up_at is not None, key=key, on_change=_follow,
-                            args=(g.id, key))
-                if g.followed_up_at:
-                    st.caption(f"on {_local(g.followed_up_at)}")
-                elif g.follow_up_date and g.follow_up_date <= today:
-                    st.caption(":orange[due]")
+                goal_follow_up(engine, g.id, g.followed_up_at, g.follow_up_date, today, f"goal_fu_{g.id}")
 
 
 def _billing(rec: SessionRecord) -> None:

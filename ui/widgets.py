@@ -51,3 +51,20 @@ def md_escape(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def goal_follow_up(engine, goal_id: int, followed_up_at, follow_up_date, today, key: str) -> None:
+    """The "Followed up" box of a goal, saved at once, with when it was done or that it is due."""
+    from models.clock import fmt_local
+    from models.sessions import mark_goal_followed_up
+    from ui.setup import action
+
+    def save() -> None:
+        with action(engine) as db:
+            mark_goal_followed_up(db, goal_id=goal_id, done=bool(st.session_state.get(key)))
+
+    st.checkbox("Followed up", value=followed_up_at is not None, key=key, on_change=save)
+    if followed_up_at:
+        st.caption(f"on {fmt_local(followed_up_at)}")
+    elif follow_up_date and follow_up_date <= today:
+        st.caption(":orange[due]")
