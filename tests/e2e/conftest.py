@@ -53,7 +53,8 @@ class StreamlitServer:
     """`streamlit run streamlit_app.py` in a subprocess, with its own port, database and log file."""
 
     def __init__(self, tmp_dir: Path, *, db_url: str | None = None, port: int | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, script: str = "streamlit_app.py") -> None:
+        self.script = script  # relative to the project root (the load run also serves a bare clock app)
         self.tmp_dir = Path(tmp_dir)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.db_path: Path | None = None
@@ -73,7 +74,7 @@ class StreamlitServer:
     # -- life cycle ---------------------------------------------------------------------------------------
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            sys.executable, "-m", "streamlit", "run", self.script,
             "--server.port", str(self.port),
             "--server.address", "127.0.0.1",
             "--server.headless", "true",
