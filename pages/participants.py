@@ -123,10 +123,10 @@ else:
 # ---------------------------------------------------------------- goals
 
 
-st.subheader("Goals")
-if not hist.goals:
-    st.caption("No goals recorded.")
-for g in reversed(hist.goals):
+RECENT_DONE = 5  # followed-up goals shown before "show all": years of them would bury the open ones
+
+
+def _goal(g) -> None:
     with st.container(border=True):
         c = st.columns([4, 1])
         with c[0]:
@@ -136,6 +136,23 @@ for g in reversed(hist.goals):
             st.text(g.text)
         with c[1]:
             goal_follow_up(engine, g.goal_id, g.followed_up_at, g.follow_up_date, today, f"pp_goal_{g.goal_id}")
+
+
+st.subheader("Goals")
+open_goals = [g for g in reversed(hist.goals) if g.followed_up_at is None]
+done_goals = [g for g in reversed(hist.goals) if g.followed_up_at is not None]
+if not hist.goals:
+    st.caption("No goals recorded.")
+else:
+    st.caption(f"{len(open_goals)} open, newest first · {len(done_goals)} followed up")
+for g in open_goals:
+    _goal(g)
+if len(done_goals) > RECENT_DONE:
+    show_all = st.toggle(f"Show all {len(done_goals)} followed-up goals", key=f"pp_all_done_{pid}")
+else:
+    show_all = True
+for g in done_goals if show_all else done_goals[:RECENT_DONE]:
+    _goal(g)
 
 # ---------------------------------------------------------------- competency and ratings
 

@@ -15,6 +15,7 @@ from models.sessions import (
     add_goal,
     create_session,
     end_session,
+    mark_goal_followed_up,
     set_competency,
     set_present,
     set_rating,
@@ -113,3 +114,20 @@ def test_history_allowance_goals_competency_and_ratings(engine, clk):
     assert not other.exception
     assert {m.label: m.value for m in other.metric}["Sessions attended"] == "2"
     assert any("No goals recorded" in c.value for c in other.caption)
+
+
+def test_open_goals_first_and_old_followed_up_goals_folded(engine, clk):
+    ada, _, sids = _history(engine, clk)
+    with session_scope(engine) as db:
+        for i in range(7):
+            g = add_goal(db, session_id=sids[0], participant_id=ada, behaviour="Healthy eating",
+                         text=f"Done goal {i}", confidence=8, follow_up_date=None)
+            mark_goal_followed_up(db, goal_id=g.id, done=True)
+    at = app("pages/participants.py", participant=ada).run()
+    assert not at.exception
+    shown = [t.value for t in at.text if "goal" in t.value.lower()]
+    assert shown[:3] == ["Goal number 2", "Goal number 1", "Goal number 0"]  # the open ones, newest first
+    assert len([t for t in shown if t.startswith("Done goal")]) == 5
+    assert any("3 open" in c.value and "7 followed up" in c.value for c in at.caption)
+    at.toggle(key=f"pp_all_done_{ada}").set_value(True).run()
+    assert len([t.value for t in at.text if t.value.startswith("Done goal")]) == 7
