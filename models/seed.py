@@ -815,3 +815,32 @@ def seed_demo(engine: Engine, *, end: datetime | None = None, seed: int = 7) -> 
             seeder.run_session(plan)
         seeder.finish()
     return table_counts(engine)
+
+
+def seed_live_room(engine: Engine, *, label: str, people: int = 8, intro_work: bool = True) -> int:
+    """A live room for benchmarks and load runs: `people` invented participants of a G0109 diabetes session
+    scheduled 40 minutes ago, started now and moved on to Teaching; with `intro_work`, the introduction's notes,
+    pre ratings and checklist are done first. Returns the session id."""
+    migrate(engine)
+    cur = load_catalog(CURRICULA_DIR).curricula["diabetes-dsmt-group"]
+    with session_scope(engine) as db:
+        fac = create_facilitator(db, name=f"{label} Educator", credential="RN, CDCES")
+        pids = [create_participant(db, first_name=f"{label}x{i}", last_name="Roomperson").id
+                for i in range(1, people + 1)]
+        sid = create_session(db, curriculum=cur, billing_code="G0109",
+                             scheduled_at=clock.now() - timedelta(minutes=40), setting="clinic",
+                             facilitator_id=fac.id, participant_ids=pids).id
+    with session_scope(engine) as db:
+        start_session(db, session_id=sid)
+    with session_scope(engine) as db:
+        if intro_work:
+            for pid in pids:
+                save_live_note(db, session_id=sid, participant_id=pid, step="intro", text="Invented intro note.",
+                               tags=[])
+                for item in cur.assessment:
+                    set_rating(db, session_id=sid, participant_id=pid, item_id=item.id, phase="pre", value=3)
+            for item in checklist_items(cur):
+                if item.key.startswith("intro:"):
+                    set_tick(db, session_id=sid, item_key=item.key, done=True)
+        go_to_step(db, session_id=sid, step="teach")
+    return sid

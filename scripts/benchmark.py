@@ -33,7 +33,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,18 +49,8 @@ from streamlit.testing.v1.local_script_runner import (  # noqa: E402
     require_widgets_deltas,
 )
 
-from models import clock  # noqa: E402
-from models.curriculum import CURRICULA_DIR, load_catalog  # noqa: E402
 from models.db import init_engine, session_scope  # noqa: E402
-from models.people import create_facilitator, create_participant  # noqa: E402
-from models.sessions import (  # noqa: E402
-    create_session,
-    go_to_step,
-    save_live_note,
-    set_rating,
-    set_tick,
-    start_session,
-)
+from models.seed import seed_live_room  # noqa: E402
 from models.tables import Attendance, GroupSession  # noqa: E402
 
 # ------------------------------------------------------------------ databases
@@ -76,26 +65,7 @@ def _seed(path: Path, sessions: int, participants: int, years: float) -> None:
 def _live_room(url: str) -> int:
     """The same live room in every database: eight invented people, intro done with pre ratings, in Teaching."""
     engine = init_engine(url)
-    cur = load_catalog(CURRICULA_DIR).curricula["diabetes-dsmt-group"]
-    with session_scope(engine) as db:
-        fac = create_facilitator(db, name="Bench Facilitator", credential="RN, CDCES")
-        people = [create_participant(db, first_name=f"Bench{i}", last_name="Roomperson") for i in range(1, 9)]
-        s = create_session(db, curriculum=cur, billing_code="G0109", scheduled_at=clock.now() - timedelta(minutes=40),
-                           setting="clinic", facilitator_id=fac.id, participant_ids=[p.id for p in people])
-        sid = s.id
-    with session_scope(engine) as db:
-        start_session(db, session_id=sid)
-    with session_scope(engine) as db:
-        for p in people:
-            save_live_note(db, session_id=sid, participant_id=p.id, step="intro", text="Invented intro note.",
-                           tags=[])
-            for item in cur.assessment:
-                set_rating(db, session_id=sid, participant_id=p.id, item_id=item.id, phase="pre", value=3)
-        from models.curriculum import checklist_items
-
-        for item in [i for i in checklist_items(cur) if i.key.startswith("intro:")]:
-            set_tick(db, session_id=sid, item_key=item.key, done=True)
-        go_to_step(db, session_id=sid, step="teach")
+    sid = seed_live_room(engine, label="Bench")
     engine.dispose()
     return sid
 

@@ -33,10 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.curriculum import CURRICULA_DIR, load_catalog  # noqa: E402
-from models.db import init_engine, session_scope  # noqa: E402
-from models.people import create_facilitator, create_participant  # noqa: E402
-from models.sessions import create_session, go_to_step, start_session  # noqa: E402
+from models.db import init_engine  # noqa: E402
+from models.seed import seed_live_room  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
 # Every page is on screen in a real room; keep Chromium from throttling the timers of pages it thinks hidden.
@@ -92,20 +90,7 @@ def _rss_mb(pid: int) -> float:
 def seed_rooms(url: str, rooms: int) -> list[int]:
     """`rooms` live sessions of eight invented people each, in Teaching (50 planned minutes: no overtime)."""
     engine = init_engine(url)
-    cur = load_catalog(CURRICULA_DIR).curricula["diabetes-dsmt-group"]
-    ids = []
-    with session_scope(engine) as db:
-        for r in range(rooms):
-            fac = create_facilitator(db, name=f"Room {r + 1} Educator", credential="RN, CDCES")
-            people = [create_participant(db, first_name=f"Load{r + 1}x{i}", last_name="Roomperson")
-                      for i in range(1, 9)]
-            s = create_session(db, curriculum=cur, billing_code="G0109", scheduled_at=fac.created_at,
-                               setting="clinic", facilitator_id=fac.id, participant_ids=[p.id for p in people])
-            ids.append(s.id)
-    for sid in ids:
-        with session_scope(engine) as db:
-            start_session(db, session_id=sid)
-            go_to_step(db, session_id=sid, step="teach")
+    ids = [seed_live_room(engine, label=f"Load{r + 1}", intro_work=False) for r in range(rooms)]
     engine.dispose()
     return ids
 

@@ -222,3 +222,23 @@ def test_table_counts_on_an_empty_database(tmp_path, template):
     engine = _fresh(template, tmp_path / "empty.db")
     assert set(table_counts(engine).values()) == {0}
     engine.dispose()
+
+
+def test_live_room_is_live_in_teaching_with_the_introduction_done(tmp_path):
+    from models.seed import seed_live_room
+    from models.sessions import load_session_view
+
+    engine = init_engine(f"sqlite:///{tmp_path / 'room.db'}")
+    sid = seed_live_room(engine, label="Bench", people=8)
+    bare = seed_live_room(engine, label="Load1", people=3, intro_work=False)
+    with session_scope(engine) as db:
+        v = load_session_view(db, sid)
+        assert (v.session.status, v.session.current_step, v.session.billing_code) == ("live", "teach", "G0109")
+        assert sum(p.in_room for p in v.people) == 8
+        assert {p.last_name for p in v.people} == {"Roomperson"}
+        assert len([n for n in v.notes if n.step == "intro"]) == 8
+        assert v.ticks and all(k.startswith("intro:") for k in v.ticks)
+        assert timedelta(minutes=39) < clock.now() - v.session.scheduled_at < timedelta(minutes=41)
+        assert v.timer().status == "live" and not v.timer().paused
+        other = load_session_view(db, bare)
+        assert (other.session.current_step, other.notes, other.ticks, len(other.people)) == ("teach", [], {}, 3)
