@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -79,6 +80,22 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             "it was written by a newer version. It has not been changed. Update the app to open it."
         )
     command.upgrade(cfg, revision)
+    _SEARCH_INDEX.pop(engine, None)
+    if engine.dialect.name == "sqlite":
+        has_note_search_index(engine)
+
+
+_SEARCH_INDEX: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def has_note_search_index(engine: Engine) -> bool:
+    """Whether this SQLite database holds the FTS5 note search index (migration 0002 leaves it out where
+    SQLite lacks FTS5, and the search scans). Looked up once per engine, when it is migrated."""
+    if engine not in _SEARCH_INDEX:
+        with engine.connect() as conn:
+            _SEARCH_INDEX[engine] = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'note_version_fts'").first() is not None
+    return _SEARCH_INDEX[engine]
 
 
 def init_engine(url: str | None = None) -> Engine:

@@ -44,6 +44,7 @@ from sqlmodel import Session, select
 from models import clock
 from models.billing import BillingSummary, PersonPresence, summarize
 from models.curriculum import Curriculum, checklist_items
+from models.db import has_note_search_index
 from models.errors import RuleError
 from models.people import participants_by_id
 from models.rules import (
@@ -442,7 +443,7 @@ def _conditions(f: SessionFilter, dialect: str = "") -> list:
 def _text_match(text: str, dialect: str):
     """Note versions whose text contains `text`, case-insensitively. On SQLite, three characters or more go
     through the trigram full-text index (migration 0002), which reads only the versions that match."""
-    if dialect == "sqlite" and len(text) >= 3:
+    if dialect == "sqlite+fts" and len(text) >= 3:
         phrase = '"' + text.replace('"', '""') + '"'
         found = sa_text("SELECT rowid FROM note_version_fts WHERE note_version_fts MATCH :phrase").bindparams(
             phrase=phrase).columns(sa_column("rowid"))
@@ -450,12 +451,19 @@ def _text_match(text: str, dialect: str):
     return func.lower(NoteVersion.text).like(_like(text), escape="\\")
 
 
-def _dialect(db: Session) -> str:
-    return db.get_bind().dialect.name
+def _dialect(db: Session, f: SessionFilter) -> str:
+    """The database kind, as "sqlite+fts" when a note search will run on an SQLite that has the search index
+    (migration 0002 leaves it out on an SQLite built without FTS5; the search then scans)."""
+    engine = db.get_bind()
+    name = engine.dialect.name
+    if name == "sqlite" and (f.text or "").strip() and has_note_search_index(engine):
+        return "sqlite+fts"
+    return name
 
 
 def count_sessions(db: Session, *, filters: SessionFilter = SessionFilter()) -> int:
-    return db.exec(select(func.count()).select_from(GroupSession).where(*_conditions(filters, _dialect(db)))).one()
+    conds = _conditions(filters, _dialect(db, filters))
+    return db.exec(select(func.count()).select_from(GroupSession).where(*conds)).one()
 
 
 def list_sessions(
@@ -470,7 +478,7 @@ def list_sessions(
     now = now or clock.now()
     limit = max(1, min(int(limit), MAX_PAGE_SIZE))
     offset = max(0, int(offset))
-    conds = _conditions(filters, _dialect(db))
+    conds = _conditions(filters, _dialect(db, filters))
     newest_first = (GroupSession.scheduled_at.desc(), GroupSession.id.desc())
 
     def page_ids(at: int) -> list[tuple[int, int]]:

@@ -30,8 +30,11 @@ PG_INDEX = "ix_note_version_text_trgm"
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        op.execute(f"CREATE VIRTUAL TABLE {FTS} USING fts5(text, content='note_version', content_rowid='id', "
-                   "tokenize='trigram')")
+        try:  # FTS5 with the trigram tokenizer needs SQLite 3.34 built with FTS5; without it, search scans
+            bind.exec_driver_sql(f"CREATE VIRTUAL TABLE {FTS} USING fts5(text, content='note_version', "
+                                 "content_rowid='id', tokenize='trigram')")
+        except Exception:
+            return
         op.execute(f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')")
         op.execute(f"CREATE TRIGGER {FTS}_ai AFTER INSERT ON note_version BEGIN "
                    f"INSERT INTO {FTS}(rowid, text) VALUES (new.id, new.text); END")

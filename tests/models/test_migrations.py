@@ -91,3 +91,19 @@ def test_database_newer_than_code_is_refused_and_untouched(sqlite_url, tmp_path)
         migrate(eng)
     eng.dispose()
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_sqlite_without_fts5_still_searches_notes(sqlite_url):
+    """An SQLite built without FTS5 gets no search index from migration 0002; the search scans instead."""
+    eng = make_engine(sqlite_url)
+    migrate(eng)
+    with eng.begin() as conn:  # as if the CREATE VIRTUAL TABLE had failed
+        for suffix in ("ai", "ad", "au"):
+            conn.exec_driver_sql(f"DROP TRIGGER note_version_fts_{suffix}")
+        conn.exec_driver_sql("DROP TABLE note_version_fts")
+    eng.dispose()
+    eng = make_engine(sqlite_url)
+    with session_scope(eng) as db:
+        s, people, _ = make_session(db, n=2, when=datetime(2025, 1, 2, 10, tzinfo=UTC))
+        add_note(db, session_id=s.id, participant_id=people[0].id, step="intro", text="Spacer shown twice", tags=[])
+        assert [r.session_id for r in list_sessions(db, filters=SessionFilter(text="spacer")).rows] == [s.id]
