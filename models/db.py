@@ -98,6 +98,12 @@ def has_note_search_index(engine: Engine) -> bool:
     return _SEARCH_INDEX[engine]
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching `text` anywhere, lower-cased, its own % and _ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def init_engine(url: str | None = None) -> Engine:
     engine = make_engine(url)
     migrate(engine)

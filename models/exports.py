@@ -30,8 +30,10 @@ from fpdf.fonts import FontFace
 
 from models import clock
 from models.curriculum import STEP_TITLES
-from models.review import UNRATED_PREFIX, BillingRow, SessionRecord, full_name
+from models.people import full_name
+from models.reports import BillingRow
 from models.rules import CODES, COMPETENCY_LEVELS
+from models.session_record import UNRATED_PREFIX, SessionRecord
 
 log = logging.getLogger(__name__)
 

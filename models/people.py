@@ -7,10 +7,11 @@ from datetime import date
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from models import clock
+from models.db import contains_pattern
 from models.errors import RuleError
+from models.rules import MAX_CREDENTIAL, MAX_NAME, MAX_RECORD_NUMBER, MAX_SEARCH
 from models.tables import Facilitator, Participant
-
-MAX_NAME = 200
 
 
 def _clean_name(value: str, what: str) -> str:
@@ -20,7 +21,7 @@ def _clean_name(value: str, what: str) -> str:
     if "\x00" in value:
         raise RuleError(f"{what} contains a NUL character, which cannot be stored.")
     if len(value) > MAX_NAME:
-        raise RuleError(f"{what} is longer than {MAX_NAME} characters.")
+        raise RuleError(f"{what} holds at most {MAX_NAME} characters; this one has {len(value)}.")
     return value
 
 
@@ -32,37 +33,37 @@ def create_participant(
     record_number: str | None = None,
     date_of_birth: date | None = None,
 ) -> Participant:
+    record_number = (record_number or "").strip() or None
+    if record_number and len(record_number) > MAX_RECORD_NUMBER:
+        raise RuleError(f"A record number holds at most {MAX_RECORD_NUMBER} characters; this one has "
+                        f"{len(record_number)}.")
     p = Participant(
         first_name=_clean_name(first_name, "First name"),
         last_name=_clean_name(last_name, "Last name"),
-        record_number=(record_number or "").strip() or None,
+        record_number=record_number,
         date_of_birth=date_of_birth,
     )
-    if p.date_of_birth and p.date_of_birth > date.today():
+    if p.date_of_birth and p.date_of_birth > clock.today():
         raise RuleError("Date of birth is in the future.")
     db.add(p)
     db.flush()
     return p
 
 
-def search_participants(db: Session, *, text: str = "", limit: int = 50) -> list[Participant]:
+def find_participants(db: Session, *, text: str = "", limit: int = 50) -> list[Participant]:
+    """The one participant search: people whose first name, last name, full name ("Ada Testwell") or record
+    number contains `text`, case-insensitively (% and _ are literal); everyone, alphabetically, when empty."""
     q = select(Participant)
-    text = text.strip()
+    text = (text or "").strip()[:MAX_SEARCH]
     if text:
-        like = f"%{text.lower()}%"
-        q = q.where(
-            or_(
-                func.lower(Participant.first_name).like(like),
-                func.lower(Participant.last_name).like(like),
-                func.lower(Participant.record_number).like(like),
-            )
-        )
-    q = q.order_by(Participant.last_name, Participant.first_name, Participant.id).limit(limit)
-    return list(db.exec(q))
-
-
-def get_participant(db: Session, participant_id: int) -> Participant | None:
-    return db.get(Participant, participant_id)
+        like = contains_pattern(text)
+        q = q.where(or_(
+            func.lower(Participant.first_name).like(like, escape="\\"),
+            func.lower(Participant.last_name).like(like, escape="\\"),
+            func.lower(Participant.record_number).like(like, escape="\\"),
+            func.lower(Participant.first_name + " " + Participant.last_name).like(like, escape="\\"),
+        ))
+    return list(db.exec(q.order_by(Participant.last_name, Participant.first_name, Participant.id).limit(limit)))
 
 
 def participants_by_id(db: Session, ids: list[int]) -> dict[int, Participant]:
@@ -72,7 +73,10 @@ def participants_by_id(db: Session, ids: list[int]) -> dict[int, Participant]:
 
 
 def create_facilitator(db: Session, *, name: str, credential: str = "") -> Facilitator:
-    f = Facilitator(name=_clean_name(name, "Facilitator name"), credential=(credential or "").strip()[:100])
+    credential = (credential or "").strip()
+    if len(credential) > MAX_CREDENTIAL:
+        raise RuleError(f"Credentials hold at most {MAX_CREDENTIAL} characters; these have {len(credential)}.")
+    f = Facilitator(name=_clean_name(name, "Facilitator name"), credential=credential)
     db.add(f)
     db.flush()
     return f
@@ -82,5 +86,5 @@ def list_facilitators(db: Session) -> list[Facilitator]:
     return list(db.exec(select(Facilitator).order_by(Facilitator.name)))
 
 
-def full_name(p: Participant) -> str:
-    return f"{p.first_name} {p.last_name}"
+def full_name(first: str, last: str) -> str:
+    return f"{first} {last}".strip()

@@ -12,6 +12,15 @@ UnitRule = Literal["midpoint", "full"]
 
 UNIT_MINUTES = 30
 
+# Field limits: what the inputs accept and the models refuse beyond (with a message naming the limit).
+MAX_NAME = 200
+MAX_RECORD_NUMBER = 100
+MAX_CREDENTIAL = 100
+MAX_NOTE = 100_000
+MAX_QUESTION = 2_000
+MAX_GOAL = 2_000
+MAX_SEARCH = 200
+
 
 @dataclass(frozen=True)
 class BillingCode:
@@ -64,8 +73,19 @@ FOLLOW_UP_TAGS = ("needs follow-up", "refer to one-on-one", "misunderstanding to
 
 SETTINGS = ("clinic", "community health centre", "telehealth")
 
-# Brief Action Planning: below this confidence the plan is problem-solved with the participant.
+# Brief Action Planning: confidence in an action plan runs from 0 to 10; below the threshold the plan is
+# problem-solved with the participant.
+CONFIDENCE_MIN = 0
+CONFIDENCE_MAX = 10
 CONFIDENCE_THRESHOLD = 7
+CONFIDENCE_DEFAULT = 7
+# A goal's follow-up date, unless the educator picks another: this many days after the session day.
+GOAL_FOLLOW_UP_DAYS = 30
+
+# Fidelity: a session is on time when it started within this many minutes of its scheduled time (early or
+# late) and its face-to-face time is within this share of the curriculum's planned minutes.
+ON_TIME_START_MINUTES = 10
+ON_TIME_LENGTH_TOLERANCE = 0.10
 
 # Stanford Diabetes Self-Efficacy Scale: not scored when more than this many items are missing.
 SELF_EFFICACY_MAX_MISSING = 2
@@ -79,6 +99,7 @@ COMPETENCY_LEVELS = {
     "NC": "NC not covered",
     "NA": "N/A not applicable",
 }
+RATED_LEVELS = ("1", "2", "3", "4")  # NC and N/A are not a level of competency
 COMPETENT_LEVELS = ("3", "4")
 
 # Medicare DSMT allowance.
@@ -87,6 +108,21 @@ DSMT_INITIAL_GROUP_HOURS = 9
 DSMT_INITIAL_INDIVIDUAL_HOURS = 1
 DSMT_INITIAL_WINDOW_MONTHS = 12
 DSMT_FOLLOW_UP_HOURS_PER_YEAR = 2
+
+
+def unit_hours(units: int) -> float:
+    """Hours of time that `units` 30-minute units stand for (the DSMT allowance counts hours)."""
+    return units * UNIT_MINUTES / 60
+
+
+def first_unit_minutes(code: str) -> int:
+    """The fewest whole face-to-face minutes that give one unit of `code`."""
+    return UNIT_MINUTES if CODES[code].unit_rule == "full" else UNIT_MINUTES // 2 + 1
+
+
+def is_low_confidence(confidence: int) -> bool:
+    """Brief Action Planning: a plan below the threshold is problem-solved with the participant."""
+    return confidence < CONFIDENCE_THRESHOLD
 
 
 def units_for_minutes(code: str, minutes: float) -> int:
@@ -164,3 +200,11 @@ def is_qualified_instructor(credential: str | None) -> bool:
         return False
     parts = {p.strip().lower() for p in credential.replace("/", ",").split(",")}
     return any(q.lower() in parts for q in QUALIFIED_CREDENTIALS)
+
+
+def instructor_warning(code: str, credential: str | None) -> str | None:
+    """Medicare DSMT needs a qualified instructor (RN, RD or pharmacist); None when the rule is met or does
+    not apply to `code`."""
+    if CODES[code].dsmt and not is_qualified_instructor(credential):
+        return "No qualified instructor credential recorded (Medicare DSMT needs an RN, RD or pharmacist)."
+    return None

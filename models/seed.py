@@ -25,33 +25,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from models import clock
+from models.assessments import set_competency, set_rating
+from models.attendance import add_to_roster, mark_arrived, mark_left, set_caregiver, set_present
 from models.curriculum import CURRICULA_DIR, Curriculum, checklist_items, load_catalog
 from models.db import make_engine, migrate, session_scope
+from models.notes import add_note, amend_note, save_live_note
 from models.people import create_facilitator, create_participant
+from models.questions_goals import add_goal, add_question, mark_goal_followed_up, set_question_status
 from models.rules import CODES, INDIVIDUAL_FALLBACK, NOTE_TAGS, is_qualified_instructor, suggest_code
-from models.sessions import (
-    add_goal,
-    add_note,
-    add_question,
-    add_to_roster,
-    amend_note,
-    create_session,
-    end_session,
-    go_to_step,
-    mark_arrived,
-    mark_goal_followed_up,
-    mark_left,
-    pause,
-    resume,
-    save_live_note,
-    set_caregiver,
-    set_competency,
-    set_present,
-    set_question_status,
-    set_rating,
-    set_tick,
-    start_session,
-)
+from models.sessions import create_session, end_session, go_to_step, pause, resume, set_tick, start_session
 from models.tables import (
     Attendance,
     ChecklistTick,

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.enums import QuestionStatus, SessionStatus
+
 
 def utcnow() -> datetime:
     from models.clock import now
@@ -52,7 +54,7 @@ class GroupSession(SQLModel, table=True):
     scheduled_at: datetime
     setting: str = Field(max_length=40)
     facilitator_id: int | None = Field(default=None, foreign_key="facilitator.id")
-    status: str = Field(default="planned", max_length=10)  # planned / live / ended
+    status: str = Field(default=SessionStatus.PLANNED, max_length=10)  # models.enums.SessionStatus
     current_step: str | None = Field(default=None, max_length=10)
     show_first_names: bool = False  # projector welcome slide
     privacy_curtain: bool = False  # hides private parts of /live when the laptop is mirrored
@@ -149,7 +151,7 @@ class Rating(SQLModel, table=True):
     session_id: int = Field(foreign_key="group_session.id", index=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
     item_id: str = Field(max_length=64)
-    phase: str = Field(max_length=10)  # pre / post
+    phase: str = Field(max_length=10)  # models.enums.RATING_PHASES
     value: int
     recorded_at: datetime = Field(default_factory=utcnow)
 
@@ -164,7 +166,7 @@ class CompetencyRating(SQLModel, table=True):
     session_id: int = Field(foreign_key="group_session.id", index=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
     topic_id: str = Field(max_length=64)
-    phase: str = Field(max_length=10)  # pre / post / followup
+    phase: str = Field(max_length=10)  # models.enums.COMPETENCY_PHASES
     level: str = Field(max_length=4)
     recorded_at: datetime = Field(default_factory=utcnow)
 
@@ -174,7 +176,7 @@ class Question(SQLModel, table=True):
     session_id: int = Field(foreign_key="group_session.id", index=True)
     participant_id: int | None = Field(default=None, foreign_key="participant.id")
     text: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default="open", max_length=10)  # open / answered / parked
+    status: str = Field(default=QuestionStatus.OPEN, max_length=10)  # models.enums.QuestionStatus
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

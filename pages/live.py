@@ -8,11 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from models import clock
+from models.assessments import set_competency, set_rating
+from models.attendance import add_to_roster, mark_arrived, mark_left, set_caregiver, set_present
 from models.billing import PersonPresence, summarize
 from models.curriculum import STEP_ORDER, checklist_items
 from models.db import session_scope
 from models.errors import RuleError
-from models.people import create_participant, search_participants
+from models.notes import save_live_note
+from models.people import create_participant, find_participants
+from models.questions_goals import add_goal, add_question, set_question_status
 from models.rules import (
     ADCES7,
     CODES,
@@ -22,23 +26,12 @@ from models.rules import (
     NOTE_TAGS,
     check_group_size,
 )
+from models.session_view import load_session_view
 from models.sessions import (
-    add_goal,
-    add_question,
-    add_to_roster,
     end_session,
     go_to_step,
-    load_session_view,
-    mark_arrived,
-    mark_left,
-    save_live_note,
-    set_caregiver,
-    set_competency,
-    set_present,
     set_privacy_curtain,
     set_projector_names,
-    set_question_status,
-    set_rating,
     set_tick,
     start_session,
     step_offset,
@@ -485,7 +478,7 @@ with people_col:
             with st.expander("Add a late arrival"):
                 q = st.text_input("Find", key=f"late_q_{sid}", placeholder="Name or record number")
                 with session_scope(engine) as db:
-                    found = [p for p in search_participants(db, text=q, limit=30)
+                    found = [p for p in find_participants(db, text=q, limit=30)
                              if p.id not in {x.participant_id for x in view.people}]
                 labels = {p.id: f"{p.first_name} {p.last_name}" for p in found}
                 st.selectbox("Known participant", list(labels), index=None, key=f"late_pick_{sid}",

@@ -10,7 +10,8 @@ import streamlit as st
 
 from models import clock
 from models.db import session_scope
-from models.review import ParticipantHistory, find_participants, participant_history, today_local
+from models.participant_history import ParticipantHistory, participant_history
+from models.people import find_participants
 from models.rules import CODES, CONFIDENCE_THRESHOLD
 from models.tables import Participant
 from ui.setup import flash_errors, int_param, page_setup
@@ -74,7 +75,7 @@ st.caption(md_escape(" · ".join(d for d in details if d)))
 
 attended = [r for r in hist.sessions if r.present]
 a = hist.allowance
-today = today_local()
+today = clock.today()
 m = st.columns(4)
 m[0].metric("Sessions attended", len(attended), help=f"{len(hist.sessions)} on a roster")
 m[1].metric("Initial DSMT hours", f"{a.initial_used:g} / {a.initial_limit:g}" if a.started else "—",

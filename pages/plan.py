@@ -9,9 +9,9 @@ from models.db import session_scope
 from models.people import (
     create_facilitator,
     create_participant,
+    find_participants,
     list_facilitators,
     participants_by_id,
-    search_participants,
 )
 from models.rules import CODES, CREDENTIAL_CHOICES, SETTINGS, check_group_size, is_qualified_instructor
 from models.sessions import create_session, list_sessions_between
@@ -126,7 +126,7 @@ with right:
     st.subheader("Roster")
     query = st.text_input("Find a participant", key="plan_search", placeholder="Name or record number")
     with session_scope(engine) as db:
-        found = search_participants(db, text=query, limit=100)
+        found = find_participants(db, text=query, limit=100)
         selected = participants_by_id(db, list(ss["plan_roster"]))
     options = {p.id: p for p in found} | selected
     labels = {pid: f"{p.first_name} {p.last_name}" + (f" · {p.record_number}" if p.record_number else "")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from models import clock
 from models.db import session_scope
-from models.sessions import load_session_view, session_revision, welcome_first_names
+from models.session_view import load_session_view, session_revision, welcome_first_names
 from ui.clock import clock_face
 from ui.setup import int_param, page_setup
 from ui.widgets import md_escape

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from models import clock
+from models.attendance import correct_presence
 from models.curriculum import STEP_ORDER, STEP_TITLES
 from models.db import session_scope
 from models.exports import (
@@ -24,21 +25,13 @@ from models.exports import (
     ratings_csv,
     session_pdf,
 )
-from models.review import (
-    PAGE_SIZE,
-    SessionFilter,
-    SessionRecord,
-    billing_rows,
-    filter_choices,
-    find_participants,
-    list_sessions,
-    presence_from_local,
-    program_overview,
-    session_record,
-    today_local,
-)
+from models.notes import add_note, amend_note
+from models.people import find_participants
+from models.reports import billing_rows, program_overview
 from models.rules import CODES, NOTE_TAGS
-from models.sessions import add_note, amend_note, correct_presence, get_session
+from models.session_list import PAGE_SIZE, SessionFilter, filter_choices, list_sessions
+from models.session_record import SessionRecord, presence_from_local, session_record
+from models.sessions import get_session
 from models.tables import Participant
 from ui.setup import action, flash_errors, int_param, page_setup
 from ui.widgets import goal_follow_up, md_escape
@@ -156,7 +149,7 @@ def _session_list() -> None:
 
 def _billing_export() -> None:
     with st.expander("Billing export: units per participant for a date range"):
-        today = today_local()
+        today = clock.today()
         first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         c = st.columns(2)
         d0 = c[0].date_input("From", value=first, key="rv_bill_from", format="YYYY-MM-DD")
@@ -176,7 +169,7 @@ def _billing_export() -> None:
 
 
 def _overview() -> None:
-    today = today_local()
+    today = clock.today()
     c = st.columns([1, 1, 2])
     d0 = c[0].date_input("From", value=today - timedelta(days=365), key="ov_from", format="YYYY-MM-DD")
     d1 = c[1].date_input("To", value=today, key="ov_to", format="YYYY-MM-DD")
@@ -565,7 +558,7 @@ def _goals(rec: SessionRecord) -> None:
     if not rec.view.goals:
         st.caption("No goals recorded.")
         return
-    today = today_local()
+    today = clock.today()
     for g in rec.view.goals:
         with st.container(border=True):
             c = st.columns([3, 1])

@@ -56,7 +56,7 @@ def md_escape(text: str) -> str:
 def goal_follow_up(engine, goal_id: int, followed_up_at, follow_up_date, today, key: str) -> None:
     """The "Followed up" box of a goal, saved at once, with when it was done or that it is due."""
     from models.clock import fmt_local
-    from models.sessions import mark_goal_followed_up
+    from models.questions_goals import mark_goal_followed_up
     from ui.setup import action
 
     def save() -> None:

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from models.sessions import load_session_view
+from models.session_view import load_session_view
 from tests.e2e.conftest import eventually, seed, wait_for_app_idle
 from tests.factories import INVENTED, make_session
 

@@ -8,16 +8,13 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from models import clock
+from models.assessments import set_rating
+from models.attendance import add_to_roster
+from models.notes import save_live_note
 from models.people import create_participant
-from models.sessions import (
-    add_goal,
-    add_to_roster,
-    go_to_step,
-    load_session_view,
-    save_live_note,
-    set_rating,
-    start_session,
-)
+from models.questions_goals import add_goal
+from models.session_view import load_session_view
+from models.sessions import go_to_step, start_session
 from tests.e2e.conftest import seed, wait_for_app_idle
 from tests.factories import make_session
 

@@ -11,7 +11,10 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from models import clock
-from models.sessions import add_note, end_session, go_to_step, mark_arrived, set_present, set_rating, start_session
+from models.assessments import set_rating
+from models.attendance import mark_arrived, set_present
+from models.notes import add_note
+from models.sessions import end_session, go_to_step, start_session
 from tests.e2e.conftest import seed, wait_for_app_idle
 from tests.factories import curriculum, make_session
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from models.curriculum import STEP_ORDER
-from models.sessions import load_session_view
+from models.session_view import load_session_view
 from tests.e2e.conftest import eventually, seed, wait_for_app_idle
 from tests.factories import make_session
 

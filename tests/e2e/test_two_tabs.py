@@ -10,7 +10,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from models.curriculum import checklist_items
-from models.sessions import load_session_view, note_history, start_session
+from models.notes import note_history
+from models.session_view import load_session_view
+from models.sessions import start_session
 from tests.e2e.conftest import EXPECT_TIMEOUT_MS, eventually, seed, wait_for_app_idle
 from tests.factories import INVENTED, make_session
 

@@ -8,30 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from models import clock
+from models.allowance import AllowanceEntry, dsmt_allowance
+from models.attendance import add_to_roster, correct_presence, mark_arrived, mark_left, set_caregiver, set_present
+from models.billing import summary_for_view
 from models.errors import RuleError
 from models.people import create_participant
-from models.review import (
-    AllowanceEntry,
-    dsmt_allowance,
-    presence_from_local,
-    presence_history,
-    session_record,
-    summary_for_view,
-)
-from models.sessions import (
-    add_to_roster,
-    correct_presence,
-    end_session,
-    get_session,
-    load_session_view,
-    mark_arrived,
-    mark_left,
-    pause,
-    resume,
-    set_caregiver,
-    set_present,
-    start_session,
-)
+from models.session_record import presence_from_local, presence_history, session_record
+from models.session_view import load_session_view
+from models.sessions import end_session, get_session, pause, resume, start_session
 from tests.factories import make_session
 
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)

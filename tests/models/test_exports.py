@@ -13,6 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from models import clock
+from models.assessments import set_competency, set_rating
+from models.attendance import correct_presence, mark_arrived, set_caregiver, set_present
 from models.exports import (
     FALLBACK_FONTS,
     FONT_DIR,
@@ -28,26 +30,12 @@ from models.exports import (
     ratings_csv,
     session_pdf,
 )
+from models.notes import add_note, amend_note
 from models.people import create_facilitator, create_participant
-from models.review import billing_rows, session_record
-from models.sessions import (
-    add_goal,
-    add_note,
-    add_question,
-    amend_note,
-    correct_presence,
-    create_session,
-    end_session,
-    go_to_step,
-    mark_arrived,
-    set_caregiver,
-    set_competency,
-    set_present,
-    set_question_status,
-    set_rating,
-    set_tick,
-    start_session,
-)
+from models.questions_goals import add_goal, add_question, set_question_status
+from models.reports import billing_rows
+from models.session_record import session_record
+from models.sessions import create_session, end_session, go_to_step, set_tick, start_session
 from tests.factories import curriculum, make_session
 from tests.hostile import HOSTILE_NAMES, HOSTILE_NOTES
 
@@ -198,7 +186,7 @@ def test_hostile_text_in_csv_is_inert(db, clk):
     s, _, _ = make_session(db, n=1, when=T0)
     people = [create_participant(db, first_name=f, last_name=l_, record_number="=cmd|' /C calc'!A0")
               for f, l_ in HOSTILE_NAMES]
-    from models.sessions import add_to_roster
+    from models.attendance import add_to_roster
 
     for p in people:
         add_to_roster(db, session_id=s.id, participant_id=p.id)
@@ -307,7 +295,7 @@ def test_pdf_for_odd_sessions(sdb, clk):
 def test_pdf_with_hostile_text_and_corrections(sdb, clk):
     db = sdb
     s, _, _ = make_session(db, n=1, when=T0)
-    from models.sessions import add_to_roster
+    from models.attendance import add_to_roster
 
     people = [create_participant(db, first_name=f, last_name=l_) for f, l_ in HOSTILE_NAMES]
     for p in people:

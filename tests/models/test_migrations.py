@@ -13,8 +13,8 @@ from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from models.db import DatabaseTooNew, make_engine, migrate, session_scope
-from models.review import SessionFilter, list_sessions
-from models.sessions import add_note
+from models.notes import add_note
+from models.session_list import SessionFilter, list_sessions
 from models.tables import Facilitator, GroupSession, Participant
 from tests.conftest import ROOT
 from tests.factories import make_session

@@ -10,38 +10,17 @@ import pytest
 from sqlalchemy import event, insert
 
 from models import clock
-from models.people import create_facilitator, create_participant
-from models.review import (
-    GoalFact,
-    SessionFilter,
-    TaggedNote,
-    billing_rows,
-    count_sessions,
-    documentation_gaps,
-    filter_choices,
-    find_participants,
-    list_sessions,
-    participant_history,
-    program_overview,
-    ratings_needed,
-    scale_score,
-    session_record,
-)
-from models.sessions import (
-    add_goal,
-    add_note,
-    amend_note,
-    create_session,
-    end_session,
-    go_to_step,
-    mark_arrived,
-    mark_goal_followed_up,
-    set_competency,
-    set_present,
-    set_rating,
-    set_tick,
-    start_session,
-)
+from models.assessments import ratings_needed, scale_score, set_competency, set_rating
+from models.attendance import mark_arrived, set_present
+from models.documentation import GoalFact, TaggedNote, documentation_gaps
+from models.notes import add_note, amend_note
+from models.participant_history import participant_history
+from models.people import create_facilitator, create_participant, find_participants
+from models.questions_goals import add_goal, mark_goal_followed_up
+from models.reports import billing_rows, program_overview
+from models.session_list import SessionFilter, count_sessions, filter_choices, list_sessions
+from models.session_record import session_record
+from models.sessions import create_session, end_session, go_to_step, set_tick, start_session
 from models.tables import (
     Attendance,
     GroupSession,
@@ -439,7 +418,7 @@ def test_participant_history_units_allowance_competency_goals_ratings(db, clk):
     assert [r.session_id for r in h.sessions] == [*sids, s4.id]
     assert [(r.billed_code, r.minutes, r.units, r.present) for r in h.sessions] == [
         ("G0109", 60, 2, True), ("G0109", 60, 2, True), ("G0108", 30, 1, True), (None, None, None, False)]
-    assert [r.dsmt_hours for r in h.sessions] == [1.0, 1.0, 0.5, 0.0]
+    assert [r.dsmt_hours for r in h.sessions] == [1.0, 1.0, 0.5, None]  # never ran: no DSMT code billed
     a = h.allowance
     assert (a.group_used, a.individual_used, a.initial_used) == (2.0, 0.5, 2.5)
     assert a.first_day == clock.to_local(T0).date()

@@ -226,7 +226,7 @@ def test_table_counts_on_an_empty_database(tmp_path, template):
 
 def test_live_room_is_live_in_teaching_with_the_introduction_done(tmp_path):
     from models.seed import seed_live_room
-    from models.sessions import load_session_view
+    from models.session_view import load_session_view
 
     engine = init_engine(f"sqlite:///{tmp_path / 'room.db'}")
     sid = seed_live_room(engine, label="Bench", people=8)

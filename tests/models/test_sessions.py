@@ -8,30 +8,14 @@ import pytest
 from sqlmodel import select
 
 from models import clock
+from models.assessments import set_competency, set_rating
+from models.attendance import add_to_roster, mark_arrived, mark_left, set_present
 from models.errors import RuleError
+from models.notes import amend_note, note_history, save_live_note, session_notes
 from models.people import create_participant
-from models.sessions import (
-    add_goal,
-    add_question,
-    add_to_roster,
-    amend_note,
-    create_session,
-    end_session,
-    go_to_step,
-    load_session_view,
-    mark_arrived,
-    mark_left,
-    note_history,
-    save_live_note,
-    session_notes,
-    set_competency,
-    set_present,
-    set_question_status,
-    set_rating,
-    set_tick,
-    start_session,
-    welcome_first_names,
-)
+from models.questions_goals import add_goal, add_question, set_question_status
+from models.session_view import load_session_view, welcome_first_names
+from models.sessions import create_session, end_session, go_to_step, set_tick, start_session
 from models.tables import NoteVersion, PresenceInterval
 from tests.factories import curriculum, make_session
 

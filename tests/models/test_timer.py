@@ -9,16 +9,8 @@ from sqlmodel import select
 
 from models import clock
 from models.db import init_engine, session_scope
-from models.sessions import (
-    end_session,
-    go_to_step,
-    load_session_view,
-    pause,
-    resume,
-    start_session,
-    step_offset,
-    toggle_pause,
-)
+from models.session_view import load_session_view
+from models.sessions import end_session, go_to_step, pause, resume, start_session, step_offset, toggle_pause
 from models.tables import StepRun
 from models.timer import RunSpan, fmt_clock, overlap, running_intervals, timer_state
 from tests.factories import make_session

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from models.attendance import add_to_roster
 from models.db import session_scope
+from models.notes import save_live_note
 from models.people import create_participant
-from models.sessions import add_question, add_to_roster, save_live_note, start_session
+from models.questions_goals import add_question
+from models.sessions import start_session
 from models.tables import NoteVersion, Participant
 from tests.factories import make_session
 from tests.hostile import HOSTILE_NAMES, HOSTILE_NOTES, unescaped_markup

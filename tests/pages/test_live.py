@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from models import clock
 from models.db import session_scope
-from models.sessions import load_session_view
+from models.session_view import load_session_view
 from models.tables import ChecklistTick, Goal, GroupSession, NoteVersion, Question, Rating, StepRun
 from tests.factories import make_session
 from tests.pages.helpers import all_text, app, rendered

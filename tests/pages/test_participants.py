@@ -9,18 +9,12 @@ import pytest
 from sqlmodel import select
 
 from models import clock
+from models.assessments import set_competency, set_rating
+from models.attendance import set_present
 from models.db import session_scope
 from models.people import create_facilitator, create_participant
-from models.sessions import (
-    add_goal,
-    create_session,
-    end_session,
-    mark_goal_followed_up,
-    set_competency,
-    set_present,
-    set_rating,
-    start_session,
-)
+from models.questions_goals import add_goal, mark_goal_followed_up
+from models.sessions import create_session, end_session, start_session
 from models.tables import Goal
 from tests.factories import curriculum
 from tests.pages.helpers import all_text, app

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from models.assessments import set_competency, set_rating
+from models.attendance import add_to_roster
 from models.curriculum import checklist_items
 from models.db import session_scope
+from models.notes import save_live_note
 from models.people import create_participant
-from models.sessions import (
-    add_goal,
-    add_question,
-    add_to_roster,
-    end_session,
-    go_to_step,
-    load_session_view,
-    pause,
-    save_live_note,
-    set_competency,
-    set_projector_names,
-    set_rating,
-    set_tick,
-    start_session,
-)
+from models.questions_goals import add_goal, add_question
+from models.session_view import load_session_view
+from models.sessions import end_session, go_to_step, pause, set_projector_names, set_tick, start_session
 from tests.factories import make_session
 from tests.pages.helpers import all_text, app, rendered
 

@@ -12,20 +12,13 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from models import clock
+from models.assessments import set_competency, set_rating
+from models.attendance import mark_arrived, set_present
 from models.db import session_scope
+from models.notes import add_note
 from models.people import create_facilitator, create_participant
-from models.sessions import (
-    add_goal,
-    add_note,
-    create_session,
-    end_session,
-    go_to_step,
-    mark_arrived,
-    set_competency,
-    set_present,
-    set_rating,
-    start_session,
-)
+from models.questions_goals import add_goal
+from models.sessions import create_session, end_session, go_to_step, start_session
 from models.tables import Goal, NoteVersion, PresenceInterval
 from tests.factories import curriculum, make_session
 from tests.pages.helpers import all_text, app

@@ -1,0 +1,119 @@
+"""Who is in the room: roll call, arrivals and departures, caregivers, late additions to the roster, and
+presence corrections after the session (kept as amendments, never overwritten)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from models import clock
+from models.enums import SessionStatus
+from models.errors import RuleError
+from models.session_rows import attendance_row, open_interval, require_session, touch
+from models.tables import Attendance, Participant, PresenceInterval
+
+
+def set_present(db: Session, *, session_id: int, participant_id: int, present: bool) -> None:
+    """Roll call. Before the start it only marks who is expected in the room. During the session, absent
+    means "never came": any presence recorded so far is withdrawn (kept, superseded, never deleted)."""
+    s = require_session(db, session_id, statuses=(SessionStatus.PLANNED, SessionStatus.LIVE))
+    att = attendance_row(db, session_id, participant_id)
+    att.present = bool(present)
+    db.add(att)
+    if s.status == SessionStatus.LIVE:
+        at = clock.now()
+        if present and open_interval(db, att.id) is None:
+            db.add(PresenceInterval(attendance_id=att.id, arrived_at=at))
+        elif not present:
+            for iv in db.exec(
+                select(PresenceInterval).where(
+                    PresenceInterval.attendance_id == att.id, PresenceInterval.superseded_at.is_(None)
+                )
+            ):
+                iv.superseded_at = at
+                db.add(iv)
+    touch(db, session_id)
+    db.flush()
+
+
+def mark_arrived(db: Session, *, session_id: int, participant_id: int) -> None:
+    """"Arrived now": a late arrival or someone coming back into the room."""
+    require_session(db, session_id, statuses=(SessionStatus.LIVE,))
+    att = attendance_row(db, session_id, participant_id)
+    if open_interval(db, att.id) is None:
+        db.add(PresenceInterval(attendance_id=att.id, arrived_at=clock.now()))
+    att.present = True
+    db.add(att)
+    touch(db, session_id)
+    db.flush()
+
+
+def mark_left(db: Session, *, session_id: int, participant_id: int) -> None:
+    require_session(db, session_id, statuses=(SessionStatus.LIVE,))
+    att = attendance_row(db, session_id, participant_id)
+    iv = open_interval(db, att.id)
+    if iv is not None:
+        iv.left_at = clock.now()
+        db.add(iv)
+    touch(db, session_id)
+    db.flush()
+
+
+def set_caregiver(db: Session, *, session_id: int, participant_id: int, present: bool) -> None:
+    require_session(db, session_id)
+    att = attendance_row(db, session_id, participant_id)
+    att.caregiver_present = bool(present)
+    db.add(att)
+    db.flush()
+
+
+def add_to_roster(db: Session, *, session_id: int, participant_id: int) -> Attendance:
+    """Add a participant; during a live session that is a late arrival, in the room from now."""
+    s = require_session(db, session_id, statuses=(SessionStatus.PLANNED, SessionStatus.LIVE))
+    if db.get(Participant, participant_id) is None:
+        raise RuleError("That participant does not exist.")
+    existing = db.exec(
+        select(Attendance).where(Attendance.session_id == session_id, Attendance.participant_id == participant_id)
+    ).first()
+    if existing:
+        return existing
+    att = Attendance(session_id=session_id, participant_id=participant_id, added_late=s.status == SessionStatus.LIVE)
+    db.add(att)
+    db.flush()
+    if s.status == SessionStatus.LIVE:
+        db.add(PresenceInterval(attendance_id=att.id, arrived_at=clock.now()))
+    touch(db, session_id)
+    db.flush()
+    return att
+
+
+def correct_presence(
+    db: Session, *, session_id: int, participant_id: int, intervals: list[tuple[datetime, datetime]]
+) -> None:
+    """Replace a participant's presence with corrected intervals after the session. The earlier rows stay,
+    superseded at the time of the correction, so the amendment history is kept."""
+    s = require_session(db, session_id, statuses=(SessionStatus.ENDED,))
+    att = attendance_row(db, session_id, participant_id)
+    for a, b in intervals:
+        if b <= a:
+            raise RuleError("Each interval must end after it starts.")
+        if s.started_at and a < s.started_at or s.ended_at and b > s.ended_at:
+            raise RuleError("Presence must lie within the session's start and end.")
+    ordered = sorted(intervals)
+    for (_, b), (c, _) in zip(ordered, ordered[1:], strict=False):
+        if c < b:
+            raise RuleError("Intervals overlap.")
+    at = clock.now()
+    for iv in db.exec(
+        select(PresenceInterval).where(
+            PresenceInterval.attendance_id == att.id, PresenceInterval.superseded_at.is_(None)
+        )
+    ):
+        iv.superseded_at = at
+        db.add(iv)
+    for a, b in ordered:
+        db.add(PresenceInterval(attendance_id=att.id, arrived_at=a, left_at=b, amended=True, recorded_at=at))
+    att.present = bool(ordered)
+    db.add(att)
+    db.flush()

@@ -1,0 +1,39 @@
+"""The states a stored value can be in. StrEnum members are plain strings, so they are stored and compared as
+the text they always were ("planned", "live" …)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SessionStatus(StrEnum):
+    PLANNED = "planned"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+class QuestionStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    PARKED = "parked"  # for follow-up after the session or in a private talk
+
+
+class Phase(StrEnum):
+    """When a rating was taken: before the teaching, after it, or at a later follow-up."""
+
+    PRE = "pre"
+    POST = "post"
+    FOLLOWUP = "followup"
+
+
+RATING_PHASES = (Phase.PRE, Phase.POST)
+COMPETENCY_PHASES = (Phase.PRE, Phase.POST, Phase.FOLLOWUP)
+PHASE_ORDER = {p: i for i, p in enumerate(COMPETENCY_PHASES)}
+
+
+class AllowancePeriod(StrEnum):
+    """Which part of the Medicare DSMT allowance a session's hours fall in."""
+
+    INITIAL = "initial"
+    FOLLOW_UP = "follow-up"
+    OUTSIDE = "outside"  # after the initial training, in its last calendar year: no follow-up hours yet

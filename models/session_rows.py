@@ -1,0 +1,107 @@
+"""The rows every action on a session reads or bumps: the session itself (refused when unknown or in the wrong
+status), its frozen curriculum, its revision, its open step run and pause, a participant's roster entry and
+presence intervals. Shared by the action modules (sessions, attendance, notes, assessments, questions, goals)
+so that none of them imports another."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from models import clock
+from models.curriculum import Curriculum
+from models.errors import RuleError
+from models.tables import Attendance, GroupSession, Pause, PresenceInterval, StepRun
+
+
+@lru_cache(maxsize=256)
+def _parse_curriculum(text: str) -> Curriculum:
+    return Curriculum.from_json(text)
+
+
+def session_curriculum(s: GroupSession) -> Curriculum:
+    """The frozen copy of the curriculum as delivered in this session."""
+    return _parse_curriculum(s.curriculum_json)
+
+
+def session_day(s: GroupSession) -> date:
+    """The local calendar day a session counts for: the day it started, or was scheduled if it never did."""
+    return clock.local_day(s.started_at or s.scheduled_at)
+
+
+def planned_minutes(cur: Curriculum) -> dict[str, int]:
+    return {st.id: st.minutes for st in cur.steps}
+
+
+def touch(db: Session, session_id: int) -> None:
+    """Bump the session's revision so a projector following it redraws."""
+    db.execute(
+        update(GroupSession).where(GroupSession.id == session_id).values(revision=GroupSession.revision + 1)
+    )
+
+
+def require_session(db: Session, session_id: int, *, statuses: tuple[str, ...] | None = None) -> GroupSession:
+    s = db.get(GroupSession, session_id)
+    if s is None:
+        raise RuleError("That session does not exist.")
+    if statuses and s.status not in statuses:
+        raise RuleError(f"The session is {s.status}; that action is not possible now.")
+    return s
+
+
+def open_run(db: Session, session_id: int) -> StepRun | None:
+    return db.exec(
+        select(StepRun).where(StepRun.session_id == session_id, StepRun.ended_at.is_(None))
+    ).first()
+
+
+def open_pause(db: Session, session_id: int) -> Pause | None:
+    return db.exec(select(Pause).where(Pause.session_id == session_id, Pause.resumed_at.is_(None))).first()
+
+
+def close_run(db: Session, session_id: int, at: datetime) -> None:
+    pause = open_pause(db, session_id)
+    if pause:
+        pause.resumed_at = at
+        db.add(pause)
+    run = open_run(db, session_id)
+    if run:
+        run.ended_at = at
+        db.add(run)
+
+
+def roster(db: Session, session_id: int) -> list[Attendance]:
+    return list(db.exec(select(Attendance).where(Attendance.session_id == session_id).order_by(Attendance.id)))
+
+
+def presence_intervals(db: Session, session_id: int, *, current_only: bool = True) -> list[PresenceInterval]:
+    q = (
+        select(PresenceInterval)
+        .join(Attendance, Attendance.id == PresenceInterval.attendance_id)
+        .where(Attendance.session_id == session_id)
+    )
+    if current_only:
+        q = q.where(PresenceInterval.superseded_at.is_(None))
+    return list(db.exec(q.order_by(PresenceInterval.arrived_at, PresenceInterval.id)))
+
+
+def attendance_row(db: Session, session_id: int, participant_id: int) -> Attendance:
+    att = db.exec(
+        select(Attendance).where(Attendance.session_id == session_id, Attendance.participant_id == participant_id)
+    ).first()
+    if att is None:
+        raise RuleError("That participant is not on this session's roster.")
+    return att
+
+
+def open_interval(db: Session, attendance_id: int) -> PresenceInterval | None:
+    return db.exec(
+        select(PresenceInterval).where(
+            PresenceInterval.attendance_id == attendance_id,
+            PresenceInterval.left_at.is_(None),
+            PresenceInterval.superseded_at.is_(None),
+        )
+    ).first()
