@@ -1,25 +1,31 @@
 """Home: today's and upcoming sessions, and where to start."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
 from models import clock
 from models.db import session_scope
+from models.enums import SessionStatus
 from models.sessions import list_sessions_between, live_sessions
+from ui.pages import link
 from ui.setup import page_setup
-from ui.widgets import md_escape
+from ui.text import md_escape
 
-engine = page_setup("Home")
+UPCOMING_DAYS = 14  # "Next two weeks"
+
+engine = page_setup("home")
 
 st.title("Group Session Facilitator")
 st.caption("Plan, run and document group self-management education sessions.")
 
-local_today = datetime.combine(clock.now().astimezone().date(), datetime.min.time()).astimezone()
+local_today = clock.today()
+tomorrow = clock.day_start(local_today + timedelta(days=1))
 with session_scope(engine) as db:
     running = live_sessions(db)
-    today = list_sessions_between(db, start=local_today, end=local_today + timedelta(days=1))
-    upcoming = list_sessions_between(db, start=local_today + timedelta(days=1), end=local_today + timedelta(days=15))
+    today = list_sessions_between(db, start=clock.day_start(local_today), end=tomorrow)
+    upcoming = list_sessions_between(db, start=tomorrow,
+                                     end=clock.day_start(local_today + timedelta(days=1 + UPCOMING_DAYS)))
 
 
 def _row(s) -> None:
@@ -27,35 +33,26 @@ def _row(s) -> None:
         cols = st.columns([3, 2, 2, 2])
         cols[0].markdown(f"**{md_escape(s.curriculum_title)}**")
         cols[0].caption(f"{clock.fmt_local(s.scheduled_at)} · {s.billing_code} · {s.setting} · {s.status}")
-        if s.status == "ended":
-            cols[1].page_link("pages/review.py", label="Session record", icon=":material/fact_check:",
-                              query_params={"session": s.id})
+        if s.status == SessionStatus.ENDED:
+            link("review", "Session record", session=s.id, container=cols[1])
         else:
-            cols[1].page_link("pages/live.py", label="Open live view", icon=":material/play_circle:",
-                              query_params={"session": s.id})
-            cols[2].page_link("pages/projector.py", label="Projector view", icon=":material/cast:",
-                              query_params={"session": s.id})
+            link("live", "Open live view", session=s.id, container=cols[1])
+            link("projector", session=s.id, container=cols[2])
+
+
+def _section(title: str, sessions, empty: str, *, info: bool = False) -> None:
+    st.subheader(title)
+    for s in sessions:
+        _row(s)
+    if not sessions:
+        (st.info if info else st.caption)(empty)
 
 
 if running:
-    st.subheader("Running now")
-    for s in running:
-        _row(s)
-
-st.subheader("Today")
-if today:
-    for s in today:
-        _row(s)
-else:
-    st.info("No sessions scheduled for today.")
-st.page_link("pages/plan.py", label="Plan a new session", icon=":material/add_circle:")
-
-st.subheader("Next two weeks")
-if upcoming:
-    for s in upcoming:
-        _row(s)
-else:
-    st.caption("Nothing planned yet.")
+    _section("Running now", running, "")
+_section("Today", today, "No sessions scheduled for today.", info=True)
+link("plan", "Plan a new session", icon=":material/add_circle:")
+_section("Next two weeks", upcoming, "Nothing planned yet.")
 
 with st.expander("Administration: backups"):
     st.caption(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +13,14 @@ from sqlalchemy.engine import Engine, make_url
 
 class BackupError(RuntimeError):
     pass
+
+
+@contextmanager
+def _connect(target: str | Path, **kwargs) -> Iterator[sqlite3.Connection]:
+    """A connection that is committed and closed when the block ends (sqlite3's own context manager only
+    commits, leaving the file open)."""
+    with closing(sqlite3.connect(target, **kwargs)) as conn, conn:
+        yield conn
 
 
 def sqlite_path(engine_or_url: Engine | str) -> Path:
@@ -29,7 +39,7 @@ def backup(engine_or_url: Engine | str, dest: Path) -> Path:
     if dest.exists():
         raise BackupError(f"{dest} already exists; choose a new file name.")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=30) as s_conn, sqlite3.connect(dest) as d_conn:
+    with _connect(f"file:{src}?mode=ro", uri=True, timeout=30) as s_conn, _connect(dest) as d_conn:
         s_conn.backup(d_conn, pages=1024)
     _check(dest)
     return dest
@@ -49,16 +59,16 @@ def restore(backup_file: Path, dest_url: str) -> Path:
     dest = sqlite_path(dest_url)
     if dest.exists():
         keep = dest.with_name(f"{dest.stem}.before-restore-{datetime.now():%Y%m%d-%H%M%S}.db")
-        with sqlite3.connect(dest) as cur_conn, sqlite3.connect(keep) as keep_conn:
+        with _connect(dest) as cur_conn, _connect(keep) as keep_conn:
             cur_conn.backup(keep_conn)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(backup_file) as b_conn, sqlite3.connect(dest) as d_conn:
+    with _connect(backup_file) as b_conn, _connect(dest) as d_conn:
         b_conn.backup(d_conn)
     return dest
 
 
 def _check(path: Path) -> None:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    with _connect(f"file:{path}?mode=ro", uri=True) as conn:
         ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
     if ok != "ok":
         raise BackupError(f"{path} failed SQLite's integrity check: {ok}")

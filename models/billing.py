@@ -165,7 +165,7 @@ def summary_for_view(view: SessionView, now: datetime | None = None) -> BillingS
     return billing_summary(
         code=view.session.billing_code,
         runs=view.runs,
-        people=[(p.participant_id, f"{p.first_name} {p.last_name}", p.intervals) for p in view.people],
+        people=[(p.participant_id, p.name, p.intervals) for p in view.people],
         credential=view.facilitator.credential if view.facilitator else None,
         now=now,
     )

@@ -166,17 +166,30 @@ class ChecklistItem:
     label: str
 
 
+def item_key(step_id: str, kind: str, ident: str | int) -> str:
+    """The stored key of a deliverable item: "<step>:<kind>:<topic id, activity id or checklist line number>"."""
+    return f"{step_id}:{kind}:{ident}"
+
+
+def topic_key(topic_id: str) -> str:
+    return item_key("teach", "topic", topic_id)
+
+
+def activity_key(activity_id: str) -> str:
+    return item_key("activity", "activity", activity_id)
+
+
 def checklist_items(cur: Curriculum, step_id: str | None = None) -> list[ChecklistItem]:
     items: list[ChecklistItem] = []
     for step in cur.steps:
         if step_id and step.id != step_id:
             continue
         for topic in step.topics:
-            items.append(ChecklistItem(f"{step.id}:topic:{topic.id}", step.id, "topic", topic.title))
+            items.append(ChecklistItem(item_key(step.id, "topic", topic.id), step.id, "topic", topic.title))
         for act in step.activities:
-            items.append(ChecklistItem(f"{step.id}:activity:{act.id}", step.id, "activity", act.title))
+            items.append(ChecklistItem(item_key(step.id, "activity", act.id), step.id, "activity", act.title))
         for i, line in enumerate(step.checklist):
-            items.append(ChecklistItem(f"{step.id}:check:{i}", step.id, "check", line))
+            items.append(ChecklistItem(item_key(step.id, "check", i), step.id, "check", line))
     return items
 
 

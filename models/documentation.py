@@ -1,5 +1,17 @@
 """When is a session's documentation incomplete: the one definition used by the session list and the session
-record (see documentation_gaps)."""
+record.
+
+Documentation is incomplete for an ended session when any of these holds:
+  - a patient who attended (models.billing: presence overlapping face-to-face time) has no scorable post
+    rating: fewer post ratings than the assessment needs to be scored (models.assessments.ratings_needed);
+  - a patient who attended has no goal recorded in this session;
+  - an open follow-up: a goal whose follow-up is due (models.questions_goals.goal_due), or a note whose
+    current version carries a follow-up tag (rules.FOLLOW_UP_TAGS) while the person it is about has no goal
+    of this session marked followed up. A group note with such a tag stays open until it is amended without
+    the tag;
+  - the session was ended without ever being run (no step time at all).
+Planned and live sessions are not flagged: their record is not finished yet.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +27,7 @@ from models.assessments import ratings_needed
 from models.enums import Phase, SessionStatus
 from models.loads import chunks
 from models.notes import current_version_filter, split_tags
+from models.questions_goals import goal_due
 from models.rules import (
     FOLLOW_UP_TAGS,
 )
@@ -66,7 +79,7 @@ def documentation_gaps(
     no_goal = attended - with_goal
     if no_goal:
         gaps.append(f"no goal for {len(no_goal)} participant(s)")
-    open_goals = sum(1 for g in goals if not g.followed_up and g.follow_up_date and g.follow_up_date <= today)
+    open_goals = sum(1 for g in goals if goal_due(g.follow_up_date, g.followed_up, today))
     followed = {g.participant_id for g in goals if g.followed_up}
     open_notes = sum(
         1 for n in notes

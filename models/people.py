@@ -66,6 +66,10 @@ def find_participants(db: Session, *, text: str = "", limit: int = 50) -> list[P
     return list(db.exec(q.order_by(Participant.last_name, Participant.first_name, Participant.id).limit(limit)))
 
 
+def get_participant(db: Session, participant_id: int) -> Participant | None:
+    return db.get(Participant, participant_id)
+
+
 def participants_by_id(db: Session, ids: list[int]) -> dict[int, Participant]:
     if not ids:
         return {}

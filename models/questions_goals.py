@@ -3,14 +3,14 @@ follow-up."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
 from models import clock
 from models.enums import QuestionStatus
 from models.errors import RuleError
-from models.rules import ADCES7, MAX_GOAL, MAX_QUESTION
+from models.rules import ADCES7, CONFIDENCE_MAX, CONFIDENCE_MIN, GOAL_FOLLOW_UP_DAYS, MAX_GOAL, MAX_QUESTION
 from models.session_rows import attendance_row, require_session, touch
 from models.tables import Goal, Question
 
@@ -21,7 +21,7 @@ def add_question(db: Session, *, session_id: int, text: str, participant_id: int
     if not text:
         raise RuleError("The question is empty.")
     if len(text) > MAX_QUESTION:
-        raise RuleError(f"A question holds at most {MAX_QUESTION:,} characters.")
+        raise RuleError(f"A question holds at most {MAX_QUESTION:,} characters; this one has {len(text):,}.")
     if participant_id is not None:
         attendance_row(db, session_id, participant_id)
     q = Question(session_id=session_id, participant_id=participant_id, text=text)
@@ -61,9 +61,9 @@ def add_goal(
     if not text:
         raise RuleError("The goal is empty.")
     if len(text) > MAX_GOAL:
-        raise RuleError(f"A goal holds at most {MAX_GOAL:,} characters.")
-    if not 0 <= int(confidence) <= 10:
-        raise RuleError("Confidence runs from 0 to 10.")
+        raise RuleError(f"A goal holds at most {MAX_GOAL:,} characters; this one has {len(text):,}.")
+    if not CONFIDENCE_MIN <= int(confidence) <= CONFIDENCE_MAX:
+        raise RuleError(f"Confidence runs from {CONFIDENCE_MIN} to {CONFIDENCE_MAX}.")
     g = Goal(session_id=session_id, participant_id=participant_id, behaviour=behaviour, text=text,
              confidence=int(confidence), follow_up_date=follow_up_date)
     db.add(g)
@@ -78,3 +78,14 @@ def mark_goal_followed_up(db: Session, *, goal_id: int, done: bool = True) -> No
     g.followed_up_at = clock.now() if done else None
     db.add(g)
     db.flush()
+
+
+def default_follow_up_date(session_day: date | None = None) -> date:
+    """A new goal's follow-up date unless the educator picks another: GOAL_FOLLOW_UP_DAYS after the session's
+    local day (today by default)."""
+    return (session_day or clock.today()) + timedelta(days=GOAL_FOLLOW_UP_DAYS)
+
+
+def goal_due(follow_up_date: date | None, followed_up: bool, today: date) -> bool:
+    """A goal's follow-up is due when its date has come (on or before today) and it is not followed up yet."""
+    return not followed_up and follow_up_date is not None and follow_up_date <= today

@@ -1,5 +1,15 @@
 """Program-level reports: the billing rows for a date range (one per participant and session) and the program
-overview (sessions, attendance, timing, pre → post change, competency)."""
+overview. Every query reads narrow columns or aggregates; nothing per note or rating row is loaded.
+
+Definitions (the numbers are in models/rules.py):
+* Billing rows: one per patient who attended an ended session (models.billing), with their own minutes and units.
+* On time: started within ON_TIME_START_MINUTES of its scheduled time (early or late), and face-to-face time
+  within ON_TIME_LENGTH_TOLERANCE of the curriculum's planned minutes.
+* Attendance rate: patients with any presence recorded / patients on the roster, ended sessions only.
+* Pre → post change: per participant and session, the post score minus the pre score (models.assessments).
+* Competency share: per curriculum and topic, of the participants rated 1–4 after the education (post or
+  follow-up; NC and N/A left out), the share who reached 3 or 4 at least once.
+"""
 
 from __future__ import annotations
 

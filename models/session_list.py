@@ -70,6 +70,13 @@ class SessionRow:
         return bool(self.gaps)
 
     @property
+    def documentation(self) -> str:
+        """"complete", "incomplete: …" with the reasons, or "—" while the session is not ended."""
+        if self.gaps:
+            return "incomplete: " + "; ".join(self.gaps)
+        return "complete" if self.status == SessionStatus.ENDED else "—"
+
+    @property
     def state(self) -> str:
         """Status in plain words, saying when the data is odd."""
         if self.status == SessionStatus.PLANNED:

@@ -77,14 +77,13 @@ def roster(db: Session, session_id: int) -> list[Attendance]:
     return list(db.exec(select(Attendance).where(Attendance.session_id == session_id).order_by(Attendance.id)))
 
 
-def presence_intervals(db: Session, session_id: int, *, current_only: bool = True) -> list[PresenceInterval]:
+def presence_intervals(db: Session, session_id: int) -> list[PresenceInterval]:
+    """The current (not superseded) presence intervals of everyone on the session's roster."""
     q = (
         select(PresenceInterval)
         .join(Attendance, Attendance.id == PresenceInterval.attendance_id)
-        .where(Attendance.session_id == session_id)
+        .where(Attendance.session_id == session_id, PresenceInterval.superseded_at.is_(None))
     )
-    if current_only:
-        q = q.where(PresenceInterval.superseded_at.is_(None))
     return list(db.exec(q.order_by(PresenceInterval.arrived_at, PresenceInterval.id)))
 
 

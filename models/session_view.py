@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from models import clock
 from models.curriculum import Curriculum, checklist_items
 from models.notes import NoteView, session_notes
+from models.people import full_name
 from models.session_rows import planned_minutes, presence_intervals, session_curriculum
 from models.tables import (
     Attendance,
@@ -38,6 +39,10 @@ class Person:
     added_late: bool
     in_room: bool
     intervals: list[tuple[datetime, datetime | None]]
+
+    @property
+    def name(self) -> str:
+        return full_name(self.first_name, self.last_name)
 
 
 @dataclass

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from models.rules import CODES
+from ui.pages import page
 from ui.setup import catalog, page_setup
-from ui.widgets import md_escape
+from ui.text import md_escape
 
-page_setup("Curricula")
-st.title("Curricula")
+page_setup("curricula")
+st.title(page("curricula").title)
 cat = catalog()
 st.caption(
     "One YAML file per curriculum in the curricula folder, checked against curricula/schema.json. "
@@ -35,23 +36,15 @@ for cur in sorted(cat.curricula.values(), key=lambda c: c.title):
             st.text(cur.description)
         for step in cur.steps:
             st.markdown(f"#### {md_escape(step.display_title)} · {step.minutes} min")
-            for line in step.checklist:
-                st.text(f"☐ {line}")
-            for item in step.assessment:
-                st.text(f"Assessment ({item.scale}): {item.prompt}")
+            lines = [f"☐ {line}" for line in step.checklist]
+            lines += [f"Assessment ({item.scale}): {item.prompt}" for item in step.assessment]
             for topic in step.topics:
-                st.text(f"Topic: {topic.title}")
-                for kp in topic.key_points:
-                    st.text(f"   • {kp}")
+                lines += [f"Topic: {topic.title}", *(f"   • {kp}" for kp in topic.key_points)]
             for act in step.activities:
-                st.text(f"Activity: {act.title}" + (f" ({act.minutes} min)" if act.minutes else ""))
+                lines.append(f"Activity: {act.title}" + (f" ({act.minutes} min)" if act.minutes else ""))
                 if act.materials:
-                    st.text("   Materials: " + "; ".join(act.materials))
-                for ins in act.instructions:
-                    st.text(f"   → {ins}")
-            for p in step.prompts:
-                st.text(f"Prompt: {p}")
-            for r in step.recap:
-                st.text(f"Recap: {r}")
-            for h in step.handouts:
-                st.text(f"Hand-out: {h}")
+                    lines.append("   Materials: " + "; ".join(act.materials))
+                lines += [f"   → {ins}" for ins in act.instructions]
+            for prefix, texts in (("Prompt", step.prompts), ("Recap", step.recap), ("Hand-out", step.handouts)):
+                lines += [f"{prefix}: {t}" for t in texts]
+            st.text("\n".join(lines))

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pandas as pd
 import streamlit as st
 
 from models import clock
-from models.assessments import set_competency, set_rating
+from models.assessments import participant_scores, set_competency, set_rating
 from models.attendance import add_to_roster, mark_arrived, mark_left, set_caregiver, set_present
-from models.billing import PersonPresence, summarize
-from models.curriculum import STEP_ORDER, checklist_items
+from models.billing import room_count
+from models.curriculum import STEP_ORDER, activity_key, checklist_items, topic_key
 from models.db import session_scope
+from models.enums import Phase, QuestionStatus, SessionStatus
 from models.errors import RuleError
 from models.notes import save_live_note
 from models.people import create_participant, find_participants
-from models.questions_goals import add_goal, add_question, set_question_status
+from models.questions_goals import add_goal, add_question, default_follow_up_date, set_question_status
 from models.rules import (
     ADCES7,
     CODES,
     COMPETENCY_LEVELS,
+    CONFIDENCE_DEFAULT,
+    CONFIDENCE_MAX,
+    CONFIDENCE_MIN,
     CONFIDENCE_THRESHOLD,
     FOLLOW_UP_TAGS,
+    MAX_GOAL,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_QUESTION,
     NOTE_TAGS,
-    check_group_size,
+    SELF_EFFICACY_MAX_MISSING,
+    is_low_confidence,
 )
 from models.session_view import load_session_view
 from models.sessions import (
@@ -37,28 +44,31 @@ from models.sessions import (
     step_offset,
     toggle_pause,
 )
+from ui.actions import action, flash_errors
 from ui.clock import clock_face
-from ui.setup import action, flash_errors, int_param, page_setup
-from ui.widgets import md_escape, no_session, person_label, stepper
+from ui.pages import link, page
+from ui.setup import int_param, page_setup
+from ui.text import md_escape
+from ui.widgets import no_session, picker_label, stepper
 
-engine = page_setup("Live session")
+engine = page_setup("live")
 ss = st.session_state
 
 sid = int_param("session")
 if sid is None:
-    st.title("Live session")
+    st.title(page("live").title)
     no_session("Open a session from the plan page or the home page: this link does not name a session.")
 
 with session_scope(engine) as db:
     view = load_session_view(db, sid)
 if view is None:
-    st.title("Live session")
+    st.title(page("live").title)
     no_session("There is no session with that number.")
 
 s = view.session
 cur = view.curriculum
 status = s.status
-ro = status == "ended"
+ro = status == SessionStatus.ENDED
 curtain = bool(s.privacy_curtain)
 step_id = s.current_step or STEP_ORDER[0]
 step = cur.step(step_id)
@@ -144,7 +154,7 @@ def _add_goal(pid: int) -> None:
     k = f"goal_{sid}_{pid}"
     with action(engine) as db:
         add_goal(db, session_id=sid, participant_id=pid, behaviour=ss.get(f"{k}_beh") or "",
-                 text=ss.get(f"{k}_text", ""), confidence=int(ss.get(f"{k}_conf", 7)),
+                 text=ss.get(f"{k}_text", ""), confidence=int(ss.get(f"{k}_conf", CONFIDENCE_DEFAULT)),
                  follow_up_date=ss.get(f"{k}_date"))
         ss[f"{k}_text"] = ""
 
@@ -187,29 +197,28 @@ with head_r:
 if curtain:
     st.warning("🔒 Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen.")
 
-if status == "ended":
+if status == SessionStatus.ENDED:
     st.info(f"This session ended at {clock.fmt_local(s.ended_at)}. It opens read-only here; notes can be "
             "amended on the session record.")
-    st.page_link("pages/review.py", label="Open the session record", icon=":material/fact_check:",
-                 query_params={"session": sid})
+    link("review", "Open the session record", session=sid)
 
 # ---------------------------------------------------------------- stepper, clock, controls
 
-stepper(cur, s.current_step if status != "planned" else None, on_jump=_jump if status == "live" else None,
-        disabled=ro)
+stepper(cur, s.current_step if status != SessionStatus.PLANNED else None,
+        on_jump=_jump if status == SessionStatus.LIVE else None, disabled=ro)
 timer = view.timer()
 c_clock, c_ctrl = st.columns([3, 2])
 with c_clock:
-    if status == "planned":
+    if status == SessionStatus.PLANNED:
         st.subheader("Not started")
         st.caption(f"Planned length {cur.minutes} min. Mark who is here, then start.")
     else:
         clock_face(timer, step_label=step.display_title, key=f"clock_{sid}")
 with c_ctrl:
-    if status == "planned":
+    if status == SessionStatus.PLANNED:
         st.button("Start session", type="primary", on_click=_do, args=(start_session,), shortcut="s",
                   icon=":material/play_arrow:", help="Starts the clock on step 1. Shortcut: S")
-    elif status == "live":
+    elif status == SessionStatus.LIVE:
         b1, b2, b3 = st.columns(3)
         b1.button("Previous", on_click=_offset, args=(-1,), shortcut="b", icon=":material/skip_previous:",
                   disabled=step_offset(s, -1) is None, help="Previous step. Shortcut: B", width="stretch")
@@ -233,23 +242,11 @@ with c_ctrl:
 
 # ---------------------------------------------------------------- billing check from the head-count
 
-patients_in_room = sum(1 for p in view.people if p.in_room) if status == "live" else \
-    sum(1 for p in view.people if p.present)
-if status == "ended":
-    summary = summarize(
-        code=s.billing_code, running=view.running(),
-        people=[PersonPresence(p.participant_id, "", tuple((a, b or s.ended_at) for a, b in p.intervals))
-                for p in view.people],
-        credential=fac.credential if fac else None)
-    patients_in_room = summary.patients
-check = check_group_size(s.billing_code, patients_in_room)
-caregivers = sum(1 for p in view.people if p.caregiver and (p.in_room or (status != "live" and p.present)))
-count_text = f"{patients_in_room} patient(s) {'in the room' if status == 'live' else 'present'}" + (
-    f", {caregivers} with a caregiver or family member (not counted)" if caregivers else "")
-if check.ok:
-    st.caption(f"👥 {count_text}. {check.message}")
+room = room_count(view)
+if room.check.ok:
+    st.caption(f"👥 {room.text}. {room.check.message}")
 else:
-    st.warning(f"👥 {count_text}. {check.message}")
+    st.warning(f"👥 {room.text}. {room.check.message}")
 
 # ---------------------------------------------------------------- main: step content | people
 
@@ -276,14 +273,12 @@ def _rating_grid(phase: str) -> None:
         return
     rows = []
     for p in present_people:
-        row = {"Participant": person_label(p.first_name, p.last_name, private_hidden=False)}
+        row = {"Participant": p.name}
         for it in items:
             row[it.id] = view.ratings.get((p.participant_id, it.id, phase))
-        if phase == "post":
-            pre = [view.ratings.get((p.participant_id, it.id, "pre")) for it in items]
-            post = [view.ratings.get((p.participant_id, it.id, "post")) for it in items]
-            pairs = [(a, b) for a, b in zip(pre, post, strict=True) if a is not None and b is not None]
-            row["Change"] = round(sum(b - a for a, b in pairs) / len(pairs), 1) if pairs else None
+        if phase == Phase.POST:
+            change = participant_scores(view.ratings, p.participant_id, len(items)).change
+            row["Change"] = round(change, 2) if change is not None else None
         rows.append(row)
     df = pd.DataFrame(rows)
     for it in items:
@@ -293,8 +288,11 @@ def _rating_grid(phase: str) -> None:
                                                 max_value=it.high, step=1)
            for it in items}
     cfg["Participant"] = st.column_config.TextColumn(disabled=True)
-    if phase == "post":
-        cfg["Change"] = st.column_config.NumberColumn("Mean change", disabled=True, format="%+.1f")
+    if phase == Phase.POST:
+        cfg["Change"] = st.column_config.NumberColumn(
+            "Change", disabled=True, format="%+.2f",
+            help="Post score minus pre score; each is the mean of the items rated, and not scored when more "
+                 f"than {SELF_EFFICACY_MAX_MISSING} items are missing")
     key = f"grid_{sid}_{phase}_{view.session.revision}"
     edited = st.data_editor(df, key=key, hide_index=True, column_config=cfg, disabled=ro, num_rows="fixed")
     if not ro:
@@ -305,7 +303,7 @@ def _rating_grid(phase: str) -> None:
 def _competency(phase: str) -> None:
     if curtain or not present_people:
         return
-    with st.expander(f"Topic competency ({'pre' if phase == 'pre' else 'post'}) — DSME Record scale",
+    with st.expander(f"Topic competency ({phase}) — DSME Record scale",
                      expanded=False):
         st.caption(" · ".join(COMPETENCY_LEVELS.values()))
         levels = list(COMPETENCY_LEVELS)
@@ -323,18 +321,18 @@ with content:
     st.caption(f"Planned {step.minutes} min")
     if step_id == "intro":
         st.subheader("Pre-assessment")
-        _rating_grid("pre")
-        _competency("pre")
+        _rating_grid(Phase.PRE)
+        _competency(Phase.PRE)
     elif step_id == "teach":
         for topic in step.topics:
             with st.container(border=True):
-                _tick_box(f"teach:topic:{topic.id}", f"Topic delivered: {md_escape(topic.title)}")
+                _tick_box(topic_key(topic.id), f"Topic delivered: {md_escape(topic.title)}")
                 for kp in topic.key_points:
                     st.text(f"• {kp}")
     elif step_id == "activity":
         for act in step.activities:
             with st.container(border=True):
-                _tick_box(f"activity:activity:{act.id}",
+                _tick_box(activity_key(act.id),
                           f"Activity done: {md_escape(act.title)}" + (f" ({act.minutes} min)" if act.minutes else ""))
                 if act.materials:
                     st.text("Materials: " + "; ".join(act.materials))
@@ -353,8 +351,8 @@ with content:
             for h in step.handouts:
                 st.text(f"• {h}")
         st.subheader("Post-assessment")
-        _rating_grid("post")
-        _competency("post")
+        _rating_grid(Phase.POST)
+        _competency(Phase.POST)
 
     checks = [i for i in items_by_key.values() if i.kind == "check"]
     if checks:
@@ -363,11 +361,11 @@ with content:
             _tick_box(it.key, md_escape(it.label))
 
     # Q&A queue: visible at every step (questions come up at any time), the main content at the Q&A step
-    with st.expander(f"Question queue ({sum(1 for q in view.questions if q.status == 'open')} open)",
+    with st.expander(f"Question queue ({sum(1 for q in view.questions if q.status == QuestionStatus.OPEN)} open)",
                      expanded=step_id == "qa"):
         if not ro:
             q1, q2 = st.columns([3, 1])
-            q1.text_input("Question", key=f"q_text_{sid}", max_chars=2000, placeholder="Type a question")
+            q1.text_input("Question", key=f"q_text_{sid}", max_chars=MAX_QUESTION, placeholder="Type a question")
             if not curtain:
                 who_ids = [p.participant_id for p in present_people]
                 names = {p.participant_id: p.first_name for p in present_people}
@@ -380,40 +378,46 @@ with content:
             asked = "" if curtain or q.participant_id is None else f" — {who_names.get(q.participant_id, '')}"
             cols[0].text(f"[{q.status}] {q.text}{asked}")
             if not ro:
-                if q.status != "answered":
-                    cols[1].button("Answered", key=f"qa_{q.id}", on_click=_question_status, args=(q.id, "answered"))
-                if q.status != "parked":
-                    cols[2].button("Park", key=f"qp_{q.id}", on_click=_question_status, args=(q.id, "parked"),
+                if q.status != QuestionStatus.ANSWERED:
+                    cols[1].button("Answered", key=f"qa_{q.id}", on_click=_question_status,
+                                   args=(q.id, QuestionStatus.ANSWERED))
+                if q.status != QuestionStatus.PARKED:
+                    cols[2].button("Park", key=f"qp_{q.id}", on_click=_question_status,
+                                   args=(q.id, QuestionStatus.PARKED),
                                    help="Park it for follow-up; it carries into the session record.")
-                if q.status != "open":
-                    cols[3].button("Reopen", key=f"qo_{q.id}", on_click=_question_status, args=(q.id, "open"))
+                if q.status != QuestionStatus.OPEN:
+                    cols[3].button("Reopen", key=f"qo_{q.id}", on_click=_question_status,
+                                   args=(q.id, QuestionStatus.OPEN))
 
     if step_id == "summary" and not curtain:
         st.subheader("Goals and follow-up")
         followups = [n for n in view.notes if set(n.tags) & set(FOLLOW_UP_TAGS)]
         if followups:
-            names = {p.participant_id: f"{p.first_name} {p.last_name}" for p in view.people}
+            names = {p.participant_id: p.name for p in view.people}
             st.warning("Follow-up flags raised in notes:")
             for n in followups:
                 st.text(f"• {names.get(n.participant_id, 'Group')}: {', '.join(n.tags)} — {n.text[:200]}")
         for p in present_people:
             mine = [g for g in view.goals if g.participant_id == p.participant_id]
             with st.container(border=True):
-                st.text(f"{p.first_name} {p.last_name}")
+                st.text(p.name)
                 for g in mine:
-                    flag = " ⚠ below 7: problem-solve this plan" if g.confidence < CONFIDENCE_THRESHOLD else ""
+                    flag = (f" ⚠ below {CONFIDENCE_THRESHOLD}: problem-solve this plan"
+                            if is_low_confidence(g.confidence) else "")
                     due = f", follow up {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else ""
-                    st.text(f"🎯 {g.behaviour}: {g.text} (confidence {g.confidence}/10{due}){flag}")
+                    st.text(f"🎯 {g.behaviour}: {g.text} (confidence {g.confidence}/{CONFIDENCE_MAX}{due}){flag}")
                 if not ro:
                     k = f"goal_{sid}_{p.participant_id}"
                     g1, g2 = st.columns(2)
                     g1.selectbox("Behaviour", ADCES7, key=f"{k}_beh")
-                    g2.date_input("Follow-up date", value=clock.now().date() + timedelta(days=30), key=f"{k}_date")
-                    st.text_input("Goal", key=f"{k}_text", max_chars=2000,
+                    g2.date_input("Follow-up date", value=default_follow_up_date(), key=f"{k}_date")
+                    st.text_input("Goal", key=f"{k}_text", max_chars=MAX_GOAL,
                                   placeholder="What, how much, when, how often")
-                    conf = st.slider("Confidence (0–10)", 0, 10, 7, key=f"{k}_conf")
-                    if conf < CONFIDENCE_THRESHOLD:
-                        st.caption("⚠ Confidence below 7: problem-solve the plan with the participant.")
+                    conf = st.slider(f"Confidence ({CONFIDENCE_MIN}–{CONFIDENCE_MAX})", CONFIDENCE_MIN,
+                                     CONFIDENCE_MAX, CONFIDENCE_DEFAULT, key=f"{k}_conf")
+                    if is_low_confidence(conf):
+                        st.caption(f"⚠ Confidence below {CONFIDENCE_THRESHOLD}: problem-solve the plan with the "
+                                   "participant.")
                     st.button("Add goal", key=f"{k}_add", on_click=_add_goal, args=(p.participant_id,))
 
 
@@ -430,7 +434,7 @@ def _note_fields(pid: int | None, label: str) -> None:
     if nkey not in ss or (mine == ss.get(seen) and db_val != mine):
         ss[nkey], ss[tkey], ss[seen] = db_val[0], list(db_val[1]), db_val
     st.text_area(label, key=nkey, height=80, disabled=ro, on_change=_save_note, args=(pid, step_id),
-                 max_chars=100_000, placeholder=f"Notes during {step.display_title} (saved when you leave the field)")
+                 max_chars=MAX_NOTE, placeholder=f"Notes during {step.display_title} (saved when you leave the field)")
     st.pills("Tags", NOTE_TAGS, selection_mode="multi", key=tkey, disabled=ro, on_change=_save_note,
              args=(pid, step_id), label_visibility="collapsed")
 
@@ -441,21 +445,21 @@ with people_col:
         st.caption("Hidden while the privacy curtain is on.")
     else:
         for p in view.people:
-            name = person_label(p.first_name, p.last_name, private_hidden=False)
+            name = p.name
             with st.container(border=True):
                 st.text(f"{name}" + (" (added late)" if p.added_late else "") + " — " + (
                     ("in the room" if p.in_room else ("left" if p.intervals else "absent"))
-                    if status != "planned" else ("present" if p.present else "absent")))
+                    if status != SessionStatus.PLANNED else ("present" if p.present else "absent")))
                 top = st.columns(3)
                 pk, ck = f"present_{sid}_{p.participant_id}", f"carer_{sid}_{p.participant_id}"
-                if status == "live":
+                if status == SessionStatus.LIVE:
                     if p.in_room:
                         top[0].button("Left now", key=f"left_{p.participant_id}", on_click=_do,
                                       args=(mark_left,), kwargs={"participant_id": p.participant_id})
                     else:
                         top[0].button("Arrived now", key=f"arr_{p.participant_id}", on_click=_do,
                                       args=(mark_arrived,), kwargs={"participant_id": p.participant_id})
-                elif status == "planned":
+                elif status == SessionStatus.PLANNED:
                     ss[pk] = p.present
                     top[0].checkbox("Present", key=pk, on_change=lambda pid=p.participant_id, k=pk: _do(
                         set_present, participant_id=pid, present=ss[k]))
@@ -464,12 +468,12 @@ with people_col:
                                 "(not counted in the group size)",
                                 on_change=lambda pid=p.participant_id, k=ck: _do(
                                     set_caregiver, participant_id=pid, present=ss[k]))
-                if status == "live" and p.present and p.intervals:
+                if status == SessionStatus.LIVE and p.present and p.intervals:
                     top[1].button("Never came", key=f"abs_{p.participant_id}", type="tertiary",
                                   help="Mark absent: withdraws the presence recorded so far (kept in history)",
                                   on_click=_do, args=(set_present,),
                                   kwargs={"participant_id": p.participant_id, "present": False})
-                if p.present and status != "planned":
+                if p.present and status != SessionStatus.PLANNED:
                     _note_fields(p.participant_id, f"Notes on {md_escape(p.first_name)}")
         with st.container(border=True):
             st.text("Whole group")
@@ -480,13 +484,13 @@ with people_col:
                 with session_scope(engine) as db:
                     found = [p for p in find_participants(db, text=q, limit=30)
                              if p.id not in {x.participant_id for x in view.people}]
-                labels = {p.id: f"{p.first_name} {p.last_name}" for p in found}
+                labels = {p.id: picker_label(p) for p in found}
                 st.selectbox("Known participant", list(labels), index=None, key=f"late_pick_{sid}",
                              format_func=lambda i: labels.get(i, "?"))
                 st.button("Add to this session", on_click=_add_late, key=f"late_add_{sid}")
                 st.divider()
-                st.text_input("First name", key=f"late_first_{sid}", max_chars=200)
-                st.text_input("Last name", key=f"late_last_{sid}", max_chars=200)
+                st.text_input("First name", key=f"late_first_{sid}", max_chars=MAX_NAME)
+                st.text_input("Last name", key=f"late_last_{sid}", max_chars=MAX_NAME)
                 st.button("Add new participant", on_click=_add_new_late, key=f"late_new_{sid}")
 
 if not ro and not curtain:

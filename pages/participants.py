@@ -1,6 +1,6 @@
 """Participants: pick a person (search), then their history across sessions, DSMT hours against the
 Medicare allowance, goals and follow-up, latest topic competency and ratings over time. UI only: every
-figure comes from models.review. ?participant=ID opens a person directly (a deep link)."""
+figure comes from models.participant_history. ?participant=ID opens a person directly (a deep link)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,21 @@ import streamlit as st
 
 from models import clock
 from models.db import session_scope
+from models.enums import AllowancePeriod, SessionStatus
 from models.participant_history import ParticipantHistory, participant_history
-from models.people import find_participants
-from models.rules import CODES, CONFIDENCE_THRESHOLD
+from models.people import find_participants, get_participant
+from models.rules import CONFIDENCE_THRESHOLD, DSMT_FOLLOW_UP_HOURS_PER_YEAR, is_low_confidence
 from models.tables import Participant
-from ui.setup import flash_errors, int_param, page_setup
-from ui.widgets import goal_follow_up, md_escape
+from ui.actions import flash_errors
+from ui.pages import page
+from ui.setup import int_param, page_setup
+from ui.text import md_escape
+from ui.widgets import goal_follow_up
 
-engine = page_setup("Participants")
+engine = page_setup("participants")
 ss = st.session_state
 flash_errors()
-st.title("Participants")
+st.title(page("participants").title)
 
 
 def _label(p: Participant) -> str:
@@ -42,7 +46,7 @@ pid = int_param("participant")
 text = st.text_input("Find a participant", key="pp_find", placeholder="Name or record number")
 with session_scope(engine) as db:
     found = find_participants(db, text=text, limit=50)
-    current = db.get(Participant, pid) if pid else None
+    current = get_participant(db, pid) if pid else None
 options = {p.id: _label(p) for p in found}
 if current is not None and current.id not in options:
     options = {current.id: _label(current), **options}
@@ -73,17 +77,18 @@ st.caption(md_escape(" · ".join(d for d in details if d)))
 
 # ---------------------------------------------------------------- sessions and DSMT allowance
 
-attended = [r for r in hist.sessions if r.present]
 a = hist.allowance
 today = clock.today()
 m = st.columns(4)
-m[0].metric("Sessions attended", len(attended), help=f"{len(hist.sessions)} on a roster")
+m[0].metric("Sessions attended", len(hist.attended), help=f"{len(hist.sessions)} on a roster")
 m[1].metric("Initial DSMT hours", f"{a.initial_used:g} / {a.initial_limit:g}" if a.started else "—",
-            help="Group hours (G0109) count toward 9, individual hours (G0108) toward 1, 10 in all")
+            help=f"Group hours (G0109) count toward {a.group_limit:g}, individual hours (G0108) toward "
+                 f"{a.individual_limit:g}, {a.initial_limit:g} in all")
 this_year = next((f for f in a.follow_up if f.year == today.year), None)
 m[2].metric(f"Follow-up {today.year}", f"{this_year.used:g} / {this_year.limit:g}" if this_year else "—",
-            help="Up to 2 hours each calendar year after the year the initial training ends")
-m[3].metric("Units billed", sum(r.units or 0 for r in hist.sessions))
+            help=f"Up to {DSMT_FOLLOW_UP_HOURS_PER_YEAR:g} hours each calendar year after the year the initial "
+                 "training ends")
+m[3].metric("Units billed", hist.units_billed)
 
 st.subheader("DSMT allowance")
 for line in a.messages(today):
@@ -99,7 +104,7 @@ if a.started:
         + alt.Chart(df).mark_bar().encode(y="part:N", x="used:Q", tooltip=["part", "used", "limit"]),
         width="stretch")
     uses = [{"Date": u.day.isoformat(), "Session": u.session_id, "Code": u.code, "Hours": u.hours,
-             "Counted as": u.period if u.period != "follow-up" else f"follow-up {u.year}",
+             "Counted as": f"{u.period} {u.year}" if u.period == AllowancePeriod.FOLLOW_UP else str(u.period),
              "Within allowance": u.counted, "Beyond": u.over} for u in a.uses]
     c[1].dataframe(pd.DataFrame(uses), hide_index=True)
 
@@ -113,11 +118,11 @@ else:
         "Curriculum": r.curriculum_title,
         "Code": r.billed_code or r.code,
         "Status": r.status,
-        "Attended": "yes" if r.present else ("—" if r.status == "planned" else "no"),
+        "Attended": "yes" if r.present else ("—" if r.status == SessionStatus.PLANNED else "no"),
         "Caregiver": "yes" if r.caregiver else "",
         "Minutes": r.minutes,
         "Units": r.units,
-        "DSMT hours": r.dsmt_hours if r.billed_code and CODES[r.billed_code].dsmt else None,
+        "DSMT hours": r.dsmt_hours,
     } for r in reversed(hist.sessions)]), hide_index=True, column_config={
         "Record": st.column_config.LinkColumn(display_text="Open", help="Open the session record in a new tab")})
 
@@ -131,7 +136,7 @@ def _goal(g) -> None:
     with st.container(border=True):
         c = st.columns([4, 1])
         with c[0]:
-            low = " · below 7: problem-solve the plan" if g.confidence < CONFIDENCE_THRESHOLD else ""
+            low = f" · below {CONFIDENCE_THRESHOLD}: problem-solve the plan" if is_low_confidence(g.confidence) else ""
             st.caption(md_escape(f"{g.day:%Y-%m-%d} · {g.behaviour} · confidence {g.confidence}/10{low}"
                                  + (f" · follow up on {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else "")))
             st.text(g.text)
@@ -140,8 +145,7 @@ def _goal(g) -> None:
 
 
 st.subheader("Goals")
-open_goals = [g for g in reversed(hist.goals) if g.followed_up_at is None]
-done_goals = [g for g in reversed(hist.goals) if g.followed_up_at is not None]
+open_goals, done_goals = hist.open_goals, hist.followed_up_goals
 if not hist.goals:
     st.caption("No goals recorded.")
 else:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from models import clock
 from models.db import session_scope
+from models.enums import SessionStatus
 from models.people import (
     create_facilitator,
     create_participant,
@@ -13,23 +14,35 @@ from models.people import (
     list_facilitators,
     participants_by_id,
 )
-from models.rules import CODES, CREDENTIAL_CHOICES, SETTINGS, check_group_size, is_qualified_instructor
+from models.rules import (
+    CODES,
+    CREDENTIAL_CHOICES,
+    MAX_NAME,
+    MAX_RECORD_NUMBER,
+    SETTINGS,
+    check_group_size,
+    instructor_warning,
+)
 from models.sessions import create_session, list_sessions_between
-from ui.setup import action, catalog, flash_errors, page_setup
-from ui.widgets import md_escape
+from ui.actions import action, flash_errors
+from ui.pages import link, page
+from ui.setup import catalog, page_setup
+from ui.text import md_escape
+from ui.widgets import picker_label
 
-engine = page_setup("Plan a session")
-st.title("Plan a session")
+engine = page_setup("plan")
+st.title(page("plan").title)
 flash_errors()
 
 cat = catalog()
 if not cat.curricula:
     st.error("No valid curriculum is available. See the Curricula page for the files that failed.")
-    st.page_link("pages/curricula.py", label="Curricula", icon=":material/menu_book:")
+    link("curricula")
     st.stop()
 
 ss = st.session_state
 ss.setdefault("plan_roster", [])
+PLANNED_DAYS = 60  # how far ahead the list of planned sessions looks
 
 
 def _add_participant() -> None:
@@ -82,10 +95,8 @@ if created:
     with st.container(border=True):
         st.success(f"Session {created} is planned.")
         c1, c2, c3 = st.columns(3)
-        c1.page_link("pages/live.py", label="Start it: open the live view", icon=":material/play_circle:",
-                     query_params={"session": created})
-        c2.page_link("pages/projector.py", label="Projector view", icon=":material/cast:",
-                     query_params={"session": created})
+        link("live", "Start it: open the live view", session=created, container=c1)
+        link("projector", session=created, container=c2)
         if c3.button("Plan another session"):
             ss.pop("plan_created", None)
             st.rerun()
@@ -104,7 +115,7 @@ with left:
         ss["plan_code"] = cur.codes[0]
     code = st.selectbox("Billing code", cur.codes, format_func=lambda c: CODES[c].label, key="plan_code")
     d1, d2 = st.columns(2)
-    d1.date_input("Date", value=clock.now().astimezone().date(), key="plan_date", format="YYYY-MM-DD")
+    d1.date_input("Date", value=clock.today(), key="plan_date", format="YYYY-MM-DD")
     d2.time_input("Start time", value=time(10, 0), key="plan_time", step=timedelta(minutes=15))
     st.selectbox("Setting", SETTINGS, key="plan_setting", format_func=str.capitalize)
     fac_ids = [f.id for f in facilitators]
@@ -114,11 +125,12 @@ with left:
     st.selectbox("Facilitator", fac_ids, format_func=lambda i: fac_names.get(i, "?"), key="plan_facilitator",
                  placeholder="Add a facilitator below")
     chosen = next((f for f in facilitators if f.id == ss.get("plan_facilitator")), None)
-    if CODES[code].dsmt and chosen and not is_qualified_instructor(chosen.credential):
-        st.warning("Medicare DSMT needs at least one instructor who is an RN, RD or pharmacist.")
+    instructor = instructor_warning(code, chosen.credential) if chosen else None
+    if instructor:
+        st.warning(instructor)
     with st.expander("Add a facilitator"):
         with st.form("new_facilitator", clear_on_submit=False, border=False):
-            st.text_input("Name", key="nf_name", max_chars=200)
+            st.text_input("Name", key="nf_name", max_chars=MAX_NAME)
             st.multiselect("Credentials", CREDENTIAL_CHOICES, key="nf_cred")
             st.form_submit_button("Add facilitator", on_click=_add_facilitator)
 
@@ -129,8 +141,7 @@ with right:
         found = find_participants(db, text=query, limit=100)
         selected = participants_by_id(db, list(ss["plan_roster"]))
     options = {p.id: p for p in found} | selected
-    labels = {pid: f"{p.first_name} {p.last_name}" + (f" · {p.record_number}" if p.record_number else "")
-              for pid, p in options.items()}
+    labels = {pid: picker_label(p) for pid, p in options.items()}
     st.multiselect("Participants on the roster", list(options), format_func=lambda i: labels.get(i, str(i)),
                    key="plan_roster", placeholder="Pick known participants")
     n = len(ss["plan_roster"])
@@ -145,9 +156,9 @@ with right:
         st.warning(check.message)
     with st.expander("Add a new participant"):
         with st.form("new_participant", border=False):
-            st.text_input("First name", key="np_first", max_chars=200)
-            st.text_input("Last name", key="np_last", max_chars=200)
-            st.text_input("Record number (optional)", key="np_record", max_chars=100)
+            st.text_input("First name", key="np_first", max_chars=MAX_NAME)
+            st.text_input("Last name", key="np_last", max_chars=MAX_NAME)
+            st.text_input("Record number (optional)", key="np_record", max_chars=MAX_RECORD_NUMBER)
             st.date_input("Date of birth (optional)", value=None, key="np_dob", min_value=datetime(1900, 1, 1),
                           format="YYYY-MM-DD")
             st.form_submit_button("Add to roster", on_click=_add_participant)
@@ -159,11 +170,12 @@ st.button("Create session", type="primary", on_click=_create, disabled=blocked o
 st.divider()
 st.subheader("Planned sessions")
 with session_scope(engine) as db:
-    start = datetime.combine(clock.now().astimezone().date(), datetime.min.time()).astimezone()
-    planned = [s for s in list_sessions_between(db, start=start, end=start + timedelta(days=60)) if s.status != "ended"]
+    planned = [s for s in list_sessions_between(db, start=clock.day_start(clock.today()),
+                                                end=clock.day_start(clock.today() + timedelta(days=PLANNED_DAYS)))
+               if s.status != SessionStatus.ENDED]
 if not planned:
-    st.caption("None in the next 60 days.")
+    st.caption(f"None in the next {PLANNED_DAYS} days.")
 for s in planned:
     c1, c2 = st.columns([4, 1])
     c1.text(f"{clock.fmt_local(s.scheduled_at)} · {s.curriculum_title} · {s.billing_code} · {s.status}")
-    c2.page_link("pages/live.py", label="Live view", query_params={"session": s.id})
+    link("live", "Live view", session=s.id, container=c2)

@@ -7,13 +7,15 @@ from __future__ import annotations
 import streamlit as st
 
 from models import clock
+from models.curriculum import activity_key, topic_key
 from models.db import session_scope
+from models.enums import QuestionStatus, SessionStatus
 from models.session_view import load_session_view, session_revision, welcome_first_names
 from ui.clock import clock_face
 from ui.setup import int_param, page_setup
-from ui.widgets import md_escape
+from ui.text import md_escape
 
-engine = page_setup("Projector", menu=False)
+engine = page_setup("projector")
 
 st.html(
     """<style>
@@ -57,7 +59,7 @@ _follow()
 s, cur = view.session, view.curriculum
 st.markdown(f"# {md_escape(cur.title)}")
 
-if s.status == "planned":
+if s.status == SessionStatus.PLANNED:
     st.markdown("## Welcome")
     st.markdown(f"We start at **{clock.fmt_local(s.scheduled_at, '%H:%M')}** on "
                 f"{clock.fmt_local(s.scheduled_at, '%A %d %B')}.")
@@ -67,7 +69,7 @@ if s.status == "planned":
         st.markdown("### Welcome, " + ", ".join(md_escape(n) for n in names))
     st.stop()
 
-if s.status == "ended":
+if s.status == SessionStatus.ENDED:
     st.markdown("## Thank you for taking part")
     summary = cur.step("summary")
     if summary.handouts:
@@ -94,10 +96,10 @@ with right:
         if names:
             st.markdown("### Welcome, " + ", ".join(md_escape(n) for n in names))
     elif step.id == "teach":
-        pending = [t for t in step.topics if f"teach:topic:{t.id}" not in view.ticks]
+        pending = [t for t in step.topics if topic_key(t.id) not in view.ticks]
         now_topic = pending[0] if pending else None
         for t in step.topics:
-            if f"teach:topic:{t.id}" in view.ticks:
+            if topic_key(t.id) in view.ticks:
                 st.markdown(f"✓ {md_escape(t.title)} — covered")
             elif t is now_topic:
                 st.markdown(f"### ▶ {md_escape(t.title)}")
@@ -106,7 +108,7 @@ with right:
                 st.markdown(f"○ {md_escape(t.title)} — coming up")
     elif step.id == "activity":
         for a in step.activities:
-            done = f"activity:activity:{a.id}" in view.ticks
+            done = activity_key(a.id) in view.ticks
             st.markdown(f"### {'✓ ' if done else ''}{md_escape(a.title)}" + (" — done" if done else ""))
             if not done:
                 if a.materials:
@@ -114,7 +116,7 @@ with right:
                 st.markdown("\n".join(f"{n}. {md_escape(x)}" for n, x in enumerate(a.instructions, 1)))
     elif step.id == "qa":
         st.markdown("\n".join(f"- {md_escape(p)}" for p in step.prompts))
-        open_qs = [q for q in view.questions if q.status == "open"]
+        open_qs = [q for q in view.questions if q.status == QuestionStatus.OPEN]
         if open_qs:
             st.markdown("### Your questions")
             st.markdown("\n".join(f"- {md_escape(q.text)}" for q in open_qs))

@@ -50,8 +50,8 @@ from streamlit.testing.v1.local_script_runner import (  # noqa: E402
 )
 
 from models.db import init_engine, session_scope  # noqa: E402
-from models.seed import seed_live_room  # noqa: E402
 from models.tables import Attendance, GroupSession  # noqa: E402
+from scripts.demo_data import seed_live_room  # noqa: E402
 
 # ------------------------------------------------------------------ databases
 

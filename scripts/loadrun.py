@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from models.db import init_engine  # noqa: E402
-from models.seed import seed_live_room  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
+from scripts.demo_data import seed_live_room  # noqa: E402
+from scripts.serve import CHROMIUM, CHROMIUM_ARGS, StreamlitServer  # noqa: E402
 
 # Every page is on screen in a real room; keep Chromium from throttling the timers of pages it thinks hidden.
 BROWSER_ARGS = [*CHROMIUM_ARGS, "--disable-background-timer-throttling", "--disable-renderer-backgrounding",

@@ -27,7 +27,7 @@ from sqlalchemy import inspect, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from models.db import DEFAULT_DB, init_engine, make_engine  # noqa: E402
-from models.seed import seed_demo, seed_program  # noqa: E402
+from scripts.demo_data import seed_demo, seed_program  # noqa: E402
 
 
 class Refused(Exception):

@@ -2,11 +2,16 @@
 
 Tests that take the `db_url` fixture (and so `engine` and `db`) run twice: on SQLite and on a throwaway
 PostgreSQL 15 cluster. Where PostgreSQL is not installed the PostgreSQL half skips with the reason, except
-under CI (CI=true), where that is a failure."""
+under CI (CI=true), where that is a failure. Tests that need a database but do not depend on its kind (they
+write and query no records) take `any_db_url` and run once, on SQLite.
+
+`frozen_clock` stands `models.clock.now` still for the test; see FrozenClock."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,6 +66,14 @@ def sqlite_url(tmp_path, monkeypatch) -> str:
 
 
 @pytest.fixture
+def any_db_url(sqlite_url) -> str:
+    """For tests that need a database (a page opens one) but write and query no records, so that its kind
+    cannot change the outcome: the sign-in gate, a page's answer to a bad link, the curricula page. SQLite is
+    enough; everything that writes or queries records takes `db_url` and runs on PostgreSQL too."""
+    return sqlite_url
+
+
+@pytest.fixture
 def engine(db_url):
     from models.db import init_engine
 
@@ -75,3 +88,53 @@ def db(engine):
 
     with session_scope(engine) as session:
         yield session
+
+
+# ---------------------------------------------------------------- the clock
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "frozen_clock(start): where the frozen_clock fixture starts: an aware datetime, or a function of the "
+        "real time (aware UTC) that returns one",
+    )
+
+
+class FrozenClock:
+    """What `models.clock.now` returns during a test: `now`, which moves only when the test moves it.
+
+    `start` is where it began; `set(t)` puts it at `t`, `at(base, minutes)` at `base` plus that many minutes,
+    `advance(**timedelta_args)` moves it on."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, t: datetime) -> None:
+        self.now = t
+
+    def at(self, base: datetime, minutes: float = 0) -> None:
+        self.now = base + timedelta(minutes=minutes)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def frozen_clock(request, monkeypatch) -> FrozenClock:
+    """`models.clock.now` stands still for the test (the page scripts AppTest runs in another thread see the
+    same time). It starts at the `frozen_clock` marker's start, the test's own or its module's (`pytestmark =
+    pytest.mark.frozen_clock(T0)`), or at the real time when there is no marker."""
+    from models import clock
+
+    marker = request.node.get_closest_marker("frozen_clock")
+    start: datetime | Callable[[datetime], datetime] = marker.args[0] if marker else clock.now()
+    if callable(start):
+        start = start(clock.now())
+    frozen = FrozenClock(start)
+    monkeypatch.setattr(clock, "now", frozen)
+    return frozen

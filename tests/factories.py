@@ -13,6 +13,7 @@ INVENTED = [
     ("Esi", "Notreal"), ("Finn", "Fictor"), ("Gia", "Pretendo"), ("Hal", "Sampleton"),
     ("Ivo", "Placeholm"), ("Jun", "Dummond"),
 ]
+SCHEDULED = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # make_session's time unless told
 
 
 def curriculum(cid: str = "diabetes-dsmt-group"):
@@ -28,7 +29,7 @@ def make_session(db, *, n: int = 3, cid: str = "diabetes-dsmt-group", code: str 
         db,
         curriculum=cur,
         billing_code=code or cur.codes[0],
-        scheduled_at=when or datetime(2026, 11, 23, 15, 0, tzinfo=UTC),
+        scheduled_at=when or SCHEDULED,
         setting="clinic",
         facilitator_id=fac.id,
         participant_ids=[p.id for p in people],

@@ -1,30 +1,20 @@
 """The start-up every page passes through, whether it is the first request after the server starts or
-not: page config, database (with migrations), access check and our own menu."""
+not: page config, database (with migrations), access check and our own menu (from the table in ui/pages.py)."""
 
 from __future__ import annotations
 
 import logging
 import os
-from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from models.curriculum import CurriculumCatalog, curricula_dir, load_catalog
-from models.db import DatabaseTooNew, database_url, init_engine, session_scope
-from models.errors import RuleError
+from models.db import DatabaseTooNew, database_url, init_engine
+from ui.pages import menu, page
 
 log = logging.getLogger("facilitator")
-
-MENU = (
-    ("streamlit_app.py", "Home", ":material/home:"),
-    ("pages/plan.py", "Plan a session", ":material/event:"),
-    ("pages/live.py", "Live session", ":material/play_circle:"),
-    ("pages/review.py", "Review & records", ":material/fact_check:"),
-    ("pages/participants.py", "Participants", ":material/groups:"),
-    ("pages/curricula.py", "Curricula", ":material/menu_book:"),
-)
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,12 +36,14 @@ def catalog() -> CurriculumCatalog:
     return _catalog(str(curricula_dir()))
 
 
-def page_setup(title: str, *, menu: bool = True, layout: str = "wide") -> Engine:
+def page_setup(key: str, *, layout: str = "wide") -> Engine:
+    """Every page's first call, with its key in ui.pages.PAGES."""
+    spec = page(key)
     st.set_page_config(
-        page_title=f"{title} · Group Session Facilitator",
+        page_title=f"{spec.title} · Group Session Facilitator",
         page_icon=":material/diversity_3:",
         layout=layout,
-        initial_sidebar_state="auto" if menu else "collapsed",
+        initial_sidebar_state="auto" if spec.in_menu else "collapsed",
     )
     try:
         engine = get_engine()
@@ -63,11 +55,10 @@ def page_setup(title: str, *, menu: bool = True, layout: str = "wide") -> Engine
         st.error("The database could not be opened. Check DATABASE_URL or the data/ folder, then reload.")
         st.stop()
     _access_check()
-    if menu:
+    if spec.in_menu:
         with st.sidebar:
             st.markdown("**Group Session Facilitator**")
-            for path, label, icon in MENU:
-                st.page_link(path, label=label, icon=icon)
+            menu()
     return engine
 
 
@@ -106,25 +97,6 @@ def _access_check() -> None:
             f"'Access control'), listen on 127.0.0.1 only, or set {ALLOW_ENV}=1 to accept the risk."
         )
         st.stop()
-
-
-@contextmanager
-def action(engine: Engine):
-    """One unit of work from a page: a RuleError becomes a message on the page, never a trace."""
-    try:
-        with session_scope(engine) as db:
-            yield db
-    except RuleError as exc:
-        st.session_state["_flash_error"] = str(exc)
-
-
-def flash_errors() -> None:
-    """Show (once) the message an action callback left for this run."""
-    msg = st.session_state.pop("_flash_error", None)
-    if msg:
-        from ui.widgets import md_escape
-
-        st.error(md_escape(msg))
 
 
 def int_param(name: str) -> int | None:

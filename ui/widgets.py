@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import string
-
 import streamlit as st
 
+from models import clock
 from models.curriculum import STEP_ORDER, Curriculum
+from models.people import full_name
+from models.questions_goals import goal_due, mark_goal_followed_up
+from models.tables import Participant
+from ui.actions import action
+from ui.pages import link
+from ui.text import md_escape
 
 
-def person_label(first: str, last: str, *, private_hidden: bool) -> str:
-    """A participant chip: first name only when the privacy curtain is on."""
-    return first if private_hidden else f"{first} {last}"
+def picker_label(p: Participant) -> str:
+    """How a participant is named in a picker: full name, and the record number when there is one."""
+    return full_name(p.first_name, p.last_name) + (f" · {p.record_number}" if p.record_number else "")
 
 
 def stepper(cur: Curriculum, current: str | None, *, on_jump=None, disabled: bool = False, key: str = "step") -> None:
@@ -30,34 +35,13 @@ def stepper(cur: Curriculum, current: str | None, *, on_jump=None, disabled: boo
 
 def no_session(message: str) -> None:
     st.info(message)
-    st.page_link("pages/plan.py", label="Plan or pick a session", icon=":material/event:")
-    st.page_link("streamlit_app.py", label="Home", icon=":material/home:")
+    link("plan", "Plan or pick a session")
+    link("home")
     st.stop()
-
-
-_MD_SPECIAL = frozenset(string.punctuation)
-
-
-def md_escape(text: str) -> str:
-    """Text made inert for st.markdown and widget labels: every ASCII punctuation character is
-    backslash-escaped (CommonMark shows it literally), so stored text can never become a link, image,
-    emphasis, heading or tag; line breaks and control characters become spaces."""
-    out = []
-    for ch in text:
-        if ch in _MD_SPECIAL:
-            out.append("\\" + ch)
-        elif ch in "\r\n\t" or ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0:
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def goal_follow_up(engine, goal_id: int, followed_up_at, follow_up_date, today, key: str) -> None:
     """The "Followed up" box of a goal, saved at once, with when it was done or that it is due."""
-    from models.clock import fmt_local
-    from models.questions_goals import mark_goal_followed_up
-    from ui.setup import action
 
     def save() -> None:
         with action(engine) as db:
@@ -65,6 +49,6 @@ def goal_follow_up(engine, goal_id: int, followed_up_at, follow_up_date, today, 
 
     st.checkbox("Followed up", value=followed_up_at is not None, key=key, on_change=save)
     if followed_up_at:
-        st.caption(f"on {fmt_local(followed_up_at)}")
-    elif follow_up_date and follow_up_date <= today:
+        st.caption(f"on {clock.fmt_local(followed_up_at)}")
+    elif goal_due(follow_up_date, False, today):
         st.caption(":orange[due]")

@@ -43,12 +43,8 @@ def _overtime_session(db):
     p = create_participant(db, first_name="Zqxfirst", last_name=MARKS[0], record_number=MARKS[3],
                            date_of_birth=date(1950, 3, 4))
     add_to_roster(db, session_id=s.id, participant_id=p.id)
-    real_now = clock.now
-    try:  # the session started 40 minutes ago: the 15-minute introduction is in overtime
-        clock.now = lambda: real_now() - timedelta(minutes=40)
+    with clock.simulated(clock.now() - timedelta(minutes=40)):  # the 15-minute introduction is in overtime
         start_session(db, session_id=s.id)
-    finally:
-        clock.now = real_now
     save_live_note(db, session_id=s.id, participant_id=p.id, step="intro", text=MARKS[1], tags=["distress"])
     cur_items = load_session_view(db, s.id).curriculum.assessment
     set_rating(db, session_id=s.id, participant_id=p.id, item_id=cur_items[0].id, phase="pre", value=2)

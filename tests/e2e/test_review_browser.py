@@ -23,25 +23,25 @@ NOTE = "Invented note: practised the pen <b>twice</b>"
 GROUP_NOTE = "Invented group note: everyone brought a meter"
 
 
-def _ended_session(db, monkeypatch_now):
+def _ended_session(db, move_to):
     """Four invented people on a 60-minute G0109 session that ended two hours ago: Ada and Bram there
     throughout, Cora arriving 30 minutes in, Dov never coming. Ada has pre ratings and a tagged note."""
     start = clock.now().replace(second=0, microsecond=0) - timedelta(hours=3)
     s, people, _ = make_session(db, n=4, when=start, code="G0109")
     ada, _bram, cora, dov = people
     cur = curriculum()
-    monkeypatch_now(start)
+    move_to(start)
     set_present(db, session_id=s.id, participant_id=cora.id, present=False)
     set_present(db, session_id=s.id, participant_id=dov.id, present=False)
     start_session(db, session_id=s.id)
     for item in cur.assessment:
         set_rating(db, session_id=s.id, participant_id=ada.id, item_id=item.id, phase="pre", value=3)
-    monkeypatch_now(start + timedelta(minutes=30))
+    move_to(start + timedelta(minutes=30))
     go_to_step(db, session_id=s.id, step="teach")
     mark_arrived(db, session_id=s.id, participant_id=cora.id)
     add_note(db, session_id=s.id, participant_id=ada.id, step="teach", text=NOTE, tags=["needs follow-up"])
     add_note(db, session_id=s.id, participant_id=None, step="teach", text=GROUP_NOTE, tags=[])
-    monkeypatch_now(start + timedelta(minutes=60))
+    move_to(start + timedelta(minutes=60))
     end_session(db, session_id=s.id)
     return s.id
 
@@ -50,9 +50,13 @@ def _metric(page, label: str):
     return page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label))
 
 
-def test_open_record_and_download_pdf_and_billing_csv(server, page, monkeypatch, tmp_path):
-    sid = seed(server.db_url, lambda db: _ended_session(db, lambda t: monkeypatch.setattr(clock, "now", lambda: t)))
-    monkeypatch.undo()
+def _seed_ended(db):
+    with clock.simulated(clock.now()) as sim:
+        return _ended_session(db, sim.at)
+
+
+def test_open_record_and_download_pdf_and_billing_csv(server, page, tmp_path):
+    sid = seed(server.db_url, _seed_ended)
 
     page.goto(server.page_url(f"/review?session={sid}"))
     wait_for_app_idle(page)

@@ -8,10 +8,15 @@ import pytest
 
 from models.rules import (
     CODES,
+    CONFIDENCE_THRESHOLD,
     INDIVIDUAL_FALLBACK,
     check_group_size,
+    first_unit_minutes,
+    instructor_warning,
+    is_low_confidence,
     is_qualified_instructor,
     suggest_code,
+    unit_hours,
     units_for_minutes,
 )
 
@@ -157,3 +162,29 @@ def test_qualified_instructor(credential: str):
                                         "PRN"])
 def test_not_qualified_instructor(credential: str | None):
     assert not is_qualified_instructor(credential)
+
+
+@pytest.mark.parametrize("code", list(CODES))
+def test_dsmt_instructor_warning_only_for_dsmt_codes(code: str):
+    warning = instructor_warning(code, "CDCES")
+    assert (warning is not None) == CODES[code].dsmt
+    assert instructor_warning(code, "RN, CDCES") is None
+
+
+# ---------------------------------------------------------------- derived numbers
+
+
+@pytest.mark.parametrize("code", list(CODES))
+def test_first_unit_minutes_is_the_boundary_of_the_unit_rule(code: str):
+    n = first_unit_minutes(code)
+    assert units_for_minutes(code, n - 1) == 0 and units_for_minutes(code, n) == 1
+    assert n == (16 if code in MIDPOINT_CODES else 30)
+
+
+def test_unit_hours():
+    assert [unit_hours(u) for u in (0, 1, 2, 3, 20)] == [0.0, 0.5, 1.0, 1.5, 10.0]
+
+
+def test_low_confidence_boundary():
+    assert CONFIDENCE_THRESHOLD == 7  # Brief Action Planning (rules.md)
+    assert is_low_confidence(6) and not is_low_confidence(7) and not is_low_confidence(10) and is_low_confidence(0)

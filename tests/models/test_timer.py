@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from models import clock
 from models.db import init_engine, session_scope
 from models.session_view import load_session_view
 from models.sessions import end_session, go_to_step, pause, resume, start_session, step_offset, toggle_pause
@@ -74,37 +73,31 @@ def test_overlap():
     assert overlap([(m(0), m(10))], [(m(10), m(20))]) == []
 
 
-@pytest.fixture
-def fake_now(monkeypatch):
-    box = {"t": T0}
-    monkeypatch.setattr(clock, "now", lambda: box["t"])
-    return box
-
-
-def test_step_runs_through_the_flow_and_restart(tmp_path, fake_now):
+@pytest.mark.frozen_clock(T0)
+def test_step_runs_through_the_flow_and_restart(tmp_path, frozen_clock):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     engine = init_engine(url)
     with session_scope(engine) as db:
         s, _, _ = make_session(db, n=2)
         sid = s.id
         start_session(db, session_id=sid)
-    fake_now["t"] = m(12)
+    frozen_clock.set(m(12))
     with session_scope(engine) as db:
         go_to_step(db, session_id=sid, step="teach")
-    fake_now["t"] = m(20)
+    frozen_clock.set(m(20))
     with session_scope(engine) as db:
         pause(db, session_id=sid)
         pause(db, session_id=sid)  # pausing twice is harmless
-    fake_now["t"] = m(25)
+    frozen_clock.set(m(25))
     with session_scope(engine) as db:
         go_to_step(db, session_id=sid, step="activity")  # a paused clock stays paused on the new step
         assert load_session_view(db, sid).timer().paused
-    fake_now["t"] = m(27)
+    frozen_clock.set(m(27))
     with session_scope(engine) as db:
         resume(db, session_id=sid)
     engine.dispose()
     # "server restart": a new engine on the same file computes the same time
-    fake_now["t"] = m(40)
+    frozen_clock.set(m(40))
     engine2 = init_engine(url)
     with session_scope(engine2) as db:
         view = load_session_view(db, sid)
@@ -114,10 +107,10 @@ def test_step_runs_through_the_flow_and_restart(tmp_path, fake_now):
         assert t.session_elapsed == (12 + 8 + 13) * 60
         assert step_offset(view.session, 1) == "qa" and step_offset(view.session, -1) == "teach"
         toggle_pause(db, session_id=sid)
-    fake_now["t"] = m(45)
+    frozen_clock.set(m(45))
     with session_scope(engine2) as db:
         end_session(db, session_id=sid)
-    fake_now["t"] = m(500)
+    frozen_clock.set(m(500))
     with session_scope(engine2) as db:
         view = load_session_view(db, sid)
         assert view.timer().session_elapsed == 33 * 60  # frozen after the end

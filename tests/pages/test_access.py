@@ -22,7 +22,7 @@ def listen_on():
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_signed_out_user_sees_only_sign_in(engine, page):
+def test_signed_out_user_sees_only_sign_in(any_db_url, page):
     at = app(page)
     at.secrets.update(AUTH)
     at.user = {"is_logged_in": False}
@@ -32,7 +32,7 @@ def test_signed_out_user_sees_only_sign_in(engine, page):
     assert any(b.label == "Sign in" for b in at.button)
 
 
-def test_signed_in_user_sees_pages(engine):
+def test_signed_in_user_sees_pages(any_db_url):
     at = app("pages/plan.py")
     at.secrets.update(AUTH)
     at.user = {"is_logged_in": True, "name": "Pat Educator", "email": "pat@example.org"}
@@ -42,7 +42,7 @@ def test_signed_in_user_sees_pages(engine):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_open_network_without_sign_in_refuses_records(engine, page, listen_on):
+def test_open_network_without_sign_in_refuses_records(any_db_url, page, listen_on):
     listen_on("0.0.0.0")
     at = app(page).run()
     assert not at.exception
@@ -50,14 +50,14 @@ def test_open_network_without_sign_in_refuses_records(engine, page, listen_on):
     assert "GSF_ALLOW_UNAUTHENTICATED_NETWORK" in at.error[0].value
 
 
-def test_open_network_risk_accepted_explicitly(engine, listen_on, monkeypatch):
+def test_open_network_risk_accepted_explicitly(any_db_url, listen_on, monkeypatch):
     listen_on("0.0.0.0")
     monkeypatch.setenv("GSF_ALLOW_UNAUTHENTICATED_NETWORK", "1")
     at = app("pages/plan.py").run()
     assert [t.value for t in at.title] == ["Plan a session"]
 
 
-def test_localhost_default_needs_no_sign_in(engine):
+def test_localhost_default_needs_no_sign_in(any_db_url):
     assert config.get_option("server.address") == "127.0.0.1"  # .streamlit/config.toml
     at = app("pages/plan.py").run()
     assert [t.value for t in at.title] == ["Plan a session"]

@@ -4,7 +4,7 @@ from models.curriculum import CURRICULA_DIR
 from tests.pages.helpers import app
 
 
-def test_lists_every_curriculum_with_steps(engine):
+def test_lists_every_curriculum_with_steps(any_db_url):
     at = app("pages/curricula.py").run()
     assert not at.exception
     labels = [e.label for e in at.expander]
@@ -15,7 +15,7 @@ def test_lists_every_curriculum_with_steps(engine):
     assert "Topic:" in texts and "Hand-out:" in texts and "Activity:" in texts
 
 
-def test_broken_files_listed_and_valid_ones_usable(engine, tmp_path, monkeypatch):
+def test_broken_files_listed_and_valid_ones_usable(any_db_url, tmp_path, monkeypatch):
     folder = tmp_path / "cur"
     folder.mkdir()
     shutil.copy(CURRICULA_DIR / "asthma-group.yaml", folder)

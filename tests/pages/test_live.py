@@ -7,37 +7,20 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from models import clock
 from models.db import session_scope
 from models.session_view import load_session_view
 from models.tables import ChecklistTick, Goal, GroupSession, NoteVersion, Question, Rating, StepRun
 from tests.factories import make_session
 from tests.pages.helpers import all_text, app, rendered
 
-
-class FakeClock:
-    def __init__(self, start):
-        self.t = start
-
-    def __call__(self):
-        return self.t
-
-    def advance(self, **kw):
-        self.t += timedelta(**kw)
-
-
-@pytest.fixture
-def fake_now(monkeypatch):
-    fc = FakeClock(clock.now().replace(microsecond=0) - timedelta(hours=3))
-    monkeypatch.setattr(clock, "now", fc)
-    return fc
+pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(microsecond=0) - timedelta(hours=3))
 
 
 def _button(at, label):
     return next(b for b in at.button if b.label == label)
 
 
-def test_missing_bad_and_unknown_session_ids(engine):
+def test_missing_bad_and_unknown_session_ids(any_db_url):
     for params in ({}, {"session": "abc"}, {"session": "1; DROP TABLE note"}, {"session": "-3"},
                    {"session": "999"}):
         at = app("pages/live.py", **params).run()
@@ -46,7 +29,7 @@ def test_missing_bad_and_unknown_session_ids(engine):
         assert any("plan" in pl.proto.page_script_hash or "Plan" in pl.proto.label for pl in at.get("page_link"))
 
 
-def test_whole_session_through_five_steps(engine, fake_now):
+def test_whole_session_through_five_steps(engine, frozen_clock):
     with session_scope(engine) as db:
         s, people, _ = make_session(db, n=3)
         sid = s.id
@@ -64,7 +47,7 @@ def test_whole_session_through_five_steps(engine, fake_now):
         present = [p.participant_id for p in view.people if p.present]
     assert sorted(present) == sorted(pids[:2])
     # notes: typing then leaving the field saves at once, no save button
-    fake_now.advance(minutes=5)
+    frozen_clock.advance(minutes=5)
     at.text_area(key=f"note_{sid}_{pids[0]}_intro").input("Unsure about meter use").run()
     at.pills(key=f"tags_{sid}_{pids[0]}_intro").set_value(["needs follow-up"]).run()
     at.text_area(key=f"note_{sid}_group_intro").input("Group engaged").run()
@@ -72,25 +55,25 @@ def test_whole_session_through_five_steps(engine, fake_now):
     at.text_area(key=f"note_{sid}_{pids[0]}_intro").input("Unsure about meter use; brought own meter").run()
     assert not at.exception
     # next step: teaching; tick a topic
-    fake_now.advance(minutes=10)
+    frozen_clock.advance(minutes=10)
     _button(at, "Next").click().run()
     assert rendered(at.header[0].value) == "Teaching"
     topic_box = next(c for c in at.checkbox if c.label.startswith("Topic delivered"))
     topic_box.check().run()
     # pause and resume
     _button(at, "Pause").click().run()
-    fake_now.advance(minutes=3)
+    frozen_clock.advance(minutes=3)
     _button(at, "Resume").click().run()
-    fake_now.advance(minutes=40)
+    frozen_clock.advance(minutes=40)
     _button(at, "Next").click().run()
     assert rendered(at.header[0].value) == "Activities"
-    fake_now.advance(minutes=20)
+    frozen_clock.advance(minutes=20)
     _button(at, "Next").click().run()
     assert rendered(at.header[0].value) == "Q&A"
     at.text_input(key=f"q_text_{sid}").input("Can I eat fruit?")
     _button(at, "Add question").click().run()
     _button(at, "Park").click().run()
-    fake_now.advance(minutes=15)
+    frozen_clock.advance(minutes=15)
     _button(at, "Next").click().run()
     assert rendered(at.header[0].value) == "Summary & follow-up"
     text = all_text(at)
@@ -102,7 +85,7 @@ def test_whole_session_through_five_steps(engine, fake_now):
     assert any("below 7" in c.value for c in at.caption)
     _button(at, "Add goal").click().run()
     assert not at.exception
-    fake_now.advance(minutes=15)
+    frozen_clock.advance(minutes=15)
     _button(at, "End session…").click().run()
     _button(at, "Yes, end the session").click().run()
     assert not at.exception
@@ -131,7 +114,7 @@ def test_whole_session_through_five_steps(engine, fake_now):
         assert t.session_elapsed == (5 + 10 + 40 + 20 + 15 + 15) * 60
 
 
-def test_ratings_grid_saves_pre_and_post(engine, fake_now):
+def test_ratings_grid_saves_pre_and_post(engine, frozen_clock):
     with session_scope(engine) as db:
         s, people, _ = make_session(db, n=2)
         sid, pids = s.id, [p.id for p in people]
@@ -158,7 +141,7 @@ def test_ratings_grid_saves_pre_and_post(engine, fake_now):
         assert {(r.participant_id, r.item_id): r.value for r in db.exec(select(Rating))}[(pids[0], items[1])] == 6
 
 
-def test_privacy_curtain_hides_private_parts_and_persists(engine, fake_now):
+def test_privacy_curtain_hides_private_parts_and_persists(engine, frozen_clock):
     with session_scope(engine) as db:
         s, people, _ = make_session(db, n=2)
         sid, pids = s.id, [p.id for p in people]
@@ -184,18 +167,18 @@ def test_privacy_curtain_hides_private_parts_and_persists(engine, fake_now):
     assert "Testwell" in all_text(at)
 
 
-def test_arrive_and_leave_one_click_each(engine, fake_now):
+def test_arrive_and_leave_one_click_each(engine, frozen_clock):
     with session_scope(engine) as db:
         s, people, _ = make_session(db, n=3)
         sid, pids = s.id, [p.id for p in people]
     at = app("pages/live.py", session=sid).run()
     _button(at, "Start session").click().run()
-    fake_now.advance(minutes=10)
+    frozen_clock.advance(minutes=10)
     at.button(key=f"left_{pids[1]}").click().run()
     assert any("2 patient(s) in the room" in c.value for c in at.caption)
-    fake_now.advance(minutes=5)
+    frozen_clock.advance(minutes=5)
     at.button(key=f"arr_{pids[1]}").click().run()
-    fake_now.advance(minutes=1)
+    frozen_clock.advance(minutes=1)
     at.button(key=f"left_{pids[0]}").click().run()
     at.button(key=f"left_{pids[2]}").click().run()
     assert any("Only one patient" in w.value and "G0108" in w.value for w in at.warning)
@@ -206,7 +189,7 @@ def test_arrive_and_leave_one_click_each(engine, fake_now):
     assert by[pids[0]].intervals == [(t0, t0 + timedelta(minutes=16))]
 
 
-def test_late_arrival_added_during_session(engine, fake_now):
+def test_late_arrival_added_during_session(engine, frozen_clock):
     with session_scope(engine) as db:
         s, people, _ = make_session(db, n=2)
         sid = s.id

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from models import clock
 from models.assessments import set_competency, set_rating
 from models.attendance import set_present
 from models.db import session_scope
@@ -19,17 +18,12 @@ from models.tables import Goal
 from tests.factories import curriculum
 from tests.pages.helpers import all_text, app
 
-
-@pytest.fixture
-def clk(monkeypatch):
-    box = {"t": clock.now().replace(second=0, microsecond=0) - timedelta(days=20)}
-    monkeypatch.setattr(clock, "now", lambda: box["t"])
-    return box
+pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(second=0, microsecond=0) - timedelta(days=20))
 
 
-def _history(engine, clk):
+def _history(engine, frozen_clock):
     """Ada attends two G0109 sessions (60 and 90 minutes) and one alone (G0108, 30 minutes)."""
-    start = clk["t"]
+    start = frozen_clock.now
     with session_scope(engine) as db:
         fac = create_facilitator(db, name="Pat Educator", credential="RN")
         ada = create_participant(db, first_name="Ada", last_name="Testwell", record_number="MRN-1")
@@ -42,7 +36,7 @@ def _history(engine, clk):
             sids.append(s.id)
             if i == 2:
                 set_present(db, session_id=s.id, participant_id=bram.id, present=False)
-            clk["t"] = when
+            frozen_clock.set(when)
             start_session(db, session_id=s.id)
             for item in curriculum().assessment:
                 set_rating(db, session_id=s.id, participant_id=ada.id, item_id=item.id, phase="pre", value=3 + i)
@@ -51,21 +45,21 @@ def _history(engine, clk):
                            level=str(2 + i) if i < 2 else "NC")
             add_goal(db, session_id=s.id, participant_id=ada.id, behaviour="Monitoring", text=f"Goal number {i}",
                      confidence=5 + i, follow_up_date=when.date() + timedelta(days=7))
-            clk["t"] = when + timedelta(minutes=minutes)
+            frozen_clock.set(when + timedelta(minutes=minutes))
             end_session(db, session_id=s.id)
-        clk["t"] = start + timedelta(days=10)
+        frozen_clock.set(start + timedelta(days=10))
         return ada.id, bram.id, sids
 
 
 @pytest.mark.parametrize("raw", ["abc", "-1", "0", "1 OR 1=1", "999999"])
-def test_bad_or_unknown_participant_ids_are_neutral(engine, raw):
+def test_bad_or_unknown_participant_ids_are_neutral(any_db_url, raw):
     at = app("pages/participants.py", participant=raw).run()
     assert not at.exception
     assert at.info and ("does not name" in at.info[0].value or "no participant" in at.info[0].value)
 
 
-def test_pick_a_participant_by_search(engine, clk):
-    ada, bram, _ = _history(engine, clk)
+def test_pick_a_participant_by_search(engine, frozen_clock):
+    ada, bram, _ = _history(engine, frozen_clock)
     at = app("pages/participants.py").run()
     assert not at.exception and any("Search and choose" in i.value for i in at.info)
     at.text_input(key="pp_find").input("mrn-1").run()
@@ -77,8 +71,8 @@ def test_pick_a_participant_by_search(engine, clk):
     assert any("Ada Testwell" in h.value for h in at.header)
 
 
-def test_history_allowance_goals_competency_and_ratings(engine, clk):
-    ada, bram, sids = _history(engine, clk)
+def test_history_allowance_goals_competency_and_ratings(engine, frozen_clock):
+    ada, bram, sids = _history(engine, frozen_clock)
     at = app("pages/participants.py", participant=ada).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
@@ -110,8 +104,8 @@ def test_history_allowance_goals_competency_and_ratings(engine, clk):
     assert any("No goals recorded" in c.value for c in other.caption)
 
 
-def test_open_goals_first_and_old_followed_up_goals_folded(engine, clk):
-    ada, _, sids = _history(engine, clk)
+def test_open_goals_first_and_old_followed_up_goals_folded(engine, frozen_clock):
+    ada, _, sids = _history(engine, frozen_clock)
     with session_scope(engine) as db:
         for i in range(7):
             g = add_goal(db, session_id=sids[0], participant_id=ada, behaviour="Healthy eating",

@@ -21,7 +21,7 @@ def _md(at) -> str:
     return rendered("\n".join(m.value for m in at.markdown))
 
 
-def test_neutral_message_for_missing_or_bad_ids(engine):
+def test_neutral_message_for_missing_or_bad_ids(any_db_url):
     for params in ({}, {"session": "x"}, {"session": "' OR 1=1 --"}, {"session": "4242"}):
         at = app("pages/projector.py", **params).run()
         assert not at.exception

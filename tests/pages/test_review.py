@@ -23,43 +23,25 @@ from models.tables import Goal, NoteVersion, PresenceInterval
 from tests.factories import curriculum, make_session
 from tests.pages.helpers import all_text, app
 
-
-class FakeClock:
-    def __init__(self, start):
-        self.t = start
-
-    def __call__(self):
-        return self.t
-
-    def at(self, minutes):
-        self.t = self.start + timedelta(minutes=minutes)
+pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(second=0, microsecond=0) - timedelta(days=1))
 
 
-@pytest.fixture
-def clk(monkeypatch):
-    start = clock.now().replace(second=0, microsecond=0) - timedelta(days=1)
-    fc = FakeClock(start)
-    fc.start = start
-    monkeypatch.setattr(clock, "now", fc)
-    return fc
-
-
-def _ran(db, clk, *, n=3, late=None, when=None, code=None, cid="diabetes-dsmt-group"):
-    """A session run for 60 minutes from clk.start (+when days); `late` arrives at minute 30."""
-    start = clk.start + timedelta(days=when or 0)
+def _ran(db, frozen_clock, *, n=3, late=None, when=None, code=None, cid="diabetes-dsmt-group"):
+    """A session run for 60 minutes from frozen_clock.start (+when days); `late` arrives at minute 30."""
+    start = frozen_clock.start + timedelta(days=when or 0)
     cur = curriculum(cid)
     topic = "medicines" if any(t.id == "medicines" for t in cur.topics) else cur.topics[0].id
     s, people, fac = make_session(db, n=n, when=start, cid=cid, code=code)
     pids = [p.id for p in people]
     if late is not None:
         set_present(db, session_id=s.id, participant_id=pids[late], present=False)
-    clk.t = start
+    frozen_clock.set(start)
     start_session(db, session_id=s.id)
     for pid in pids[:2]:
         for item in cur.assessment:
             set_rating(db, session_id=s.id, participant_id=pid, item_id=item.id, phase="pre", value=4)
         set_competency(db, session_id=s.id, participant_id=pid, topic_id=topic, phase="pre", level="2")
-    clk.t = start + timedelta(minutes=30)
+    frozen_clock.set(start + timedelta(minutes=30))
     go_to_step(db, session_id=s.id, step="teach")
     if late is not None:
         mark_arrived(db, session_id=s.id, participant_id=pids[late])
@@ -71,9 +53,9 @@ def _ran(db, clk, *, n=3, late=None, when=None, code=None, cid="diabetes-dsmt-gr
         set_competency(db, session_id=s.id, participant_id=pid, topic_id=topic, phase="post", level="4")
     add_goal(db, session_id=s.id, participant_id=pids[0], behaviour="Monitoring", text="Check glucose daily",
              confidence=8, follow_up_date=start.date())
-    clk.t = start + timedelta(minutes=60)
+    frozen_clock.set(start + timedelta(minutes=60))
     end_session(db, session_id=s.id)
-    clk.t = start + timedelta(minutes=90)
+    frozen_clock.set(start + timedelta(minutes=90))
     return s.id, pids
 
 
@@ -89,7 +71,7 @@ def _button(at, label):
 
 
 @pytest.mark.parametrize("raw", ["abc", "-3", "0", "1; DROP TABLE note", "999999", "1e3"])
-def test_bad_or_unknown_session_ids_are_neutral(engine, raw):
+def test_bad_or_unknown_session_ids_are_neutral(any_db_url, raw):
     at = app("pages/review.py", session=raw).run()
     assert not at.exception
     assert at.info and ("does not name a session" in at.info[0].value or "no session" in at.info[0].value)
@@ -104,13 +86,14 @@ def test_no_sessions_yet(engine):
 # ---------------------------------------------------------------- the list
 
 
-def test_list_filters_search_and_pages(engine, clk):
+def test_list_filters_search_and_pages(engine, frozen_clock):
     with session_scope(engine) as db:
-        s1, _ = _ran(db, clk)
-        s2, _ = _ran(db, clk, when=1, cid="hypertension-group", code="98961")
+        s1, _ = _ran(db, frozen_clock)
+        s2, _ = _ran(db, frozen_clock, when=1, cid="hypertension-group", code="98961")
         p = create_participant(db, first_name="Zed", last_name="Inventedsson", record_number="R-77")
         s3 = create_session(db, curriculum=curriculum(), billing_code="G0109", setting="clinic",
-                            scheduled_at=clk.start + timedelta(days=2), facilitator_id=None, participant_ids=[p.id])
+                            scheduled_at=frozen_clock.start + timedelta(days=2), facilitator_id=None,
+                            participant_ids=[p.id])
         s3 = s3.id
     at = app("pages/review.py").run()
     assert not at.exception
@@ -134,13 +117,13 @@ def test_list_filters_search_and_pages(engine, clk):
     assert list(_df(at)["Record"]) == [f"review?session={s3}"]
 
 
-def test_pagination(engine, clk):
+def test_pagination(engine, frozen_clock):
     with session_scope(engine) as db:
         fac = create_facilitator(db, name="Pat Educator", credential="RN")
         person = create_participant(db, first_name="Ada", last_name="Testwell")
         for i in range(30):
             create_session(db, curriculum=curriculum(), billing_code="G0109", setting="clinic",
-                           scheduled_at=clk.start + timedelta(hours=i), facilitator_id=fac.id,
+                           scheduled_at=frozen_clock.start + timedelta(hours=i), facilitator_id=fac.id,
                            participant_ids=[person.id])
     at = app("pages/review.py").run()
     assert len(_df(at)) == 25 and "page 1 of 2" in at.caption[0].value
@@ -151,11 +134,11 @@ def test_pagination(engine, clk):
     assert len(_df(at)) == 25
 
 
-def test_billing_export_from_the_list(engine, clk, downloads):
+def test_billing_export_from_the_list(engine, frozen_clock, downloads):
     with session_scope(engine) as db:
-        sid, pids = _ran(db, clk, late=2)
+        sid, pids = _ran(db, frozen_clock, late=2)
     at = app("pages/review.py").run()
-    day = clock.to_local(clk.start).date()
+    day = clock.to_local(frozen_clock.start).date()
     at.date_input(key="rv_bill_from").set_value(day - timedelta(days=1)).run()
     at.date_input(key="rv_bill_to").set_value(day).run()
     assert not at.exception
@@ -165,10 +148,10 @@ def test_billing_export_from_the_list(engine, clk, downloads):
         (pids[0], "G0109", "60", "2"), (pids[1], "G0109", "60", "2"), (pids[2], "G0109", "30", "1")]
 
 
-def test_program_overview_tab(engine, clk):
+def test_program_overview_tab(engine, frozen_clock):
     with session_scope(engine) as db:
-        _ran(db, clk)
-        _ran(db, clk, when=1)
+        _ran(db, frozen_clock)
+        _ran(db, frozen_clock, when=1)
     at = app("pages/review.py")
     at.session_state["rv_tab"] = "Program overview"
     at.run()
@@ -185,9 +168,9 @@ def test_program_overview_tab(engine, clk):
 # ---------------------------------------------------------------- the record
 
 
-def test_record_shows_every_part(engine, clk):
+def test_record_shows_every_part(engine, frozen_clock):
     with session_scope(engine) as db:
-        sid, pids = _ran(db, clk, late=2)
+        sid, pids = _ran(db, frozen_clock, late=2)
     at = app("pages/review.py", session=sid).run()
     assert not at.exception
     headers = [h.value for h in at.header]
@@ -210,14 +193,14 @@ def test_record_shows_every_part(engine, clk):
     assert len(at.get("vega_lite_chart")) == 2  # planned vs actual, ratings change
 
 
-def test_presence_correction_keeps_the_amendment(engine, clk):
+def test_presence_correction_keeps_the_amendment(engine, frozen_clock):
     with session_scope(engine) as db:
-        sid, pids = _ran(db, clk)
+        sid, pids = _ran(db, frozen_clock)
     at = app("pages/review.py", session=sid).run()
     at.selectbox(key=f"pc_who_{sid}").select(pids[1]).run()
     arrived = [d for d in at.datetime_input if d.key.startswith(f"pc_{sid}_{pids[1]}_a_0")][0]
     left = [d for d in at.datetime_input if d.key.startswith(f"pc_{sid}_{pids[1]}_b_0")][0]
-    start_local = clock.to_local(clk.start).replace(tzinfo=None)
+    start_local = clock.to_local(frozen_clock.start).replace(tzinfo=None)
     assert arrived.value == start_local
     arrived.set_value(start_local + timedelta(minutes=31))
     left.set_value(start_local + timedelta(minutes=60))
@@ -230,7 +213,8 @@ def test_presence_correction_keeps_the_amendment(engine, clk):
         assert len(mine) == 2
         old, new = sorted(mine, key=lambda r: r.id)
         assert old.superseded_at is not None and not old.amended
-        assert new.amended and new.superseded_at is None and new.arrived_at == clk.start + timedelta(minutes=31)
+        assert new.amended and new.superseded_at is None
+        assert new.arrived_at == frozen_clock.start + timedelta(minutes=31)
     frames = [d.value for d in at.dataframe]
     billing = next(f for f in frames if list(f.columns) == ["Participant", "Attended", "Minutes", "Units"])
     assert list(billing["Units"]) == [2, 0, 2]  # 29 minutes: no full 30-minute increment
@@ -244,9 +228,9 @@ def test_presence_correction_keeps_the_amendment(engine, clk):
     assert not at.exception and any("within the session" in e.value for e in at.error)
 
 
-def test_add_and_amend_notes_keep_history(engine, clk):
+def test_add_and_amend_notes_keep_history(engine, frozen_clock):
     with session_scope(engine) as db:
-        sid, pids = _ran(db, clk)
+        sid, pids = _ran(db, frozen_clock)
     at = app("pages/review.py", session=sid).run()
     at.selectbox(key=f"an_who_{sid}").select(pids[1])
     at.text_area(key=f"an_text_{sid}").input("Called after the session: doing well")
@@ -276,26 +260,26 @@ def test_add_and_amend_notes_keep_history(engine, clk):
     assert any("empty" in e.value for e in at.error)
 
 
-def test_goal_marked_followed_up(engine, clk):
+def test_goal_marked_followed_up(engine, frozen_clock):
     with session_scope(engine) as db:
-        sid, pids = _ran(db, clk)
+        sid, pids = _ran(db, frozen_clock)
         gid = db.exec(select(Goal)).one().id
     at = app("pages/review.py", session=sid).run()
     at.checkbox(key=f"goal_fu_{gid}").check().run()
     assert not at.exception
     with session_scope(engine) as db:
-        assert db.get(Goal, gid).followed_up_at == clk.t
+        assert db.get(Goal, gid).followed_up_at == frozen_clock.now
     at.checkbox(key=f"goal_fu_{gid}").uncheck().run()
     with session_scope(engine) as db:
         assert db.get(Goal, gid).followed_up_at is None
 
 
-def test_exports_are_downloads_with_the_right_content(engine, clk, downloads):
+def test_exports_are_downloads_with_the_right_content(engine, frozen_clock, downloads):
     with session_scope(engine) as db:
-        sid, pids = _ran(db, clk, late=2)
+        sid, pids = _ran(db, frozen_clock, late=2)
     at = app("pages/review.py", session=sid).run()
     assert not at.exception
-    day = clock.fmt_local(clk.start, "%Y-%m-%d")
+    day = clock.fmt_local(frozen_clock.start, "%Y-%m-%d")
     group = downloads.data(f"session-{sid}-{day}-record.pdf")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(group)).pages)
     assert "Group education session record" in text and "Ada Testwell" in text and "Cora Inventa" in text
@@ -316,12 +300,12 @@ def test_exports_are_downloads_with_the_right_content(engine, clk, downloads):
     assert downloads.named(".zip")
 
 
-def test_odd_sessions_show_as_such(engine, clk):
+def test_odd_sessions_show_as_such(engine, frozen_clock):
     with session_scope(engine) as db:
-        planned, _, _ = make_session(db, n=2, when=clk.start)
-        ended, _, _ = make_session(db, n=2, when=clk.start)
+        planned, _, _ = make_session(db, n=2, when=frozen_clock.start)
+        ended, _, _ = make_session(db, n=2, when=frozen_clock.start)
         end_session(db, session_id=ended.id)
-        empty, _, _ = make_session(db, n=0, when=clk.start)
+        empty, _, _ = make_session(db, n=0, when=frozen_clock.start)
     for sid, words in ((planned.id, "not been started"), (ended.id, "ended without being run"),
                        (empty.id, "No one is on the roster")):
         at = app("pages/review.py", session=sid).run()

@@ -1,11 +1,14 @@
-"""The seeder: a small program has the shape of a real one, the demo works, the command never writes over
-someone's database, and the same seed gives the same data. Temporary SQLite files only."""
+"""The demo-data seeder (scripts/demo_data.py): a small program has the shape of a real one, the demo works, the
+command never writes over someone's database, the same seed gives the same data, and seeding moves "now" for
+its own thread only. The program runs on temporary SQLite files; the demo, the clock and the live room also on
+PostgreSQL (the `engine` fixture)."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import sqlite3
+import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -16,8 +19,10 @@ from models import clock
 from models.curriculum import CURRICULA_DIR, load_catalog
 from models.db import DEFAULT_DB, init_engine, make_engine, session_scope
 from models.rules import CODES, check_group_size, is_qualified_instructor
-from models.seed import seed_demo, seed_program, table_counts
+from models.session_view import load_session_view
 from models.tables import Attendance, Facilitator, GroupSession, Note, NoteVersion, Participant, Question, Rating
+from scripts import demo_program
+from scripts.demo_data import seed_demo, seed_live_room, seed_program, table_counts
 from scripts.seed import main as seed_main
 
 END = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
@@ -134,21 +139,65 @@ def test_only_invented_people(small):
     assert len({(p.first_name, p.last_name) for p in people}) >= 0.9 * len(people)
 
 
-def test_the_clock_is_given_back(tmp_path, monkeypatch, template):
-    import models.seed as seed
+def _real(t) -> bool:
+    return abs(t - datetime.now(UTC)) < timedelta(seconds=30)
 
-    original = clock.now
+
+def test_the_clock_is_given_back_when_seeding_fails(tmp_path, monkeypatch, template):
     engine = _fresh(template, tmp_path / "x.db")
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    seen = []
 
     def broken(*args, **kwargs):
-        assert clock.now is not original  # simulated time while seeding
+        seen.append(clock.now())
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(seed, "start_session", broken)
+    monkeypatch.setattr(demo_program, "start_session", broken)
     with pytest.raises(RuntimeError, match="boom"):
-        seed_program(engine, participants=5, sessions=2, years=0.1, end=END)
-    assert clock.now is original
+        seed_program(engine, participants=5, sessions=2, years=0.1, end=long_ago)
+    assert seen and long_ago - timedelta(days=40) < seen[0] <= long_ago  # simulated time while seeding
+    assert _real(clock.now())
     engine.dispose()
+
+
+def test_seeding_moves_now_for_its_own_thread_only(engine, monkeypatch):
+    """While one thread seeds (its clock weeks back), another thread of the same process, a server say, keeps
+    the real time; and the seeding thread has the real time again once seed_demo returns."""
+    inside, checked = threading.Event(), threading.Event()
+    seen = {}
+    start_session = demo_program.start_session
+
+    def start_and_wait(db, **kwargs):
+        if not inside.is_set():  # the first session: hold the seeder here while the other thread looks
+            seen["seeder"] = clock.now()
+            inside.set()
+            assert checked.wait(60)
+        return start_session(db, **kwargs)
+
+    monkeypatch.setattr(demo_program, "start_session", start_and_wait)
+
+    def run():
+        try:
+            seen["counts"] = seed_demo(engine)
+            seen["after"] = clock.now()
+        except BaseException as exc:
+            seen["error"] = exc
+        finally:
+            inside.set()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        assert inside.wait(120)
+        seen["beside"] = clock.now()
+    finally:
+        checked.set()
+        worker.join(120)
+    assert not worker.is_alive() and "error" not in seen, seen.get("error")
+    assert _real(seen["beside"])
+    assert seen["seeder"] < datetime.now(UTC) - timedelta(days=7)  # the first demo session is weeks old
+    assert _real(seen["after"]) and _real(clock.now())
+    assert seen["counts"]["group_session"] == 8
 
 
 def test_same_seed_same_data(tmp_path, template):
@@ -165,13 +214,11 @@ def test_same_seed_same_data(tmp_path, template):
     assert a[1] != c[1]
 
 
-def test_demo(tmp_path, template):
-    engine = _fresh(template, tmp_path / "demo.db")
+def test_demo(engine):
     counts = seed_demo(engine)
     now = clock.now()
     with session_scope(engine) as db:
         sessions = db.exec(select(GroupSession).order_by(GroupSession.scheduled_at)).all()
-    engine.dispose()
     assert 10 <= counts["participant"] <= 14
     ended = [s for s in sessions if s.status == "ended"]
     planned = [s for s in sessions if s.status == "planned"]
@@ -224,11 +271,7 @@ def test_table_counts_on_an_empty_database(tmp_path, template):
     engine.dispose()
 
 
-def test_live_room_is_live_in_teaching_with_the_introduction_done(tmp_path):
-    from models.seed import seed_live_room
-    from models.session_view import load_session_view
-
-    engine = init_engine(f"sqlite:///{tmp_path / 'room.db'}")
+def test_live_room_is_live_in_teaching_with_the_introduction_done(engine):
     sid = seed_live_room(engine, label="Bench", people=8)
     bare = seed_live_room(engine, label="Load1", people=3, intro_work=False)
     with session_scope(engine) as db:

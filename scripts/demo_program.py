@@ -1,74 +1,34 @@
-"""Invented data for demos and benchmarks: a small demo, or a busy multi-year program.
+"""The simulation behind the invented program (scripts/demo_data.py): invented names and texts, people who
+enrol over the years, and sessions planned, run and reviewed minute by minute.
 
-Everything is written through the app's own functions in `models/` (create_participant, create_session,
-start_session, go_to_step, set_rating, save_live_note …), so the rows look exactly like the ones the pages
-write, and every rule those functions check is checked here too. Time is simulated: while seeding,
-`models.clock.now` is temporarily replaced (and restored afterwards) so every timestamp lands at the
-moment the simulated action happens.
+`Seeder` writes every action through the app's own functions in `models/` at the moment it happens in the
+simulation: the caller gives it the `SimulatedClock` of a `models.clock.simulated(...)` block, and the seeder
+moves that clock (`.at(t)`) before each write, so every stored timestamp is the simulated one. Nothing here
+reads or changes the clock of any other thread.
 
 No real people: names come from small made-up syllable lists, record numbers look like "DEMO-000123".
-No Streamlit here.
 """
 
 from __future__ import annotations
 
-import gc
 import math
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 from models import clock
 from models.assessments import set_competency, set_rating
 from models.attendance import add_to_roster, mark_arrived, mark_left, set_caregiver, set_present
-from models.curriculum import CURRICULA_DIR, Curriculum, checklist_items, load_catalog
-from models.db import make_engine, migrate, session_scope
+from models.curriculum import Curriculum, checklist_items
+from models.db import session_scope
 from models.notes import add_note, amend_note, save_live_note
 from models.people import create_facilitator, create_participant
 from models.questions_goals import add_goal, add_question, mark_goal_followed_up, set_question_status
 from models.rules import CODES, INDIVIDUAL_FALLBACK, NOTE_TAGS, is_qualified_instructor, suggest_code
 from models.sessions import create_session, end_session, go_to_step, pause, resume, set_tick, start_session
-from models.tables import (
-    Attendance,
-    ChecklistTick,
-    CompetencyRating,
-    Facilitator,
-    Goal,
-    GroupSession,
-    Note,
-    NoteVersion,
-    Participant,
-    Pause,
-    PresenceInterval,
-    Question,
-    Rating,
-    StepRun,
-)
-
-Progress = Callable[[int, int], None]
-
-TABLES = {
-    "participant": Participant,
-    "facilitator": Facilitator,
-    "group_session": GroupSession,
-    "attendance": Attendance,
-    "presence_interval": PresenceInterval,
-    "step_run": StepRun,
-    "pause": Pause,
-    "checklist_tick": ChecklistTick,
-    "note": Note,
-    "note_version": NoteVersion,
-    "rating": Rating,
-    "competency_rating": CompetencyRating,
-    "question": Question,
-    "goal": Goal,
-}
 
 # ---------------------------------------------------------------- invented words
 
@@ -87,7 +47,7 @@ _LAST_C = ("ford", "wick", "mar", "by", "stone", "mere", "lan", "dale", "holt", 
 _CREDENTIALS = ("RN, CDCES", "RD, CDCES", "CHW", "PharmD", "RDN", "NP", "RN", "RD, CDCES", "MD", "RN, CDCES",
                 "PharmD", "RDN", "CHW", "RN")
 
-_SLOTS = (time(9, 0), time(10, 30), time(13, 0), time(14, 30), time(17, 30))
+SLOTS = (time(9, 0), time(10, 30), time(13, 0), time(14, 30), time(17, 30))
 _SLOT_WEIGHTS = (4, 3, 3, 2, 2)
 _SETTINGS = (("clinic", 6), ("community health centre", 2), ("telehealth", 2))
 
@@ -161,72 +121,6 @@ def _condition_key(cur: Curriculum) -> str:
     return cur.condition.strip().lower()
 
 
-# ---------------------------------------------------------------- the simulated clock
-
-
-class _SimClock:
-    """Replaces models.clock.now while seeding; `at` moves it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.t = start
-
-    def now(self) -> datetime:
-        return self.t
-
-    def at(self, t: datetime) -> None:
-        self.t = t
-
-
-@contextmanager
-def _simulated_time(start: datetime) -> Iterator[_SimClock]:
-    sim = _SimClock(start)
-    saved = clock.now
-    clock.now = sim.now
-    try:
-        yield sim
-    finally:
-        clock.now = saved
-
-
-@contextmanager
-def _quiet_gc() -> Iterator[None]:
-    """Fewer garbage-collector passes while millions of short-lived ORM objects come and go (about a
-    tenth faster); the process's own settings are restored afterwards."""
-    thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-@contextmanager
-def _bulk_engine(engine: Engine) -> Iterator[Engine]:
-    """For a SQLite file, a private engine with a larger page cache for the bulk load only (the caller's engine
-    is untouched). Other databases use the engine as is. WAL with synchronous=NORMAL (models.db) already
-    skips the fsync per commit; the seeding time is spent in the ORM, not in SQLite (about 2 %)."""
-    url = engine.url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        yield engine
-        return
-    bulk = make_engine(url.render_as_string(hide_password=False))
-
-    def _fast(dbapi_conn, _record) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA cache_size=-65536")
-        cur.execute("PRAGMA temp_store=MEMORY")
-        cur.close()
-
-    event.listen(bulk, "connect", _fast)
-    try:
-        yield bulk
-    finally:
-        bulk.dispose()
-
-
 # ---------------------------------------------------------------- people and sessions in the simulation
 
 
@@ -243,7 +137,9 @@ class _Person:
 
 
 @dataclass
-class _Plan:
+class Plan:
+    """One session to create: when, which curriculum and code, and how far it goes."""
+
     scheduled_at: datetime
     cur: Curriculum
     code: str
@@ -267,7 +163,7 @@ class _Timeline:
         return None
 
 
-def _local(d: date, t: time) -> datetime:
+def local_slot(d: date, t: time) -> datetime:
     """A wall-clock slot (server's zone) as aware UTC, so sessions show at 09:00, 10:30 … on the pages."""
     return clock.from_local(datetime.combine(d, t))
 
@@ -277,9 +173,12 @@ def _between(rng: random.Random, a: datetime, b: datetime) -> datetime:
     return a + timedelta(seconds=int(rng.uniform(0.05, 0.95) * span))
 
 
-class _Seeder:
-    def __init__(self, engine: Engine, *, rng: random.Random, sim: _SimClock, catalog: list[Curriculum],
-                 start: datetime, end: datetime) -> None:
+class Seeder:
+    """Writes a program between `start` and `end` into `engine`, moving `sim` (the clock of the caller's
+    `clock.simulated(...)` block) to the moment of each write."""
+
+    def __init__(self, engine: Engine, *, rng: random.Random, sim: clock.SimulatedClock,
+                 catalog: list[Curriculum], start: datetime, end: datetime) -> None:
         self.engine = engine
         self.rng = rng
         self.sim = sim
@@ -316,7 +215,7 @@ class _Seeder:
             else:
                 day = self.start + timedelta(seconds=rng.uniform(0, 0.92) * span)
             # registered during office hours
-            enrolled = _local(day.date(), time(rng.randint(8, 16), rng.randint(0, 59), rng.randint(0, 59)))
+            enrolled = local_slot(day.date(), time(rng.randint(8, 16), rng.randint(0, 59), rng.randint(0, 59)))
             main = rng.choices(conditions, weights=weights)[0]
             conds = [main]
             if rng.random() < 0.15:
@@ -344,7 +243,7 @@ class _Seeder:
 
     # -------------------------------------------------------- choosing who and when
 
-    def plan_sessions(self, ended: int, never: int, future: int) -> list[_Plan]:
+    def plan_sessions(self, ended: int, never: int, future: int) -> list[Plan]:
         """Curriculum and code for each session (every pair used at least once when there are enough
         sessions), spread over weekdays between start and end, in time order."""
         rng = self.rng
@@ -373,18 +272,18 @@ class _Seeder:
                 d = (self.start + timedelta(days=rng.randrange(max(days, 1)))).date()
                 if d.weekday() >= 5 and rng.random() < 0.9:
                     continue
-                when = _local(d, _weighted(rng, zip(_SLOTS, _SLOT_WEIGHTS, strict=True)))
+                when = local_slot(d, _weighted(rng, zip(SLOTS, _SLOT_WEIGHTS, strict=True)))
                 if when < last_ok:
                     break
             times.append(when)
         times.sort()
         runs = ["ended"] * ended + ["never"] * never
         rng.shuffle(runs)
-        plans = [_Plan(t, cur, code, run) for t, (cur, code), run in zip(times, past, runs, strict=True)]
+        plans = [Plan(t, cur, code, run) for t, (cur, code), run in zip(times, past, runs, strict=True)]
         for i in range(future):
             d = (self.end + timedelta(days=1 + (i * 17 % 21))).date()
             cur, code = rng.choices(pairs, weights=weights)[0]
-            plans.append(_Plan(_local(d, rng.choice(_SLOTS)), cur, code, "future"))
+            plans.append(Plan(local_slot(d, rng.choice(SLOTS)), cur, code, "future"))
         return plans
 
     def roster(self, when: datetime, cur: Curriculum, code: str) -> tuple[str, list[_Person]]:
@@ -431,12 +330,12 @@ class _Seeder:
 
     # -------------------------------------------------------- one session
 
-    def run_session(self, plan: _Plan) -> None:
+    def run_session(self, plan: Plan) -> None:
         rng = self.rng
         cur = plan.cur
         with session_scope(self.engine) as db:
             plan_day = clock.to_local(plan.scheduled_at - timedelta(days=rng.uniform(1, 28))).date()
-            plan_at = _local(plan_day, time(rng.randint(8, 16), rng.randint(0, 59), rng.randint(0, 59)))
+            plan_at = local_slot(plan_day, time(rng.randint(8, 16), rng.randint(0, 59), rng.randint(0, 59)))
             self.enrol_until(db, plan.scheduled_at - timedelta(hours=2))
             code, people = self.roster(plan.scheduled_at, cur, plan.code)
             if not people:
@@ -712,117 +611,3 @@ class _Seeder:
         with session_scope(self.engine) as db:
             self.enrol_until(db, datetime.max.replace(tzinfo=UTC))
 
-
-# ---------------------------------------------------------------- entry points
-
-
-def _aware(t: datetime | None, fallback: datetime) -> datetime:
-    t = t or fallback
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
-def table_counts(engine: Engine) -> dict[str, int]:
-    with session_scope(engine) as db:
-        return {name: db.exec(select(func.count()).select_from(model)).one() for name, model in TABLES.items()}
-
-
-def seed_program(
-    engine: Engine,
-    *,
-    years: float = 5,
-    participants: int = 400,
-    sessions: int = 2000,
-    seed: int = 1234,
-    progress: Progress | None = None,
-    end: datetime | None = None,
-) -> dict[str, int]:
-    """Fill a database with a busy program: `sessions` ended sessions over `years` years up to `end` (now by
-    default) across every shipped curriculum and code, `participants` invented people, several facilitators,
-    plus a few sessions never started and a few planned after `end`. The same seed and `end` give the same
-    data (sessions sit at wall-clock slots in the server's time zone). Returns the row count of every table."""
-    if sessions < 1 or participants < 1 or years <= 0:
-        raise ValueError("sessions, participants and years must be positive")
-    migrate(engine)
-    rng = random.Random(seed)
-    end = _aware(end, clock.now())
-    start = end - timedelta(days=365 * years)
-    catalog = list(load_catalog(CURRICULA_DIR).curricula.values())
-    never = max(1, sessions // 200)
-    future = 3 + sessions // 250
-    with _simulated_time(start) as sim, _bulk_engine(engine) as bulk, _quiet_gc():
-        seeder = _Seeder(bulk, rng=rng, sim=sim, catalog=catalog, start=start, end=end)
-        seeder.add_facilitators(max(4, min(14, 3 + sessions // 200)))
-        seeder.plan_people(participants, initial_share=0.3,
-                           active_years=(min(1.0, years) * 0.6, max(1.0, years * 0.6)))
-        plans = seeder.plan_sessions(sessions, never, future)
-        for i, plan in enumerate(plans, 1):
-            seeder.run_session(plan)
-            if progress:
-                progress(i, len(plans))
-        seeder.finish()
-    return table_counts(engine)
-
-
-def seed_demo(engine: Engine, *, end: datetime | None = None, seed: int = 7) -> dict[str, int]:
-    """A small demo: about twelve invented participants, six ended sessions over the last weeks, one session
-    planned for later today and one for next week, so the review pages have something to show."""
-    migrate(engine)
-    rng = random.Random(seed)
-    now = _aware(end, clock.now())
-    start = now - timedelta(days=42)
-    catalog = list(load_catalog(CURRICULA_DIR).curricula.values())
-    by_id = {c.id: c for c in catalog}
-    with _simulated_time(start) as sim:
-        seeder = _Seeder(engine, rng=rng, sim=sim, catalog=catalog, start=start, end=now)
-        seeder.add_facilitators(3)
-        seeder.plan_people(12, initial_share=1.0, active_years=(1.0, 2.0))
-        wanted = [("diabetes-dsmt-group", "G0109"), ("hypertension-group", "98962"), ("asthma-group", "98961"),
-                  ("diabetes-dsmt-group", "G0109"), ("hypertension-group", "98961"), ("asthma-group", "98962"),
-                  ("diabetes-dsmt-group", "G0109"), ("hypertension-group", "98962")]
-        pairs = []
-        for i, (cid, code) in enumerate(wanted):
-            cur = by_id.get(cid) or catalog[i % len(catalog)]
-            pairs.append((cur, code if code in cur.codes else cur.codes[0]))
-        plans = []
-        for week in range(6):  # one a week, the last one a few days ago
-            d = clock.to_local(now - timedelta(days=7 * (6 - week) - 4 + week % 3)).date()
-            plans.append(_Plan(_local(d, _SLOTS[week % 3]), *pairs[week], "ended"))
-        today = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-        if clock.to_local(today).date() != clock.to_local(now).date():
-            today = now.replace(second=0, microsecond=0)
-        plans.append(_Plan(today, *pairs[6], "future"))
-        nxt = _local(clock.to_local(now + timedelta(days=7)).date(), _SLOTS[0])
-        plans.append(_Plan(nxt, *pairs[7], "future"))
-        for plan in plans:
-            seeder.run_session(plan)
-        seeder.finish()
-    return table_counts(engine)
-
-
-def seed_live_room(engine: Engine, *, label: str, people: int = 8, intro_work: bool = True) -> int:
-    """A live room for benchmarks and load runs: `people` invented participants of a G0109 diabetes session
-    scheduled 40 minutes ago, started now and moved on to Teaching; with `intro_work`, the introduction's notes,
-    pre ratings and checklist are done first. Returns the session id."""
-    migrate(engine)
-    cur = load_catalog(CURRICULA_DIR).curricula["diabetes-dsmt-group"]
-    with session_scope(engine) as db:
-        fac = create_facilitator(db, name=f"{label} Educator", credential="RN, CDCES")
-        pids = [create_participant(db, first_name=f"{label}x{i}", last_name="Roomperson").id
-                for i in range(1, people + 1)]
-        sid = create_session(db, curriculum=cur, billing_code="G0109",
-                             scheduled_at=clock.now() - timedelta(minutes=40), setting="clinic",
-                             facilitator_id=fac.id, participant_ids=pids).id
-    with session_scope(engine) as db:
-        start_session(db, session_id=sid)
-    with session_scope(engine) as db:
-        if intro_work:
-            for pid in pids:
-                save_live_note(db, session_id=sid, participant_id=pid, step="intro", text="Invented intro note.",
-                               tags=[])
-                for item in cur.assessment:
-                    set_rating(db, session_id=sid, participant_id=pid, item_id=item.id, phase="pre", value=3)
-            for item in checklist_items(cur):
-                if item.key.startswith("intro:"):
-                    set_tick(db, session_id=sid, item_key=item.key, done=True)
-        go_to_step(db, session_id=sid, step="teach")
-    return sid

@@ -1,0 +1,434 @@
+"""The session record on /review?session=ID: attendance and presence corrections, billing units, time per step,
+fidelity, notes with their history (add and amend), ratings, competency, questions, goals and exports. UI only:
+every figure comes from models.session_record and every change goes through the models' action functions."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from models import clock
+from models.attendance import correct_presence
+from models.csv_exports import attendance_csv, export_filename, goals_csv, notes_csv, ratings_csv
+from models.curriculum import STEP_ORDER, STEP_TITLES
+from models.db import session_scope
+from models.enums import Phase, SessionStatus
+from models.notes import add_note, amend_note
+from models.pdf_record import participant_pdfs_zip, session_pdf
+from models.rules import (
+    CODES,
+    COMPETENCY_LEVELS,
+    CONFIDENCE_MAX,
+    MAX_NOTE,
+    NOTE_TAGS,
+    SELF_EFFICACY_MAX_MISSING,
+)
+from models.session_record import SessionRecord, presence_from_local, session_record
+from models.sessions import get_session
+from ui.actions import action
+from ui.pages import link
+from ui.setup import get_engine
+from ui.text import md_escape
+from ui.widgets import goal_follow_up
+
+ss = st.session_state
+
+
+def _local(ts, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return clock.fmt_local(ts, pattern)
+
+
+def back() -> None:
+    if "session" in st.query_params:
+        del st.query_params["session"]
+
+
+def _header(rec: SessionRecord) -> None:
+    s, cur, bill, fac = rec.session, rec.curriculum, rec.billing, rec.view.facilitator
+    st.button("← All sessions", on_click=back, key="rv_back", type="tertiary")
+    st.title("Session record")
+    st.markdown(f"**{md_escape(cur.title)}** · version {md_escape(cur.version)} · session {s.id}")
+    code = CODES[s.billing_code].label
+    if bill and bill.billed_code != s.billing_code:
+        code += f" · the record supports {CODES[bill.billed_code].label}"
+    fac_text = (f"{md_escape(fac.name)} ({md_escape(fac.credential) or 'no credential recorded'})" if fac
+                else "no facilitator recorded")
+    st.markdown(
+        f"**Code:** {md_escape(code)}  \n"
+        f"**Scheduled:** {_local(s.scheduled_at)} · **started** {_local(s.started_at)} · "
+        f"**ended** {_local(s.ended_at)}  \n"
+        f"**Setting:** {md_escape(s.setting)} · **Facilitator:** {fac_text}")
+    m = st.columns(4)
+    m[0].metric("Face-to-face", f"{bill.face_to_face_minutes} min" if bill else "—",
+                help=f"Planned: {cur.minutes} min")
+    m[1].metric("Patients present", bill.patients if bill else "—", help="Caregivers are not counted")
+    m[2].metric("On the roster", len(rec.view.people))
+    m[3].metric("Units", bill.total_units if bill else "—", help="Summed over participants")
+    for o in rec.oddities:
+        st.info(md_escape(o))
+    if rec.gaps:
+        st.warning(md_escape("Documentation incomplete: " + "; ".join(rec.gaps) + "."))
+    elif s.status == SessionStatus.ENDED and rec.view.runs:
+        st.success("Documentation complete.")
+    if s.status != SessionStatus.ENDED:
+        link("live", "Open the live view", session=s.id)
+
+
+def _iv(a, b) -> str:
+    return f"{_local(a, '%H:%M')}–{_local(b, '%H:%M') if b else 'now'}"
+
+
+def _attendance(rec: SessionRecord) -> None:
+    st.header("Attendance")
+    if not rec.view.people:
+        st.info("No one is on the roster.")
+        return
+    rows = []
+    for p in rec.view.people:
+        hist = rec.presence.get(p.participant_id, [])
+        rows.append({
+            "Participant": p.name,
+            "Caregiver": "yes" if p.caregiver else "",
+            "In the room": "; ".join(_iv(a, b) for a, b in p.intervals) or "not present",
+            "Attended": "yes" if p.participant_id in rec.attended else "no",
+            "Corrected": "yes" if any(not e.current for e in hist) else "",
+            "Late": "yes" if p.added_late else "",
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    _presence_corrections(rec)
+
+
+def _presence_key(sid: int, pid: int) -> str:
+    return f"pc_{sid}_{pid}"
+
+
+def _save_presence(sid: int, pid: int, n: int, ver: int) -> None:
+    base = _presence_key(sid, pid)
+    rows = [(ss.get(f"{base}_a_{i}_{ver}"), ss.get(f"{base}_b_{i}_{ver}")) for i in range(n)]
+    with action(get_engine()) as db:
+        s = get_session(db, sid)
+        correct_presence(db, session_id=sid, participant_id=pid, intervals=presence_from_local(s, rows))
+        ss.pop(f"{base}_n", None)
+        ss["_rv_ok"] = "Presence corrected; the earlier times are kept in the history below."
+
+
+def _presence_corrections(rec: SessionRecord) -> None:
+    s = rec.session
+    with st.expander("Correct presence times (kept as amendments)", expanded=False):
+        if s.status != SessionStatus.ENDED or not rec.view.runs:
+            st.caption("Presence can be corrected once the session has been run and ended.")
+        else:
+            people = {p.participant_id: p.name for p in rec.view.people}
+            pid = st.selectbox("Participant", list(people), key=f"pc_who_{s.id}",
+                               format_func=lambda i: people.get(i, "?"))
+            person = next(p for p in rec.view.people if p.participant_id == pid)
+            hist = rec.presence.get(pid, [])
+            ver = len(hist)
+            base = _presence_key(s.id, pid)
+            current = [(a, b) for a, b in person.intervals]
+            n = ss.setdefault(f"{base}_n", len(current))
+            start = clock.to_local(s.started_at).replace(tzinfo=None)
+            end = clock.to_local(s.ended_at).replace(tzinfo=None)
+            st.caption(f"The session ran from {start:%H:%M} to {end:%H:%M} ({start:%Y-%m-%d}). A time within a "
+                       "minute of the start or end counts as the start or end.")
+            for i in range(n):
+                a, b = current[i] if i < len(current) else (s.started_at, s.ended_at)
+                c = st.columns(2)
+                c[0].datetime_input(f"Arrived ({i + 1})", value=clock.to_local(a).replace(tzinfo=None),
+                                    key=f"{base}_a_{i}_{ver}", step=60, format="YYYY-MM-DD")
+                c[1].datetime_input(f"Left ({i + 1})", value=clock.to_local(b or s.ended_at).replace(tzinfo=None),
+                                    key=f"{base}_b_{i}_{ver}", step=60, format="YYYY-MM-DD")
+            c = st.columns([1, 1, 1, 3])
+            c[0].button("Add an interval", key=f"{base}_add", on_click=lambda: ss.__setitem__(f"{base}_n", n + 1))
+            c[1].button("Remove the last", key=f"{base}_del", disabled=n == 0,
+                        on_click=lambda: ss.__setitem__(f"{base}_n", max(0, n - 1)))
+            c[2].button("Save correction", key=f"{base}_save", type="primary", on_click=_save_presence,
+                        args=(s.id, pid, n, ver), help="No interval at all marks the person absent")
+        amended = {pid: h for pid, h in rec.presence.items() if any(not e.current for e in h)}
+        if amended:
+            st.markdown("**Presence history** (every earlier interval is kept)")
+            rows = []
+            for pid, hist in amended.items():
+                for e in hist:
+                    rows.append({"Participant": rec.name(pid), "Interval": _iv(e.arrived_at, e.left_at),
+                                 "Recorded": _local(e.recorded_at, "%Y-%m-%d %H:%M:%S"),
+                                 "Correction": "yes" if e.amended else "",
+                                 "Status": "current" if e.current else f"superseded {_local(e.superseded_at)}"})
+            st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _timing(rec: SessionRecord) -> None:
+    st.header("Time per step")
+    if not rec.view.runs:
+        st.info("No step was timed.")
+    df = pd.DataFrame([{"step": t.title, "Planned": t.planned_minutes, "Actual": t.actual_minutes}
+                       for t in rec.step_times])
+    long = df.melt(id_vars=["step"], var_name="kind", value_name="minutes")
+    st.altair_chart(alt.Chart(long).mark_bar().encode(
+        x=alt.X("step:N", title=None, sort=list(df["step"]), axis=alt.Axis(labelAngle=0, labelLimit=200)),
+        xOffset=alt.XOffset("kind:N", sort=["Planned", "Actual"]),
+        y=alt.Y("minutes:Q", title="Minutes"), color=alt.Color("kind:N", title=None, sort=["Planned", "Actual"]),
+        tooltip=["step", "kind", "minutes"]), width="stretch")
+
+
+def _fidelity(rec: SessionRecord) -> None:
+    st.header("Curriculum fidelity")
+    rows = []
+    for f in rec.fidelity:
+        total = len(f.delivered) + len(f.skipped)
+        rows.append({"Step": f.title, "Delivered": f"{len(f.delivered)} of {total}",
+                     "Skipped": "; ".join(f.skipped) or "—"})
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _add_note(sid: int) -> None:
+    who, step = ss.get(f"an_who_{sid}"), ss.get(f"an_step_{sid}")
+    with action(get_engine()) as db:
+        add_note(db, session_id=sid, participant_id=who, step=step, text=ss.get(f"an_text_{sid}", ""),
+                 tags=ss.get(f"an_tags_{sid}", []))
+        ss[f"an_text_{sid}"] = ""
+        ss[f"an_tags_{sid}"] = []
+        ss["_rv_ok"] = "Note added."
+
+
+def _amend(note_id: int, ver: int) -> None:
+    with action(get_engine()) as db:
+        v = amend_note(db, note_id=note_id, text=ss.get(f"am_text_{note_id}_{ver}", ""),
+                       tags=ss.get(f"am_tags_{note_id}_{ver}", []))
+        ss["_rv_ok"] = "Amendment saved; the earlier text is kept." if v else "Nothing changed."
+
+
+def _notes(rec: SessionRecord) -> None:
+    st.header("Notes")
+    sid = rec.session.id
+    owners: list[int | None] = [p.participant_id for p in rec.view.people] + [None]
+    shown = False
+    for owner in owners:
+        notes = rec.notes_for(owner)
+        if not notes:
+            continue
+        shown = True
+        st.subheader(md_escape(rec.name(owner)))
+        for n in notes:
+            with st.container(border=True):
+                bits = [STEP_TITLES.get(n.step, n.step), f"last written {_local(n.updated_at)}"]
+                if n.tags:
+                    bits.append("tags: " + ", ".join(n.tags))
+                if n.edited_after_session:
+                    bits.append("amended after the session")
+                st.caption(md_escape(" · ".join(bits)))
+                st.text(n.text)
+                hist = rec.histories.get(n.note_id)
+                if hist:
+                    with st.expander(f"Edit history ({len(hist)} versions)"):
+                        for i, v in enumerate(hist, 1):
+                            tags = v.tags.replace("|", ", ")
+                            st.caption(md_escape(f"Version {i} · {_local(v.created_at, '%Y-%m-%d %H:%M:%S')}"
+                                                 + (" · after the session" if v.after_session else "")
+                                                 + (f" · tags: {tags}" if tags else "")))
+                            st.text(v.text)
+    if not shown:
+        st.caption("No notes.")
+
+    people = {p.participant_id: p.name for p in rec.view.people}
+    left, right = st.columns(2)
+    with left, st.container(border=True):
+        st.markdown("**Add a note**")
+        st.selectbox("About", [None, *people], key=f"an_who_{sid}",
+                      format_func=lambda i: "The whole group" if i is None else people.get(i, "?"))
+        st.selectbox("Step", list(STEP_ORDER), key=f"an_step_{sid}", format_func=lambda x: STEP_TITLES[x],
+                     index=len(STEP_ORDER) - 1)
+        st.text_area("Note", key=f"an_text_{sid}", max_chars=MAX_NOTE)
+        st.multiselect("Tags", list(NOTE_TAGS), key=f"an_tags_{sid}")
+        st.button("Add note", key=f"an_save_{sid}", on_click=_add_note, args=(sid,))
+    with right, st.container(border=True):
+        st.markdown("**Amend a note** (every earlier version is kept with its time)")
+        if not rec.view.notes:
+            st.caption("No notes to amend.")
+        else:
+            labels = {n.note_id: f"{rec.name(n.participant_id)} · {STEP_TITLES.get(n.step, n.step)} · "
+                                 f"{n.text[:40]}" for n in rec.view.notes}
+            nid = st.selectbox("Note", list(labels), key=f"am_pick_{sid}",
+                               format_func=lambda i: labels.get(i, "?"))
+            note = next(n for n in rec.view.notes if n.note_id == nid)
+            st.text_area("Text", value=note.text, key=f"am_text_{nid}_{note.versions}", max_chars=MAX_NOTE)
+            st.multiselect("Tags", list(NOTE_TAGS), default=[t for t in note.tags if t in NOTE_TAGS],
+                           key=f"am_tags_{nid}_{note.versions}")
+            st.button("Save amendment", key=f"am_save_{sid}", on_click=_amend, args=(nid, note.versions))
+
+
+def _ratings(rec: SessionRecord) -> None:
+    st.header("Ratings")
+    if not rec.curriculum.assessment:
+        st.caption("This curriculum has no pre/post assessment.")
+        return
+    if not rec.view.ratings:
+        st.info("No ratings were recorded.")
+        return
+    rows = [{"Participant": r.name, "Pre": r.pre, "Post": r.post, "Change": r.change,
+             "Items rated (pre/post)": f"{r.pre_count}/{r.post_count} of {r.items}"} for r in rec.ratings]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+        "Pre": st.column_config.NumberColumn(format="%.2f"), "Post": st.column_config.NumberColumn(format="%.2f"),
+        "Change": st.column_config.NumberColumn(format="%+.2f")})
+    st.caption(f"Score = mean of the items rated; not scored when more than {SELF_EFFICACY_MAX_MISSING} items "
+               "are missing.")
+    pairs = [{"participant": r.name, "phase": ph, "score": v, "change": r.change}
+             for r in rec.ratings if r.change is not None for ph, v in ((Phase.PRE, r.pre), (Phase.POST, r.post))]
+    if pairs:
+        base = alt.Chart(pd.DataFrame(pairs)).encode(
+            x=alt.X("phase:N", sort=["pre", "post"], title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("score:Q", title="Score"),
+            color=alt.Color("participant:N", title="Participant"),
+            tooltip=["participant", "phase", alt.Tooltip("score:Q", format=".2f"),
+                     alt.Tooltip("change:Q", format="+.2f")])
+        st.altair_chart(base.mark_line(point=True), width="stretch")
+    with st.expander("Ratings by item"):
+        items = rec.curriculum.assessment
+        rows = []
+        for p in rec.view.people:
+            for it in items:
+                pre = rec.view.ratings.get((p.participant_id, it.id, Phase.PRE))
+                post = rec.view.ratings.get((p.participant_id, it.id, Phase.POST))
+                if pre is not None or post is not None:
+                    rows.append({"Participant": rec.name(p.participant_id), "Item": it.prompt, "Pre": pre,
+                                 "Post": post})
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _competency(rec: SessionRecord) -> None:
+    st.header("Topic competency (pre → post)")
+    if not rec.curriculum.topics or not rec.view.people:
+        st.caption("No topics or no participants.")
+        return
+    if not rec.view.competency:
+        st.info("No topic competency was rated.")
+    names: dict[int, str] = {}
+    seen: set[str] = set()
+    for p in rec.view.people:
+        n = rec.name(p.participant_id)
+        names[p.participant_id] = n if n not in seen else f"{n} ({p.participant_id})"
+        seen.add(n)
+    grid: dict[str, dict[str, str]] = {}
+    for c in rec.competency:
+        grid.setdefault(c.topic, {})[names[c.participant_id]] = c.text
+    st.dataframe(pd.DataFrame.from_dict(grid, orient="index"))
+    st.caption("DSME Record scale: " + " · ".join(COMPETENCY_LEVELS.values()) + ".")
+
+
+def _questions(rec: SessionRecord) -> None:
+    st.header("Questions")
+    qs = rec.view.questions
+    if not qs:
+        st.caption("No questions.")
+        return
+    st.dataframe(pd.DataFrame([{"Question": q.text, "Asked by": rec.name(q.participant_id) if q.participant_id
+                                else "—", "Status": q.status} for q in qs]), hide_index=True)
+    if rec.parked:
+        st.markdown(f"**Parked** ({len(rec.parked)}): to answer after the session or in a private talk.")
+        for q in rec.parked:
+            st.text(f"• {q.text}")
+
+
+def _goals(rec: SessionRecord) -> None:
+    st.header("Goals and follow-up")
+    if not rec.view.goals:
+        st.caption("No goals recorded.")
+        return
+    today = clock.today()
+    for g in rec.view.goals:
+        with st.container(border=True):
+            c = st.columns([3, 1])
+            with c[0]:
+                st.caption(md_escape(
+                    f"{rec.name(g.participant_id)} · {g.behaviour} · confidence {g.confidence}/{CONFIDENCE_MAX}"
+                    + (f" · follow up on {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else " · no follow-up date")))
+                st.text(g.text)
+            with c[1]:
+                goal_follow_up(get_engine(), g.id, g.followed_up_at, g.follow_up_date, today, f"goal_fu_{g.id}")
+
+
+def _billing(rec: SessionRecord) -> None:
+    st.header("Billing units")
+    bill = rec.billing
+    if bill is None:
+        st.info("No face-to-face time was recorded, so there is nothing to bill.")
+        return
+    st.markdown(f"Billed as **{bill.billed_code}** ({md_escape(CODES[bill.billed_code].label)}); "
+                f"face-to-face time {bill.face_to_face_minutes} min; {bill.patients} patient(s) present.")
+    df = pd.DataFrame([{"Participant": rec.name(p.participant_id), "Attended": p.participant_id in rec.attended,
+                        "Minutes": p.minutes, "Units": p.units} for p in bill.people])
+    st.dataframe(df, hide_index=True)
+    for w in bill.warnings:
+        st.warning(md_escape(w))
+    if len(bill.segments) > 1:
+        with st.expander("Head-count over the session"):
+            st.dataframe(pd.DataFrame([{"From": _local(x.start, "%H:%M:%S"), "To": _local(x.end, "%H:%M:%S"),
+                                        "Patients": x.patients, "Minutes": round(x.minutes, 1)}
+                                       for x in bill.segments]), hide_index=True)
+
+
+def _exports(rec: SessionRecord) -> None:
+    st.header("Exports")
+    sid = rec.session.id
+
+    def pdf_for(pid: int | None):
+        def make() -> bytes:
+            with session_scope(get_engine()) as db:
+                r = session_record(db, sid)
+            return session_pdf(r, participant_id=pid)
+        return make
+
+    def csv_for(fn):
+        def make() -> bytes:
+            with session_scope(get_engine()) as db:
+                return fn(session_record(db, sid))
+        return make
+
+    def zip_all() -> bytes:
+        with session_scope(get_engine()) as db:
+            return participant_pdfs_zip(session_record(db, sid))
+
+    c = st.columns(3)
+    c[0].download_button("Session record (PDF, group)", pdf_for(None), file_name=export_filename(rec, "record", "pdf"),
+                         mime="application/pdf", key=f"dl_pdf_{sid}", icon=":material/picture_as_pdf:")
+    if rec.view.people:
+        people = {p.participant_id: p.name for p in rec.view.people}
+        pid = c[1].selectbox("Participant copy for the chart", list(people), key=f"dl_who_{sid}",
+                             format_func=lambda i: people.get(i, "?"))
+        c[1].download_button("Participant record (PDF)", pdf_for(pid),
+                             file_name=export_filename(rec, "record", "pdf", pid), mime="application/pdf",
+                             key=f"dl_ppdf_{sid}", icon=":material/picture_as_pdf:")
+        c[2].download_button("One PDF per participant (zip)", zip_all, file_name=export_filename(rec, "records", "zip"),
+                             mime="application/zip", key=f"dl_zip_{sid}", icon=":material/folder_zip:")
+    c = st.columns(4)
+    for col, (label, fn, kind) in zip(c, (("Attendance CSV", attendance_csv, "attendance"),
+                                          ("Notes CSV", notes_csv, "notes"),
+                                          ("Ratings CSV", ratings_csv, "ratings"),
+                                          ("Goals CSV", goals_csv, "goals")), strict=True):
+        col.download_button(label, csv_for(fn), file_name=export_filename(rec, kind, "csv"), mime="text/csv",
+                            key=f"dl_{kind}_{sid}", icon=":material/download:")
+
+
+def show(sid: int) -> None:
+    with session_scope(get_engine()) as db:
+        rec = session_record(db, sid)
+    if rec is None:
+        st.title("Session record")
+        st.info("There is no session with that number.")
+        st.button("← All sessions", on_click=back, key="rv_back_missing")
+        return
+    ok = ss.pop("_rv_ok", None)
+    if ok:
+        st.success(ok)
+    _header(rec)
+    _attendance(rec)
+    _billing(rec)
+    _timing(rec)
+    _fidelity(rec)
+    _notes(rec)
+    _ratings(rec)
+    _competency(rec)
+    _questions(rec)
+    _goals(rec)
+    _exports(rec)
