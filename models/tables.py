@@ -74,6 +74,7 @@ class Attendance(SQLModel, table=True):
     caregiver_present: bool = False
     added_late: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # presence, caregiver, roll call
 
 
 class PresenceInterval(SQLModel, table=True):
@@ -118,6 +119,7 @@ class ChecklistTick(SQLModel, table=True):
     item_key: str = Field(max_length=200)
     done: bool = True
     ticked_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Note(SQLModel, table=True):
@@ -152,8 +154,9 @@ class Rating(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id", index=True)
     item_id: str = Field(max_length=64)
     phase: str = Field(max_length=10)  # models.enums.RATING_PHASES
-    value: int
+    value: int | None  # None: cleared (the row stays, so its version keeps counting)
     recorded_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class CompetencyRating(SQLModel, table=True):
@@ -167,8 +170,9 @@ class CompetencyRating(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id", index=True)
     topic_id: str = Field(max_length=64)
     phase: str = Field(max_length=10)  # models.enums.COMPETENCY_PHASES
-    level: str = Field(max_length=4)
+    level: str | None = Field(default=None, max_length=4)  # None: cleared (the row stays)
     recorded_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Question(SQLModel, table=True):

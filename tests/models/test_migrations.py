@@ -15,9 +15,9 @@ from sqlmodel import select
 from models.db import DatabaseTooNew, make_engine, migrate, session_scope
 from models.notes import add_note
 from models.session_list import SessionFilter, list_sessions
-from models.tables import Facilitator, GroupSession, Participant
+from models.tables import Attendance, Facilitator, GroupSession, Participant, Rating
 from tests.conftest import ROOT
-from tests.factories import make_session
+from tests.factories import INVENTED, curriculum, make_session
 
 
 def _first_revision() -> str:
@@ -39,27 +39,55 @@ def test_empty_database_gets_every_table(blank_db_url):
             "goal", "alembic_version"} <= names
 
 
+WHEN = datetime(2025, 1, 2, 10, tzinfo=UTC)
+
+
+def _session_at_first_revision(eng, *, n: int = 3, note: str | None = None) -> tuple[int, list[int]]:
+    """A planned session with `n` invented people (and a note on the first) written as the first revision's
+    schema had it, in plain SQL: today's models have columns that schema lacks."""
+    cur = curriculum()
+    with eng.begin() as conn:
+        def insert(table: str, **values) -> int:
+            cols = ", ".join(values)
+            marks = ", ".join(f":{k}" for k in values)
+            return conn.execute(text(f"INSERT INTO {table} ({cols}) VALUES ({marks}) RETURNING id"), values).scalar()
+
+        fac = insert("facilitator", name="Pat Educator", credential="RN, CDCES", created_at=WHEN)
+        people = [insert("participant", first_name=f, last_name=last, created_at=WHEN) for f, last in INVENTED[:n]]
+        sid = insert("group_session", curriculum_id=cur.id, curriculum_version=cur.version,
+                     curriculum_title=cur.title, curriculum_json=cur.to_json(), billing_code="G0109",
+                     scheduled_at=WHEN, setting="clinic", facilitator_id=fac, status="planned",
+                     show_first_names=False, privacy_curtain=False, revision=0, created_at=WHEN)
+        for pid in people:
+            insert("attendance", session_id=sid, participant_id=pid, present=True, caregiver_present=False,
+                   added_late=False, created_at=WHEN)
+        insert("rating", session_id=sid, participant_id=people[0], item_id=cur.assessment[0].id, phase="pre",
+               value=4, recorded_at=WHEN)
+        if note:
+            nid = insert("note", session_id=sid, participant_id=people[0], step="intro", created_at=WHEN)
+            insert("note_version", note_id=nid, text=note, tags="", created_at=WHEN, after_session=False)
+    return sid, people
+
+
 def test_upgrade_from_first_revision_keeps_data(blank_db_url):
     db_url = blank_db_url
     eng = make_engine(db_url)
     migrate(eng, _first_revision())
-    with session_scope(eng) as db:
-        s, people, fac = make_session(db, n=3, when=datetime(2025, 1, 2, 10, tzinfo=UTC))
-        sid = s.id
+    sid, people = _session_at_first_revision(eng)
     migrate(eng)  # to head, as at start-up
     with session_scope(eng) as db:
-        assert db.get(GroupSession, sid).scheduled_at == datetime(2025, 1, 2, 10, tzinfo=UTC)
+        assert db.get(GroupSession, sid).scheduled_at == WHEN
         assert len(db.exec(select(Participant)).all()) == 3
         assert db.exec(select(Facilitator)).one().credential == "RN, CDCES"
+        rating = db.exec(select(Rating)).one()
+        assert (rating.value, rating.version) == (4, 1)  # rows from before cell versions start at version 1
+        assert {a.version for a in db.exec(select(Attendance))} == {1}
 
 
 def test_notes_written_before_the_search_index_are_found(blank_db_url):
     eng = make_engine(blank_db_url)
     migrate(eng, _first_revision())
-    with session_scope(eng) as db:
-        s, people, _ = make_session(db, n=2, when=datetime(2025, 1, 2, 10, tzinfo=UTC))
-        add_note(db, session_id=s.id, participant_id=people[0].id, step="intro", text="Older spacer note", tags=[])
-        sid = s.id
+    sid, _ = _session_at_first_revision(eng, n=2, note="Older spacer note")
     migrate(eng)
     with session_scope(eng) as db:
         add_note(db, session_id=sid, participant_id=None, step="qa", text="Newer GROUP note", tags=[])
