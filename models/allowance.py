@@ -1,4 +1,6 @@
-"""The Medicare DSMT allowance (G0108/G0109) of one participant, from the units billed: see dsmt_allowance."""
+"""The Medicare DSMT allowance (G0108/G0109) of one participant, from the units billed: see dsmt_allowance.
+A session whose face-to-face time was capped or counted as confirmed (models/forgotten.py) says so in its use
+(`note`, the billing summary's words for that person)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class AllowanceEntry:
     day: date
     code: str  # the code billed (G0108 individual / G0109 group)
     units: int
+    note: str = ""  # time beyond the planned length plus the margin: not counted, or counted as confirmed
 
     @property
     def hours(self) -> float:
@@ -43,6 +46,7 @@ class AllowanceUse:
     year: int
     counted: float  # hours within the allowance
     over: float  # hours beyond it
+    note: str = ""  # AllowanceEntry.note
 
 
 @dataclass(frozen=True)
@@ -162,17 +166,17 @@ def dsmt_allowance(entries: Iterable[AllowanceEntry], *, today: date | None = No
             if a.initial_used >= a.initial_limit:
                 complete = e.day
             a.uses.append(AllowanceUse(e.session_id, e.day, e.code, h, AllowancePeriod.INITIAL, e.day.year, counted,
-                                       h - counted))
+                                       h - counted, e.note))
             continue
         ends = complete or a.window_last_day
         if e.day.year <= ends.year:
             a.uses.append(AllowanceUse(e.session_id, e.day, e.code, h, AllowancePeriod.OUTSIDE, e.day.year, 0.0,
-                                       h))
+                                       h, e.note))
             continue
         counted = max(0.0, min(h, DSMT_FOLLOW_UP_HOURS_PER_YEAR - fu_used[e.day.year]))
         fu_used[e.day.year] += counted
         a.uses.append(AllowanceUse(e.session_id, e.day, e.code, h, AllowancePeriod.FOLLOW_UP, e.day.year, counted,
-                                   h - counted))
+                                   h - counted, e.note))
     a.initial_ends = complete or a.window_last_day
     years = set(fu_used)
     if today.year > a.initial_ends.year:

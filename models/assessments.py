@@ -11,19 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from models import clock
 from models.enums import COMPETENCY_PHASES, RATING_PHASES, Phase
-from models.errors import RuleError
+from models.errors import UNCHECKED, RuleError, Unchecked
 from models.rules import COMPETENCY_LEVELS, SELF_EFFICACY_MAX_MISSING
-from models.session_rows import attendance_row, require_session, session_curriculum
+from models.session_rows import CellWrite, attendance_row, require_session, session_curriculum, write_cell
 from models.tables import CompetencyRating, Rating
 
 
 def set_rating(
-    db: Session, *, session_id: int, participant_id: int, item_id: str, phase: str, value: int | None
-) -> None:
+    db: Session, *, session_id: int, participant_id: int, item_id: str, phase: str, value: int | None,
+    seen_version: int | Unchecked = UNCHECKED,
+) -> CellWrite:
+    """One pre/post rating cell (None clears it), checked against the version the screen showed; returns the
+    version now stored. Raises Conflict when the cell holds another value written after that version."""
     s = require_session(db, session_id)
     if phase not in RATING_PHASES:
         raise RuleError("A rating is pre or post.")
@@ -31,28 +33,17 @@ def set_rating(
     if item is None:
         raise RuleError("That assessment item is not part of this curriculum.")
     attendance_row(db, session_id, participant_id)
-    row = db.exec(
-        select(Rating).where(Rating.session_id == session_id, Rating.participant_id == participant_id,
-                             Rating.item_id == item_id, Rating.phase == phase)
-    ).first()
-    if value is None:
-        if row:
-            db.delete(row)
-        db.flush()
-        return
-    if not item.low <= int(value) <= item.high:
-        raise RuleError(f"Ratings for this item run from {item.low} to {item.high}.")
-    if row is None:
-        row = Rating(session_id=session_id, participant_id=participant_id, item_id=item_id, phase=phase,
-                     value=int(value))
-    row.value, row.recorded_at = int(value), clock.now()
-    db.add(row)
-    db.flush()
+    if value is not None and not item.low <= int(value) <= item.high:
+        raise RuleError(f"Ratings for this item run from {item.low} to {item.high}; {value} is outside the scale.")
+    where = {"session_id": session_id, "participant_id": participant_id, "item_id": item_id, "phase": phase}
+    return write_cell(db, Rating, where, "value", None if value is None else int(value), seen_version)
 
 
 def set_competency(
-    db: Session, *, session_id: int, participant_id: int, topic_id: str, phase: str, level: str | None
-) -> None:
+    db: Session, *, session_id: int, participant_id: int, topic_id: str, phase: str, level: str | None,
+    seen_version: int | Unchecked = UNCHECKED,
+) -> CellWrite:
+    """One DSME Record competency cell (None clears it), checked like set_rating."""
     s = require_session(db, session_id)
     if phase not in COMPETENCY_PHASES:
         raise RuleError("A competency rating is pre, post or followup.")
@@ -61,23 +52,8 @@ def set_competency(
     if level is not None and level not in COMPETENCY_LEVELS:
         raise RuleError("Competency is 1, 2, 3, 4, NC or NA.")
     attendance_row(db, session_id, participant_id)
-    row = db.exec(
-        select(CompetencyRating).where(
-            CompetencyRating.session_id == session_id, CompetencyRating.participant_id == participant_id,
-            CompetencyRating.topic_id == topic_id, CompetencyRating.phase == phase)
-    ).first()
-    if level is None:
-        if row:
-            db.delete(row)
-        db.flush()
-        return
-    if row is None:
-        row = CompetencyRating(session_id=session_id, participant_id=participant_id, topic_id=topic_id,
-                               phase=phase, level=level)
-    row.level, row.recorded_at = level, clock.now()
-    db.add(row)
-    db.flush()
-
+    where = {"session_id": session_id, "participant_id": participant_id, "topic_id": topic_id, "phase": phase}
+    return write_cell(db, CompetencyRating, where, "level", level, seen_version)
 
 
 # ---------------------------------------------------------------- scoring

@@ -1,17 +1,46 @@
 """Who is in the room: roll call, arrivals and departures, caregivers, late additions to the roster, and
-presence corrections after the session (kept as amendments, never overwritten)."""
+presence corrections after the session (kept as amendments, never overwritten).
+
+Each roster entry carries a version, raised by every change to the person's presence, caregiver or roll call.
+A change made from a screen (caregiver, a presence correction) is checked against the version that screen
+showed; "arrived now" and "left now" are facts of the moment and need no check (doing one twice changes
+nothing)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from models import clock
 from models.enums import SessionStatus
-from models.errors import RuleError
-from models.session_rows import attendance_row, open_interval, require_session, touch
+from models.errors import UNCHECKED, Conflict, RuleError, Unchecked
+from models.session_rows import attendance_row, mark_activity, open_interval, require_session, touch
 from models.tables import Attendance, Participant, PresenceInterval
+
+
+def _changed(db: Session, att: Attendance, seen_version: int | Unchecked = UNCHECKED, theirs=None) -> int:
+    """Raise the entry's version after a change, if it is still the version the screen saw (checked again in
+    the UPDATE itself); returns the new version. `theirs()` describes the stored state for a Conflict."""
+    db.flush()
+    current = att.version
+    if not isinstance(seen_version, Unchecked) and seen_version != current:
+        raise Conflict(theirs() if theirs else None, current)
+    done = db.execute(update(Attendance).where(Attendance.id == att.id, Attendance.version == current)
+                      .values(version=current + 1).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.refresh(att)
+        raise Conflict(theirs() if theirs else None, att.version)
+    db.expire(att, ["version"])
+    return current + 1
+
+
+def current_presence(db: Session, attendance_id: int) -> list[tuple[datetime, datetime | None]]:
+    return [(iv.arrived_at, iv.left_at) for iv in db.exec(
+        select(PresenceInterval).where(PresenceInterval.attendance_id == attendance_id,
+                                       PresenceInterval.superseded_at.is_(None))
+        .order_by(PresenceInterval.arrived_at, PresenceInterval.id))]
 
 
 def set_present(db: Session, *, session_id: int, participant_id: int, present: bool) -> None:
@@ -33,6 +62,7 @@ def set_present(db: Session, *, session_id: int, participant_id: int, present: b
             ):
                 iv.superseded_at = at
                 db.add(iv)
+    _changed(db, att)
     touch(db, session_id)
     db.flush()
 
@@ -41,10 +71,13 @@ def mark_arrived(db: Session, *, session_id: int, participant_id: int) -> None:
     """"Arrived now": a late arrival or someone coming back into the room."""
     require_session(db, session_id, statuses=(SessionStatus.LIVE,))
     att = attendance_row(db, session_id, participant_id)
+    if open_interval(db, att.id) is not None and att.present:
+        return  # already in the room
     if open_interval(db, att.id) is None:
         db.add(PresenceInterval(attendance_id=att.id, arrived_at=clock.now()))
     att.present = True
     db.add(att)
+    _changed(db, att)
     touch(db, session_id)
     db.flush()
 
@@ -53,19 +86,27 @@ def mark_left(db: Session, *, session_id: int, participant_id: int) -> None:
     require_session(db, session_id, statuses=(SessionStatus.LIVE,))
     att = attendance_row(db, session_id, participant_id)
     iv = open_interval(db, att.id)
-    if iv is not None:
-        iv.left_at = clock.now()
-        db.add(iv)
+    if iv is None:
+        return  # already out of the room
+    iv.left_at = clock.now()
+    db.add(iv)
+    _changed(db, att)
     touch(db, session_id)
     db.flush()
 
 
-def set_caregiver(db: Session, *, session_id: int, participant_id: int, present: bool) -> None:
+def set_caregiver(db: Session, *, session_id: int, participant_id: int, present: bool,
+                  seen_version: int | Unchecked = UNCHECKED) -> None:
+    """A caregiver or family member came (never counted toward the group). Setting what is stored already
+    changes nothing."""
     require_session(db, session_id)
     att = attendance_row(db, session_id, participant_id)
+    if att.caregiver_present == bool(present):
+        return
     att.caregiver_present = bool(present)
     db.add(att)
-    db.flush()
+    mark_activity(db, session_id)
+    _changed(db, att, seen_version, lambda: not present)
 
 
 def add_to_roster(db: Session, *, session_id: int, participant_id: int) -> Attendance:
@@ -89,10 +130,12 @@ def add_to_roster(db: Session, *, session_id: int, participant_id: int) -> Atten
 
 
 def correct_presence(
-    db: Session, *, session_id: int, participant_id: int, intervals: list[tuple[datetime, datetime]]
+    db: Session, *, session_id: int, participant_id: int, intervals: list[tuple[datetime, datetime]],
+    seen_version: int | Unchecked = UNCHECKED,
 ) -> None:
     """Replace a participant's presence with corrected intervals after the session. The earlier rows stay,
-    superseded at the time of the correction, so the amendment history is kept."""
+    superseded at the time of the correction, so the amendment history is kept. Checked against the roster
+    entry's version the screen showed: Conflict carries the intervals stored now."""
     s = require_session(db, session_id, statuses=(SessionStatus.ENDED,))
     att = attendance_row(db, session_id, participant_id)
     for a, b in intervals:
@@ -104,6 +147,8 @@ def correct_presence(
     for (_, b), (c, _) in zip(ordered, ordered[1:], strict=False):
         if c < b:
             raise RuleError("Intervals overlap.")
+    if not isinstance(seen_version, Unchecked) and seen_version != att.version:
+        raise Conflict(current_presence(db, att.id), att.version)
     at = clock.now()
     for iv in db.exec(
         select(PresenceInterval).where(
@@ -116,4 +161,4 @@ def correct_presence(
         db.add(PresenceInterval(attendance_id=att.id, arrived_at=a, left_at=b, amended=True, recorded_at=at))
     att.present = bool(ordered)
     db.add(att)
-    db.flush()
+    _changed(db, att, seen_version, lambda: current_presence(db, att.id))

@@ -3,19 +3,30 @@ head-count over the session, and the warnings a billing office needs, by the rul
 Every page, report and export asks this module; it reports units and never submits a claim.
 
 A patient attended when their presence overlaps the face-to-face time (the session clock while running, not
-paused). An interval still open (the person was never marked as having left) is closed at `now`."""
+paused). An interval still open (the person was never marked as having left) is closed at `now`.
+
+Time counted (TimeCap): face-to-face time is counted up to the session's planned minutes plus
+FORGOTTEN_MARGIN_MINUTES (models/rules.py), and beyond that only the minutes the educator confirmed on the
+record (models/forgotten.py). The cap applies when the whole minutes of face-to-face time exceed that limit:
+the face-to-face time is then cut where its running total reaches the limit, and everything (each person's
+minutes and units, who attended, the head-count) is computed from the time before the cut. So a session of
+planned 120 minutes that ran 150 minutes counts all 150; one that ran 151 minutes counts 150 and excludes 1,
+and a person never marked as having left is counted to the end, within the same cap. The summary carries
+the minutes recorded, excluded and confirmed, for the session and for each person, and says so in its
+warnings."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from models import clock
 from models.enums import SessionStatus
 from models.rules import (
     CODES,
+    FORGOTTEN_MARGIN_MINUTES,
     GroupSizeCheck,
     check_group_size,
     first_unit_minutes,
@@ -26,6 +37,7 @@ from models.timer import Interval, RunSpan, overlap, running_intervals, total_se
 
 if TYPE_CHECKING:
     from models.session_view import SessionView
+    from models.tables import GroupSession
 
 OpenInterval = tuple[datetime, datetime | None]
 
@@ -41,8 +53,64 @@ class PersonPresence:
 class PersonUnits:
     participant_id: int
     name: str
-    minutes: int
+    minutes: int  # counted (within the time cap)
     units: int
+    excluded_minutes: int = 0  # present beyond the time cap, not counted
+    confirmed_minutes: int = 0  # present beyond the planned length plus the margin, counted as confirmed
+
+
+@dataclass(frozen=True)
+class TimeCap:
+    """How much face-to-face time a session counts: its planned minutes plus FORGOTTEN_MARGIN_MINUTES, and
+    beyond that the minutes the educator confirmed on the record (who, when)."""
+
+    planned_minutes: int
+    confirmed_minutes: int = 0
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+
+    @property
+    def margin_minutes(self) -> int:
+        return FORGOTTEN_MARGIN_MINUTES
+
+    @property
+    def base_minutes(self) -> int:
+        """Counted without any confirmation: the planned length plus the margin."""
+        return self.planned_minutes + FORGOTTEN_MARGIN_MINUTES
+
+    @property
+    def limit_minutes(self) -> int:
+        return self.base_minutes + self.confirmed_minutes
+
+
+def time_cap(s: GroupSession) -> TimeCap:
+    """A session's TimeCap from its stored planned length and confirmation."""
+    planned = s.planned_minutes
+    if planned is None:  # a row written without it: the frozen curriculum copy knows
+        from models.session_rows import session_curriculum
+
+        planned = session_curriculum(s).minutes
+    confirmed = (s.extra_confirmed_minutes or 0) if s.extra_withdrawn_at is None else 0  # withdrawn: not counted
+    return TimeCap(planned, confirmed, s.extra_confirmed_by, s.extra_confirmed_at)
+
+
+def whole_minutes(intervals: Sequence[Interval]) -> int:
+    return int(total_seconds(intervals) // 60)
+
+
+def capped(running: Sequence[Interval], minutes: int) -> list[Interval]:
+    """The face-to-face time up to `minutes`: the running intervals in order, cut where their total reaches it;
+    all of it when its whole minutes do not exceed `minutes`."""
+    if whole_minutes(running) <= minutes:
+        return list(running)
+    left, out = timedelta(minutes=minutes), []
+    for a, b in sorted(running):
+        if left <= timedelta(0):
+            break
+        end = min(b, a + left)
+        out.append((a, end))
+        left -= end - a
+    return out
 
 
 @dataclass(frozen=True)
@@ -65,7 +133,16 @@ class BillingSummary:
     people: list[PersonUnits]
     segments: list[HeadcountSegment]
     warnings: list[str] = field(default_factory=list)
-    attended: frozenset[int] = frozenset()  # patients whose presence overlaps the face-to-face time
+    attended: frozenset[int] = frozenset()  # patients whose presence overlaps the face-to-face time counted
+    cap: TimeCap | None = None
+    recorded_minutes: int = 0  # all face-to-face time on the clock; face_to_face_minutes is what is counted
+    extra_minutes: int = 0  # recorded beyond the planned length plus the margin
+    confirmed_minutes: int = 0  # of the extra minutes, counted because the educator confirmed them
+
+    @property
+    def excluded_minutes(self) -> int:
+        """Face-to-face minutes recorded but not counted (beyond the cap, not confirmed)."""
+        return self.recorded_minutes - self.face_to_face_minutes
 
     @property
     def total_units(self) -> int:
@@ -73,6 +150,26 @@ class BillingSummary:
 
     def units_for(self, participant_id: int) -> PersonUnits | None:
         return next((p for p in self.people if p.participant_id == participant_id), None)
+
+    def time_note(self, participant_id: int | None = None) -> str:
+        """The time cap in plain words for the session, or for one person (their own minutes): "" when all
+        the time recorded is counted and none of it needed a confirmation."""
+        if self.cap is None:
+            return ""
+        if participant_id is None:
+            excluded, confirmed = self.excluded_minutes, self.confirmed_minutes
+        else:
+            p = self.units_for(participant_id)
+            excluded, confirmed = (p.excluded_minutes, p.confirmed_minutes) if p else (0, 0)
+        limit = f"the planned {self.cap.planned_minutes} min plus the {self.cap.margin_minutes}-minute margin"
+        if excluded:
+            return (f"{excluded} min of face-to-face time beyond {limit} not counted: not confirmed on the "
+                    "record.")
+        if confirmed:
+            when = f" on {clock.fmt_local(self.cap.confirmed_at)}" if self.cap.confirmed_at else ""
+            return (f"{confirmed} min of face-to-face time beyond {limit} counted: confirmed by "
+                    f"{self.cap.confirmed_by}{when}.")
+        return ""
 
 
 def headcount_segments(running: Sequence[Interval], people: Sequence[PersonPresence]) -> list[HeadcountSegment]:
@@ -103,9 +200,15 @@ def summarize(
     running: Sequence[Interval],
     people: Sequence[PersonPresence],
     credential: str | None,
+    cap: TimeCap | None = None,
 ) -> BillingSummary:
+    """Units per participant from the face-to-face time `running` and each person's presence; with `cap`,
+    only the time within it counts (see the module's docstring)."""
     spec = CODES[code]
-    f2f = int(total_seconds(running) // 60)
+    recorded_running = list(running)
+    base = capped(running, cap.base_minutes) if cap else recorded_running
+    running = capped(running, cap.limit_minutes) if cap else recorded_running
+    f2f = whole_minutes(running)
     attended = [p for p in people if overlap(p.intervals, running)]
     patients = len(attended)
     billed = code
@@ -117,9 +220,11 @@ def summarize(
         warnings.append(check.message)
     per: list[PersonUnits] = []
     for p in people:
-        minutes = int(total_seconds(overlap(p.intervals, running)) // 60)
+        minutes = whole_minutes(overlap(p.intervals, running))
         units = units_for_minutes(billed, minutes) if patients and not check.refused else 0
-        per.append(PersonUnits(p.participant_id, p.name, minutes, units))
+        per.append(PersonUnits(p.participant_id, p.name, minutes, units,
+                               whole_minutes(overlap(p.intervals, recorded_running)) - minutes,
+                               max(0, minutes - whole_minutes(overlap(p.intervals, base)))))
     if units_for_minutes(code, f2f) == 0:
         warnings.append(f"Face-to-face time is {f2f} min: too short for one unit of {code} "
                         f"(at least {first_unit_minutes(code)} min).")
@@ -136,8 +241,17 @@ def summarize(
         warnings.append(
             f"The group was outside {code}'s range of {lo}–{hi} patients for {mins} min of the session{detail}."
         )
-    return BillingSummary(code, billed, f2f, patients, per, segments, warnings,
-                          frozenset(p.participant_id for p in attended))
+    recorded = whole_minutes(recorded_running)
+    extra = max(0, recorded - cap.base_minutes) if cap else 0
+    summary = BillingSummary(code, billed, f2f, patients, per, segments, warnings,
+                             frozenset(p.participant_id for p in attended), cap, recorded, extra,
+                             max(0, f2f - whole_minutes(base)))
+    if summary.excluded_minutes:
+        warnings.append(f"The clock ran {recorded} min. " + summary.time_note()
+                        + " Confirm the extra time on the session record to count it.")
+    elif summary.confirmed_minutes:
+        warnings.append(f"The clock ran {recorded} min. " + summary.time_note())
+    return summary
 
 
 def billing_summary(
@@ -146,10 +260,12 @@ def billing_summary(
     runs: Sequence[RunSpan],
     people: Iterable[tuple[int, str, Sequence[OpenInterval]]],
     credential: str | None,
+    cap: TimeCap | None,
     now: datetime | None = None,
 ) -> BillingSummary | None:
-    """summarize() for stored step runs and presence intervals (open ones closed at `now`); None when the
-    session never ran, so there is no face-to-face time to bill."""
+    """summarize() for stored step runs and presence intervals (open ones closed at `now`) within the session's
+    time cap (time_cap(session); None counts all the time); None when the session never ran, so there is no
+    face-to-face time to bill."""
     if not runs:
         return None
     now = now or clock.now()
@@ -157,7 +273,8 @@ def billing_summary(
         PersonPresence(pid, name, tuple((a, b or now) for a, b in ivs if (b or now) > a))
         for pid, name, ivs in people
     ]
-    return summarize(code=code, running=running_intervals(runs, now), people=presence, credential=credential)
+    return summarize(code=code, running=running_intervals(runs, now), people=presence, credential=credential,
+                     cap=cap)
 
 
 def summary_for_view(view: SessionView, now: datetime | None = None) -> BillingSummary | None:
@@ -167,6 +284,7 @@ def summary_for_view(view: SessionView, now: datetime | None = None) -> BillingS
         runs=view.runs,
         people=[(p.participant_id, p.name, p.intervals) for p in view.people],
         credential=view.facilitator.credential if view.facilitator else None,
+        cap=time_cap(view.session),
         now=now,
     )
 

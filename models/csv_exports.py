@@ -127,14 +127,18 @@ def goals_csv(rec: SessionRecord) -> bytes:
 
 
 def billing_csv(rows: Sequence[BillingRow]) -> bytes:
-    """For the billing office: one row per participant per session, with the code, minutes and units."""
+    """For the billing office: one row per participant per session, with the code, minutes and units; the
+    minutes beyond the planned length plus the margin that were not counted (excluded_minutes) or counted as
+    confirmed on the record (confirmed_minutes), and that in words (time_note)."""
     header = ["session_id", "date", "curriculum", "curriculum_version", "planned_code", "code", "participant_id",
               "record_number", "last_name", "first_name", "date_of_birth", "minutes", "units", "group_size",
-              "session_face_to_face_minutes", "facilitator", "credential", "warnings"]
+              "session_face_to_face_minutes", "facilitator", "credential", "warnings", "excluded_minutes",
+              "confirmed_minutes", "time_note"]
     return to_csv(header, [
         [r.session_id, r.day, r.curriculum_title, r.curriculum_version, r.planned_code, r.code, r.participant_id,
          r.record_number, r.last_name, r.first_name, r.date_of_birth, r.minutes, r.units, r.group_size,
-         r.session_minutes, r.facilitator, r.credential, r.warnings]
+         r.session_minutes, r.facilitator, r.credential, r.warnings, r.excluded_minutes, r.confirmed_minutes,
+         r.time_note]
         for r in rows
     ])
 

@@ -100,7 +100,7 @@ def post_counts(db: Session, ids: Sequence[int]) -> dict[int, dict[int, int]]:
     for chunk in chunks(ids):
         for sid, pid, n in db.exec(
             select(Rating.session_id, Rating.participant_id, func.count())
-            .where(Rating.session_id.in_(chunk), Rating.phase == Phase.POST)
+            .where(Rating.session_id.in_(chunk), Rating.phase == Phase.POST, Rating.value.is_not(None))
             .group_by(Rating.session_id, Rating.participant_id)
         ).all():
             out[sid][pid] = n

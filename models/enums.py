@@ -37,3 +37,12 @@ class AllowancePeriod(StrEnum):
     INITIAL = "initial"
     FOLLOW_UP = "follow-up"
     OUTSIDE = "outside"  # after the initial training, in its last calendar year: no follow-up hours yet
+
+
+class EndMethod(StrEnum):
+    """How a session's end time was chosen (models/forgotten.py)."""
+
+    NOW = "now"  # End pressed: the session ended then
+    LAST_ACTIVITY = "last activity"  # a forgotten session ended at its last recorded facilitator activity
+    PAUSE_START = "pause start"  # a forgotten pause: ended when the clock was paused
+    GIVEN = "given time"  # a time the educator gave

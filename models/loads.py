@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from models.billing import BillingSummary, billing_summary
+from models.billing import BillingSummary, billing_summary, time_cap
 from models.tables import Attendance, Facilitator, GroupSession, Pause, PresenceInterval, StepRun
 from models.timer import RunSpan
 
@@ -106,6 +106,6 @@ def session_facts(db: Session, rows: Sequence[tuple[GroupSession, Facilitator | 
         mine = atts.get(s.id, [])
         summary = billing_summary(code=s.billing_code, runs=runs.get(s.id, []),
                                   people=[(a.participant_id, "", a.intervals) for a in mine],
-                                  credential=fac.credential if fac else None, now=now)
+                                  credential=fac.credential if fac else None, cap=time_cap(s), now=now)
         out.append(SessionFacts(s, fac, runs.get(s.id, []), mine, summary))
     return out

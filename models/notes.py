@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from models.curriculum import STEP_ORDER
 from models.enums import SessionStatus
-from models.errors import RuleError
+from models.errors import UNCHECKED, Conflict, RuleError, Unchecked
 from models.rules import MAX_NOTE, NOTE_TAGS
-from models.session_rows import require_session
+from models.session_rows import mark_activity, require_session
 from models.tables import Note, NoteVersion
 
 
@@ -38,10 +38,15 @@ def _check_note(text: str) -> str:
 
 
 def save_live_note(
-    db: Session, *, session_id: int, participant_id: int | None, step: str, text: str, tags: list[str]
+    db: Session, *, session_id: int, participant_id: int | None, step: str, text: str, tags: list[str],
+    seen_version: int | None | Unchecked = UNCHECKED,
 ) -> Note | None:
     """The one note per participant (or group) and step written on /live. Saving the same text and tags
-    again writes nothing; a change adds a version, the earlier ones stay."""
+    again writes nothing; a change adds a version, the earlier ones stay.
+
+    `seen_version` is the id of the note version the screen showed (None: it showed no note). When the note
+    has a newer version with other text or tags, nothing is written and Conflict carries (text, tags) of the
+    current version, so a screen opened earlier never writes its older text or tags back over a newer one."""
     s = require_session(db, session_id)
     if step not in STEP_ORDER:
         raise RuleError(f"Unknown step '{step}'.")
@@ -52,21 +57,28 @@ def save_live_note(
             Note.session_id == session_id,
             Note.participant_id == participant_id if participant_id is not None else Note.participant_id.is_(None),
             Note.step == step,
-        ).order_by(Note.id)
+        ).order_by(Note.id).with_for_update()
     ).first()
+    latest = _latest_version(db, note.id) if note else None
+    stored = (latest.text, latest.tags) if latest else ("", "")
+    if stored == (text, tag_str) or latest is None and not text.strip() and not tag_str:
+        return note  # nothing to change (a blank new note is not created)
+    _check_seen(latest, seen_version)
     if note is None:
-        if not text.strip() and not tag_str:
-            return None
         note = Note(session_id=session_id, participant_id=participant_id, step=step)
         db.add(note)
         db.flush()
-    else:
-        latest = _latest_version(db, note.id)
-        if latest and latest.text == text and latest.tags == tag_str:
-            return note
     db.add(NoteVersion(note_id=note.id, text=text, tags=tag_str, after_session=s.status == SessionStatus.ENDED))
+    mark_activity(db, session_id)
     db.flush()
     return note
+
+
+def _check_seen(latest: NoteVersion | None, seen_version: int | None | Unchecked) -> None:
+    if isinstance(seen_version, Unchecked):
+        return
+    if (latest.id if latest else None) != seen_version:
+        raise Conflict((latest.text, split_tags(latest.tags)) if latest else ("", []), latest.id if latest else None)
 
 
 def add_note(
@@ -83,12 +95,16 @@ def add_note(
     db.flush()
     db.add(NoteVersion(note_id=note.id, text=_check_note(text), tags=_clean_tags(tags),
                        after_session=s.status == SessionStatus.ENDED))
+    mark_activity(db, session_id)
     db.flush()
     return note
 
 
-def amend_note(db: Session, *, note_id: int, text: str, tags: list[str]) -> NoteVersion | None:
-    note = db.get(Note, note_id)
+def amend_note(db: Session, *, note_id: int, text: str, tags: list[str],
+               seen_version: int | Unchecked = UNCHECKED) -> NoteVersion | None:
+    """A new version of a note (on /review), checked against the version the screen showed like
+    save_live_note; None when the text and tags are unchanged."""
+    note = db.exec(select(Note).where(Note.id == note_id).with_for_update()).first()
     if note is None:
         raise RuleError("That note does not exist.")
     s = require_session(db, note.session_id)
@@ -96,9 +112,11 @@ def amend_note(db: Session, *, note_id: int, text: str, tags: list[str]) -> Note
     tag_str = _clean_tags(tags)
     if latest and latest.text == text and latest.tags == tag_str:
         return None
+    _check_seen(latest, seen_version)
     v = NoteVersion(note_id=note_id, text=_check_note(text), tags=tag_str,
                     after_session=s.status == SessionStatus.ENDED)
     db.add(v)
+    mark_activity(db, s.id)
     db.flush()
     return v
 
@@ -120,6 +138,7 @@ class NoteView:
     updated_at: datetime
     versions: int
     edited_after_session: bool
+    version_id: int  # the current version's id: what a screen that shows this note has seen
 
 
 def session_notes(db: Session, *, session_id: int) -> list[NoteView]:
@@ -138,7 +157,7 @@ def session_notes(db: Session, *, session_id: int) -> list[NoteView]:
         note, last = pairs[-1]
         out.append(NoteView(note.id, note.participant_id, note.step, last.text, split_tags(last.tags),
                             note.created_at, last.created_at, len(pairs),
-                            any(v.after_session for _, v in pairs)))
+                            any(v.after_session for _, v in pairs), last.id))
     return out
 
 

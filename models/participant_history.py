@@ -1,5 +1,7 @@
 """One participant across sessions: attendance and units per session, the DSMT allowance, goals and their
-follow-up, the latest topic competency and ratings over time."""
+follow-up, the latest topic competency and ratings over time. A session whose time beyond the planned length
+plus the margin was not counted, or counted as confirmed (models/forgotten.py), says so in its row and in its
+allowance use (the billing summary's words for this person)."""
 
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ class HistoryRow:
     caregiver: bool
     minutes: int | None
     units: int | None
+    time_note: str = ""  # this person's time beyond the planned length plus the margin: excluded or confirmed
 
     @property
     def dsmt_hours(self) -> float | None:
@@ -143,10 +146,11 @@ def participant_history(db: Session, participant_id: int, *, now: datetime | Non
         rows.append(HistoryRow(
             s.id, s.scheduled_at, session_day(s), s.status, s.curriculum_title, s.billing_code,
             summary.billed_code if summary else None, bool(summary and participant_id in summary.attended),
-            bool(me and me.caregiver), units.minutes if units else None, units.units if units else None))
+            bool(me and me.caregiver), units.minutes if units else None, units.units if units else None,
+            summary.time_note(participant_id) if summary else ""))
     today = clock.today(now)
     allowance = dsmt_allowance(
-        [AllowanceEntry(r.session_id, r.day, r.billed_code, r.units or 0) for r in rows if r.billed_code],
+        [AllowanceEntry(r.session_id, r.day, r.billed_code, r.units or 0, r.time_note) for r in rows if r.billed_code],
         today=today)
 
     by_id = {s.id: s for s, _ in sessions}
@@ -157,13 +161,14 @@ def participant_history(db: Session, participant_id: int, *, now: datetime | Non
         for g in db.exec(select(Goal).where(Goal.participant_id == participant_id).order_by(Goal.created_at, Goal.id))
     ]
 
-    comp_rows = list(db.exec(select(CompetencyRating).where(CompetencyRating.participant_id == participant_id)))
+    comp_rows = list(db.exec(select(CompetencyRating).where(CompetencyRating.participant_id == participant_id,
+                                                             CompetencyRating.level.is_not(None))))
     competency = latest_competency(
         comp_rows, {sid: (by_id[sid], session_curriculum(by_id[sid])) for sid in by_id})
 
     points: list[RatingPoint] = []
     vals: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for r in db.exec(select(Rating).where(Rating.participant_id == participant_id)):
+    for r in db.exec(select(Rating).where(Rating.participant_id == participant_id, Rating.value.is_not(None))):
         vals[(r.session_id, r.phase)].append(r.value)
     for (sid, phase), vs in vals.items():
         s = by_id.get(sid)

@@ -167,7 +167,8 @@ def _billing(rec: SessionRecord, pid: int | None) -> list[Block]:
     return [Heading(2, "Billing units"),
             Paragraph(f"Code: {bill.billed_code}. Units per participant are counted from each person's own "
                       f"face-to-face minutes ({rule})."),
-            *(Paragraph("Warning: " + w) for w in bill.warnings)]
+            *(Paragraph("Warning: " + w) for w in bill.warnings),
+            *(Paragraph("Time: " + t) for t in rec.time_notes)]
 
 
 def _step_times(rec: SessionRecord, pid: int | None) -> list[Block]:

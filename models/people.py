@@ -34,6 +34,8 @@ def create_participant(
     date_of_birth: date | None = None,
 ) -> Participant:
     record_number = (record_number or "").strip() or None
+    if record_number and "\x00" in record_number:
+        raise RuleError("The record number contains a NUL character, which cannot be stored.")
     if record_number and len(record_number) > MAX_RECORD_NUMBER:
         raise RuleError(f"A record number holds at most {MAX_RECORD_NUMBER} characters; this one has "
                         f"{len(record_number)}.")
@@ -48,6 +50,17 @@ def create_participant(
     db.add(p)
     db.flush()
     return p
+
+
+def search_text(text: str | None) -> str:
+    """What a search box holds, refused when it cannot be searched as typed (beyond MAX_SEARCH characters, or
+    a NUL character), so that no search runs on silently shortened text."""
+    text = text or ""
+    if len(text) > MAX_SEARCH:
+        raise RuleError(f"A search holds at most {MAX_SEARCH} characters; this one has {len(text):,}.")
+    if "\x00" in text:
+        raise RuleError("A search cannot contain a NUL character; remove it.")
+    return text
 
 
 def find_participants(db: Session, *, text: str = "", limit: int = 50) -> list[Participant]:

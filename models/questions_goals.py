@@ -11,7 +11,7 @@ from models import clock
 from models.enums import QuestionStatus
 from models.errors import RuleError
 from models.rules import ADCES7, CONFIDENCE_MAX, CONFIDENCE_MIN, GOAL_FOLLOW_UP_DAYS, MAX_GOAL, MAX_QUESTION
-from models.session_rows import attendance_row, require_session, touch
+from models.session_rows import attendance_row, mark_activity, require_session, touch
 from models.tables import Goal, Question
 
 
@@ -20,6 +20,8 @@ def add_question(db: Session, *, session_id: int, text: str, participant_id: int
     text = text.strip()
     if not text:
         raise RuleError("The question is empty.")
+    if "\x00" in text:
+        raise RuleError("The question contains a NUL character, which cannot be stored; remove it.")
     if len(text) > MAX_QUESTION:
         raise RuleError(f"A question holds at most {MAX_QUESTION:,} characters; this one has {len(text):,}.")
     if participant_id is not None:
@@ -60,6 +62,8 @@ def add_goal(
     text = text.strip()
     if not text:
         raise RuleError("The goal is empty.")
+    if "\x00" in text:
+        raise RuleError("The goal contains a NUL character, which cannot be stored; remove it.")
     if len(text) > MAX_GOAL:
         raise RuleError(f"A goal holds at most {MAX_GOAL:,} characters; this one has {len(text):,}.")
     if not CONFIDENCE_MIN <= int(confidence) <= CONFIDENCE_MAX:
@@ -67,6 +71,7 @@ def add_goal(
     g = Goal(session_id=session_id, participant_id=participant_id, behaviour=behaviour, text=text,
              confidence=int(confidence), follow_up_date=follow_up_date)
     db.add(g)
+    mark_activity(db, session_id)
     db.flush()
     return g
 

@@ -2,7 +2,9 @@
 overview. Every query reads narrow columns or aggregates; nothing per note or rating row is loaded.
 
 Definitions (the numbers are in models/rules.py):
-* Billing rows: one per patient who attended an ended session (models.billing), with their own minutes and units.
+* Billing rows: one per patient who attended an ended session (models.billing), with their own minutes and units,
+  the minutes of theirs beyond the planned length plus the margin that were not counted or counted as confirmed,
+  and that in words (models/forgotten.py).
 * On time: started within ON_TIME_START_MINUTES of its scheduled time (early or late), and face-to-face time
   within ON_TIME_LENGTH_TOLERANCE of the curriculum's planned minutes.
 * Attendance rate: patients with any presence recorded / patients on the roster, ended sessions only.
@@ -65,6 +67,9 @@ class BillingRow:
     group_size: int
     session_minutes: int
     warnings: str
+    excluded_minutes: int = 0  # this person's face-to-face minutes beyond the time cap, not counted
+    confirmed_minutes: int = 0  # this person's minutes beyond the planned length plus the margin, confirmed
+    time_note: str = ""
 
 
 def billing_rows(db: Session, *, date_from: date, date_to: date, now: datetime | None = None) -> list[BillingRow]:
@@ -101,7 +106,8 @@ def billing_rows(db: Session, *, date_from: date, date_to: date, now: datetime |
                     summary.billed_code, fac.name if fac else "", fac.credential if fac else "",
                     pu.participant_id, (p.record_number or "") if p else "", p.last_name if p else "",
                     p.first_name if p else "", p.date_of_birth if p else None, pu.minutes, pu.units,
-                    summary.patients, summary.face_to_face_minutes, " | ".join(summary.warnings)))
+                    summary.patients, summary.face_to_face_minutes, " | ".join(summary.warnings),
+                    pu.excluded_minutes, pu.confirmed_minutes, summary.time_note(pu.participant_id)))
     return out
 
 
@@ -288,7 +294,7 @@ def program_overview(
     agg = db.exec(
         select(Rating.session_id, Rating.participant_id, Rating.phase, func.count(), func.avg(Rating.value))
         .join(GroupSession, GroupSession.id == Rating.session_id)
-        .where(*ended).group_by(Rating.session_id, Rating.participant_id, Rating.phase)
+        .where(*ended, Rating.value.is_not(None)).group_by(Rating.session_id, Rating.participant_id, Rating.phase)
     ).all()
     scores: dict[tuple[int, int], dict[str, float]] = defaultdict(dict)
     for sid, pid, phase, n, avg in agg:

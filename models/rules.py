@@ -20,6 +20,7 @@ MAX_NOTE = 100_000
 MAX_QUESTION = 2_000
 MAX_GOAL = 2_000
 MAX_SEARCH = 200
+MAX_REASON = 2_000  # why a session was ended at a chosen time, or why extra time is counted
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ GOAL_FOLLOW_UP_DAYS = 30
 # late) and its face-to-face time is within this share of the curriculum's planned minutes.
 ON_TIME_START_MINUTES = 10
 ON_TIME_LENGTH_TOLERANCE = 0.10
+
+# A forgotten session (models/forgotten.py): face-to-face time beyond the planned length plus this margin is
+# not counted unless the educator confirms it on the record, and a live session past that length (or paused
+# for this long) with no facilitator activity for this long is flagged.
+FORGOTTEN_MARGIN_MINUTES = 30
 
 # Stanford Diabetes Self-Efficacy Scale: not scored when more than this many items are missing.
 SELF_EFFICACY_MAX_MISSING = 2

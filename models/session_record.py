@@ -1,10 +1,13 @@
-"""The session record: everything the record page, its PDF and its CSV exports show about one session."""
+"""The session record: everything the record page, its PDF and its CSV exports show about one session.
+
+Time notes: how the end was chosen when it was not simply End pressed, and extra time confirmed or withdrawn
+(models/forgotten.py); the minutes not counted or counted as confirmed are the billing summary's."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -16,6 +19,7 @@ from models.curriculum import Curriculum, checklist_items
 from models.documentation import GoalFact, TaggedNote, documentation_gaps
 from models.enums import COMPETENCY_PHASES, QuestionStatus, SessionStatus
 from models.errors import RuleError
+from models.forgotten import time_notes
 from models.notes import NoteView, note_history
 from models.people import full_name, participants_by_id
 from models.rules import (
@@ -116,6 +120,7 @@ class SessionRecord:
     attended: set[int]  # patients whose presence overlaps the face-to-face time
     unrated: list[int]  # attended, but no rating at all
     generated_at: datetime
+    time_notes: list[str] = field(default_factory=list)  # end chosen, extra time confirmed or withdrawn
 
     @property
     def session(self) -> GroupSession:
@@ -224,7 +229,7 @@ def session_record(db: Session, session_id: int, *, now: datetime | None = None)
         odd.append(UNRATED_PREFIX + ", ".join(names[pid] for pid in unrated) + ".")
 
     return SessionRecord(view, summary, step_times(view, now), fidelity(view), presence_history(db, session_id=s.id),
-                         ratings, grid, histories, people, gaps, odd, attended, unrated, now)
+                         ratings, grid, histories, people, gaps, odd, attended, unrated, now, time_notes(s))
 
 
 def presence_from_local(

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import clock
 from models.curriculum import Curriculum
-from models.errors import RuleError
+from models.errors import Conflict, RuleError, Unchecked
 from models.tables import Attendance, GroupSession, Pause, PresenceInterval, StepRun
 
 
@@ -37,10 +39,17 @@ def planned_minutes(cur: Curriculum) -> dict[str, int]:
 
 
 def touch(db: Session, session_id: int) -> None:
-    """Bump the session's revision so a projector following it redraws."""
+    """Bump the session's revision so a projector following it redraws; a facilitator write (mark_activity)."""
     db.execute(
-        update(GroupSession).where(GroupSession.id == session_id).values(revision=GroupSession.revision + 1)
+        update(GroupSession).where(GroupSession.id == session_id)
+        .values(revision=GroupSession.revision + 1, last_activity_at=clock.now())
     )
+
+
+def mark_activity(db: Session, session_id: int) -> None:
+    """Record a facilitator write the projector need not follow (a note, a rating, a goal): the session's last
+    activity, from which a forgotten session is noticed and ended (models/forgotten.py)."""
+    db.execute(update(GroupSession).where(GroupSession.id == session_id).values(last_activity_at=clock.now()))
 
 
 def require_session(db: Session, session_id: int, *, statuses: tuple[str, ...] | None = None) -> GroupSession:
@@ -104,3 +113,46 @@ def open_interval(db: Session, attendance_id: int) -> PresenceInterval | None:
             PresenceInterval.superseded_at.is_(None),
         )
     ).first()
+
+
+class CellWrite(NamedTuple):
+    version: int  # the version stored after the write
+    changed: bool  # False: the cell held this value already (perhaps written by another screen)
+
+
+def write_cell(db: Session, model, where: dict, field: str, value, seen_version: int | Unchecked, *,
+               stamp: str = "recorded_at", empty=None) -> CellWrite:
+    """Set one versioned cell (a rating, a competency level, a tick) to `value` if the stored version is the
+    one the screen saw, inside the caller's transaction; returns the version now stored and whether it changed.
+
+    A cell never written is version 0 and holds `empty`. Writing the value already stored changes nothing
+    (also when the screen was behind: nothing is overwritten). Otherwise a screen that saw an older version
+    gets a Conflict with the value stored now; the update itself is conditional on the version, so a write
+    that slips in between the read and the update is caught too. Cells are never deleted (a cleared one keeps
+    its row), so versions only grow."""
+    row = db.exec(select(model).filter_by(**where)).first()
+    current = row.version if row else 0
+    stored = getattr(row, field) if row else empty
+    if stored == value:
+        return CellWrite(current, False)
+    if not isinstance(seen_version, Unchecked) and seen_version != current:
+        raise Conflict(stored, current)
+    mark_activity(db, where["session_id"])
+    if row is None:
+        try:
+            with db.begin_nested():
+                db.add(model(**where, **{field: value, stamp: clock.now()}, version=1))
+        except IntegrityError:  # another screen created the cell a moment ago
+            row = db.exec(select(model).filter_by(**where)).first()
+            raise Conflict(getattr(row, field), row.version) from None
+        return CellWrite(1, True)
+    done = db.execute(
+        update(model).where(model.id == row.id, model.version == current)
+        .values({field: value, stamp: clock.now(), "version": current + 1})
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # changed between our read and our write
+        db.refresh(row)
+        raise Conflict(getattr(row, field), row.version)
+    db.expire(row)
+    return CellWrite(current + 1, True)

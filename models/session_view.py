@@ -58,6 +58,12 @@ class SessionView:
     competency: dict[tuple[int, str, str], str] = field(default_factory=dict)
     questions: list[Question] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
+    # the version of every editable cell as read: ("rating" | "competency", participant, item/topic, phase),
+    # ("tick", item key), ("attendance", participant). A cell never written is version 0.
+    versions: dict[tuple, int] = field(default_factory=dict)
+
+    def version(self, *cell) -> int:
+        return self.versions.get(cell, 0)
 
     def timer(self, now: datetime | None = None) -> TimerState:
         return timer_state(
@@ -97,11 +103,9 @@ def load_session_view(db: Session, session_id: int, *, private: bool = True) -> 
         return None
     cur = session_curriculum(s)
     fac = db.get(Facilitator, s.facilitator_id) if s.facilitator_id else None
-    ticks = {
-        t.item_key: t.ticked_at
-        for t in db.exec(select(ChecklistTick).where(ChecklistTick.session_id == session_id, ChecklistTick.done))
-    }
-    view = SessionView(s, cur, fac, [], _runs(db, session_id), ticks)
+    tick_rows = list(db.exec(select(ChecklistTick).where(ChecklistTick.session_id == session_id)))
+    view = SessionView(s, cur, fac, [], _runs(db, session_id), {t.item_key: t.ticked_at for t in tick_rows if t.done})
+    view.versions.update({("tick", t.item_key): t.version for t in tick_rows})
     questions = list(db.exec(select(Question).where(Question.session_id == session_id).order_by(Question.id)))
     if not private:
         # the projector: question text only, never who asked
@@ -119,18 +123,19 @@ def load_session_view(db: Session, session_id: int, *, private: bool = True) -> 
     for iv in presence_intervals(db, session_id):
         ivs.setdefault(iv.attendance_id, []).append((iv.arrived_at, iv.left_at))
     for att, p in rows:
+        view.versions[("attendance", p.id)] = att.version
         mine = ivs.get(att.id, [])
         view.people.append(Person(p.id, p.first_name, p.last_name, att.present, att.caregiver_present,
                                   att.added_late, any(b is None for _, b in mine), mine))
     view.notes = session_notes(db, session_id=session_id)
-    view.ratings = {
-        (r.participant_id, r.item_id, r.phase): r.value
-        for r in db.exec(select(Rating).where(Rating.session_id == session_id))
-    }
-    view.competency = {
-        (c.participant_id, c.topic_id, c.phase): c.level
-        for c in db.exec(select(CompetencyRating).where(CompetencyRating.session_id == session_id))
-    }
+    for r in db.exec(select(Rating).where(Rating.session_id == session_id)):
+        view.versions[("rating", r.participant_id, r.item_id, r.phase)] = r.version
+        if r.value is not None:
+            view.ratings[(r.participant_id, r.item_id, r.phase)] = r.value
+    for c in db.exec(select(CompetencyRating).where(CompetencyRating.session_id == session_id)):
+        view.versions[("competency", c.participant_id, c.topic_id, c.phase)] = c.version
+        if c.level is not None:
+            view.competency[(c.participant_id, c.topic_id, c.phase)] = c.level
     view.goals = list(db.exec(select(Goal).where(Goal.session_id == session_id).order_by(Goal.id)))
     return view
 

@@ -10,11 +10,14 @@ from sqlmodel import Session, select
 
 from models import clock
 from models.curriculum import STEP_ORDER, Curriculum, checklist_items
-from models.enums import SessionStatus
-from models.errors import RuleError
-from models.rules import SETTINGS, check_group_size
+from models.enums import EndMethod, SessionStatus
+from models.errors import UNCHECKED, RuleError, Unchecked
+from models.forgotten import check_end, checked_text, session_runs, suggested_end
+from models.rules import MAX_REASON, SETTINGS, check_group_size
 from models.session_rows import (
+    CellWrite,
     close_run,
+    mark_activity,
     open_pause,
     open_run,
     presence_intervals,
@@ -22,6 +25,7 @@ from models.session_rows import (
     roster,
     session_curriculum,
     touch,
+    write_cell,
 )
 from models.tables import (
     Attendance,
@@ -62,6 +66,7 @@ def create_session(
         curriculum_version=curriculum.version,
         curriculum_title=curriculum.title,
         curriculum_json=curriculum.to_json(),
+        planned_minutes=curriculum.minutes,
         billing_code=billing_code,
         scheduled_at=scheduled_at,
         setting=setting,
@@ -173,19 +178,41 @@ def toggle_pause(db: Session, *, session_id: int) -> None:
         pause(db, session_id=session_id)
 
 
-def end_session(db: Session, *, session_id: int) -> GroupSession:
+def end_session(db: Session, *, session_id: int, at: datetime | None = None, reason: str | None = None,
+                method: EndMethod | None = None) -> GroupSession:
+    """End now (`at` None), or at a chosen time `at` between the clock's last step change, pause or resume and
+    now, with a reason (models/forgotten.py). The open step run and pause, and every presence still open (a
+    participant never marked as having left), are closed at the end; the record keeps it, how it was chosen
+    (`method`: a time given by default) and the reason. end_at_suggested ends a forgotten session."""
     s = require_session(db, session_id, statuses=(SessionStatus.LIVE, SessionStatus.PLANNED))
-    at = clock.now()
+    now = clock.now()
+    reason = checked_text(reason, what="why the session ends then", limit=MAX_REASON, required=False)
+    if at is None:
+        at, method = now, EndMethod.NOW
+    else:
+        check_end(s, session_runs(db, session_id), at, now)
+        method = method or EndMethod.GIVEN
+        if method == EndMethod.GIVEN and not reason:
+            raise RuleError("Say why the session ends at the time given.")
     close_run(db, session_id, at)
     for iv in presence_intervals(db, session_id):
         if iv.left_at is None:
-            iv.left_at = at
+            iv.left_at = max(at, iv.arrived_at)  # someone who came after the chosen end keeps a stay of no time
             db.add(iv)
     s.status, s.ended_at = SessionStatus.ENDED, at
+    s.end_method, s.end_reason, s.end_recorded_at = method, reason, now
     db.add(s)
     touch(db, s.id)
     db.flush()
     return s
+
+
+def end_at_suggested(db: Session, *, session_id: int, reason: str | None = None) -> GroupSession:
+    """End a forgotten session at its suggested end: when the clock was paused, else the last recorded
+    activity (models.forgotten.suggested_end)."""
+    s = require_session(db, session_id, statuses=(SessionStatus.LIVE,))
+    at, method = suggested_end(s, session_runs(db, session_id))
+    return end_session(db, session_id=session_id, at=at, reason=reason, method=method)
 
 
 def set_projector_names(db: Session, *, session_id: int, show: bool) -> None:
@@ -199,22 +226,22 @@ def set_privacy_curtain(db: Session, *, session_id: int, on: bool) -> None:
     s = require_session(db, session_id)
     s.privacy_curtain = bool(on)
     db.add(s)
+    mark_activity(db, session_id)
 
 
 # ---------------------------------------------------------------- checklist
 
 
-def set_tick(db: Session, *, session_id: int, item_key: str, done: bool) -> None:
+def set_tick(db: Session, *, session_id: int, item_key: str, done: bool,
+             seen_version: int | Unchecked = UNCHECKED) -> CellWrite:
+    """Tick (or untick) a deliverable item, checked against the version the screen showed; returns the version
+    now stored. Ticking an item another screen has ticked meanwhile keeps their tick and its time."""
     s = require_session(db, session_id, statuses=tuple(SessionStatus))
     valid = {i.key for i in checklist_items(session_curriculum(s))}
     if item_key not in valid:
         raise RuleError("That checklist item is not part of this session's curriculum.")
-    tick = db.exec(
-        select(ChecklistTick).where(ChecklistTick.session_id == session_id, ChecklistTick.item_key == item_key)
-    ).first()
-    if tick is None:
-        tick = ChecklistTick(session_id=session_id, item_key=item_key)
-    tick.done, tick.ticked_at = bool(done), clock.now()
-    db.add(tick)
+    written = write_cell(db, ChecklistTick, {"session_id": session_id, "item_key": item_key}, "done", bool(done),
+                         seen_version, stamp="ticked_at", empty=False)
     touch(db, session_id)
     db.flush()
+    return written

@@ -61,7 +61,22 @@ class GroupSession(SQLModel, table=True):
     revision: int = 0  # bumped on every change a projector must follow
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
-    ended_at: datetime | None = None
+    ended_at: datetime | None = None  # the end as recorded: when End was pressed, or the end the educator chose
+    # A forgotten session (models/forgotten.py): the planned length frozen with the curriculum copy, the time
+    # of the latest facilitator write, how the end was chosen (models.enums.EndMethod), why, and when End was
+    # pressed; face-to-face time beyond the planned length plus the margin that the educator confirmed on the
+    # record (who, when, why), and when a confirmation was withdrawn.
+    planned_minutes: int | None = None
+    last_activity_at: datetime | None = None
+    end_method: str | None = Field(default=None, max_length=20)
+    end_reason: str | None = Field(default=None, max_length=2000)
+    end_recorded_at: datetime | None = None
+    extra_confirmed_minutes: int | None = None
+    extra_confirmed_by: str | None = Field(default=None, max_length=200)
+    extra_confirmed_at: datetime | None = None
+    extra_confirmed_reason: str | None = Field(default=None, max_length=2000)
+    extra_withdrawn_at: datetime | None = None
+    extra_withdrawn_by: str | None = Field(default=None, max_length=200)
 
 
 class Attendance(SQLModel, table=True):

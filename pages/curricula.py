@@ -5,7 +5,7 @@ import streamlit as st
 from models.rules import CODES
 from ui.pages import page
 from ui.setup import catalog, page_setup
-from ui.text import md_escape
+from ui.text import md_escape, plain
 
 page_setup("curricula")
 st.title(page("curricula").title)
@@ -18,7 +18,7 @@ st.caption(
 if cat.errors:
     st.subheader("Files that failed validation")
     st.dataframe(
-        [{"file": e.file, "field": e.field, "reason": e.reason} for e in cat.errors],
+        [{"file": plain(e.file), "field": plain(e.field), "reason": plain(e.reason)} for e in cat.errors],
         hide_index=True,
         width="stretch",
     )
@@ -28,12 +28,12 @@ if not cat.curricula:
 
 for cur in sorted(cat.curricula.values(), key=lambda c: c.title):
     with st.expander(f"{md_escape(cur.title)} — version {md_escape(cur.version)} · {cur.minutes} min"):
-        st.text(f"Condition: {cur.condition}")
+        st.text(f"Condition: {plain(cur.condition)}")
         st.text("Codes: " + ", ".join(f"{c} ({CODES[c].label})" for c in cur.codes))
         st.text("ADCES7 behaviours: " + ", ".join(cur.behaviours))
         st.text(f"File: {cat.files.get(cur.id, '?')}")
         if cur.description:
-            st.text(cur.description)
+            st.text(plain(cur.description))
         for step in cur.steps:
             st.markdown(f"#### {md_escape(step.display_title)} · {step.minutes} min")
             lines = [f"☐ {line}" for line in step.checklist]
@@ -47,4 +47,4 @@ for cur in sorted(cat.curricula.values(), key=lambda c: c.title):
                 lines += [f"   → {ins}" for ins in act.instructions]
             for prefix, texts in (("Prompt", step.prompts), ("Recap", step.recap), ("Hand-out", step.handouts)):
                 lines += [f"{prefix}: {t}" for t in texts]
-            st.text("\n".join(lines))
+            st.text(plain("\n".join(lines)))

@@ -18,8 +18,8 @@ from models.tables import Participant
 from ui.actions import flash_errors
 from ui.pages import page
 from ui.setup import int_param, page_setup
-from ui.text import md_escape
-from ui.widgets import goal_follow_up
+from ui.text import md_escape, plain
+from ui.widgets import goal_follow_up, search_box
 
 engine = page_setup("participants")
 ss = st.session_state
@@ -28,8 +28,8 @@ st.title(page("participants").title)
 
 
 def _label(p: Participant) -> str:
-    extra = [x for x in (p.record_number, f"born {p.date_of_birth:%Y-%m-%d}" if p.date_of_birth else None) if x]
-    return f"{p.last_name}, {p.first_name}" + (f" · {' · '.join(extra)}" if extra else "")
+    extra = [x for x in (plain(p.record_number), f"born {p.date_of_birth:%Y-%m-%d}" if p.date_of_birth else None) if x]
+    return f"{plain(p.last_name)}, {plain(p.first_name)}" + (f" · {' · '.join(extra)}" if extra else "")
 
 
 def _pick() -> None:
@@ -43,9 +43,9 @@ def _pick() -> None:
 raw = st.query_params.get("participant")
 pid = int_param("participant")
 
-text = st.text_input("Find a participant", key="pp_find", placeholder="Name or record number")
+text = search_box("Find a participant", key="pp_find", placeholder="Name or record number")
 with session_scope(engine) as db:
-    found = find_participants(db, text=text, limit=50)
+    found = find_participants(db, text=text, limit=50) if text is not None else []
     current = get_participant(db, pid) if pid else None
 options = {p.id: _label(p) for p in found}
 if current is not None and current.id not in options:
@@ -105,7 +105,7 @@ if a.started:
         width="stretch")
     uses = [{"Date": u.day.isoformat(), "Session": u.session_id, "Code": u.code, "Hours": u.hours,
              "Counted as": f"{u.period} {u.year}" if u.period == AllowancePeriod.FOLLOW_UP else str(u.period),
-             "Within allowance": u.counted, "Beyond": u.over} for u in a.uses]
+             "Within allowance": u.counted, "Beyond": u.over, "Time": u.note} for u in a.uses]
     c[1].dataframe(pd.DataFrame(uses), hide_index=True)
 
 st.subheader("Sessions")
@@ -115,7 +115,7 @@ else:
     st.dataframe(pd.DataFrame([{
         "Record": f"review?session={r.session_id}",
         "Date": clock.fmt_local(r.scheduled_at),
-        "Curriculum": r.curriculum_title,
+        "Curriculum": plain(r.curriculum_title),
         "Code": r.billed_code or r.code,
         "Status": r.status,
         "Attended": "yes" if r.present else ("—" if r.status == SessionStatus.PLANNED else "no"),
@@ -123,6 +123,7 @@ else:
         "Minutes": r.minutes,
         "Units": r.units,
         "DSMT hours": r.dsmt_hours,
+        "Time": r.time_note,
     } for r in reversed(hist.sessions)]), hide_index=True, column_config={
         "Record": st.column_config.LinkColumn(display_text="Open", help="Open the session record in a new tab")})
 
@@ -139,7 +140,7 @@ def _goal(g) -> None:
             low = f" · below {CONFIDENCE_THRESHOLD}: problem-solve the plan" if is_low_confidence(g.confidence) else ""
             st.caption(md_escape(f"{g.day:%Y-%m-%d} · {g.behaviour} · confidence {g.confidence}/10{low}"
                                  + (f" · follow up on {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else "")))
-            st.text(g.text)
+            st.text(plain(g.text))
         with c[1]:
             goal_follow_up(engine, g.goal_id, g.followed_up_at, g.follow_up_date, today, f"pp_goal_{g.goal_id}")
 
@@ -163,7 +164,7 @@ for g in done_goals if show_all else done_goals[:RECENT_DONE]:
 
 st.subheader("Topic competency: latest level")
 if hist.competency:
-    st.dataframe(pd.DataFrame([{"Topic": t.topic, "Latest level": t.label, "Phase": t.phase,
+    st.dataframe(pd.DataFrame([{"Topic": plain(t.topic), "Latest level": t.label, "Phase": t.phase,
                                 "Date": t.day.isoformat(), "Session": t.session_id} for t in hist.competency]),
                  hide_index=True)
 else:

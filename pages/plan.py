@@ -27,8 +27,8 @@ from models.sessions import create_session, list_sessions_between
 from ui.actions import action, flash_errors
 from ui.pages import link, page
 from ui.setup import catalog, page_setup
-from ui.text import md_escape
-from ui.widgets import picker_label
+from ui.text import md_escape, plain
+from ui.widgets import picker_label, search_box
 
 engine = page_setup("plan")
 st.title(page("plan").title)
@@ -109,7 +109,7 @@ with left:
     st.subheader("Session")
     ids = sorted(cat.curricula, key=lambda i: cat.curricula[i].title)
     cur_id = st.selectbox("Curriculum", ids, key="plan_curriculum",
-                          format_func=lambda i: f"{cat.curricula[i].title} (v{cat.curricula[i].version})")
+                          format_func=lambda i: f"{plain(cat.curricula[i].title)} (v{plain(cat.curricula[i].version)})")
     cur = cat.curricula[cur_id]
     if ss.get("plan_code") not in cur.codes:
         ss["plan_code"] = cur.codes[0]
@@ -119,7 +119,7 @@ with left:
     d2.time_input("Start time", value=time(10, 0), key="plan_time", step=timedelta(minutes=15))
     st.selectbox("Setting", SETTINGS, key="plan_setting", format_func=str.capitalize)
     fac_ids = [f.id for f in facilitators]
-    fac_names = {f.id: f"{f.name} ({f.credential or 'no credential'})" for f in facilitators}
+    fac_names = {f.id: f"{plain(f.name)} ({f.credential or 'no credential'})" for f in facilitators}
     if ss.get("plan_facilitator") not in fac_ids:
         ss["plan_facilitator"] = fac_ids[0] if fac_ids else None
     st.selectbox("Facilitator", fac_ids, format_func=lambda i: fac_names.get(i, "?"), key="plan_facilitator",
@@ -130,15 +130,15 @@ with left:
         st.warning(instructor)
     with st.expander("Add a facilitator"):
         with st.form("new_facilitator", clear_on_submit=False, border=False):
-            st.text_input("Name", key="nf_name", max_chars=MAX_NAME)
+            st.text_input("Name", key="nf_name", help=f"At most {MAX_NAME} characters.")
             st.multiselect("Credentials", CREDENTIAL_CHOICES, key="nf_cred")
             st.form_submit_button("Add facilitator", on_click=_add_facilitator)
 
 with right:
     st.subheader("Roster")
-    query = st.text_input("Find a participant", key="plan_search", placeholder="Name or record number")
+    query = search_box("Find a participant", key="plan_search", placeholder="Name or record number")
     with session_scope(engine) as db:
-        found = find_participants(db, text=query, limit=100)
+        found = find_participants(db, text=query, limit=100) if query is not None else []
         selected = participants_by_id(db, list(ss["plan_roster"]))
     options = {p.id: p for p in found} | selected
     labels = {pid: picker_label(p) for pid, p in options.items()}
@@ -156,9 +156,9 @@ with right:
         st.warning(check.message)
     with st.expander("Add a new participant"):
         with st.form("new_participant", border=False):
-            st.text_input("First name", key="np_first", max_chars=MAX_NAME)
-            st.text_input("Last name", key="np_last", max_chars=MAX_NAME)
-            st.text_input("Record number (optional)", key="np_record", max_chars=MAX_RECORD_NUMBER)
+            st.text_input("First name", key="np_first", help=f"At most {MAX_NAME} characters.")
+            st.text_input("Last name", key="np_last", help=f"At most {MAX_NAME} characters.")
+            st.text_input("Record number (optional)", key="np_record", help=f"At most {MAX_RECORD_NUMBER} characters.")
             st.date_input("Date of birth (optional)", value=None, key="np_dob", min_value=datetime(1900, 1, 1),
                           format="YYYY-MM-DD")
             st.form_submit_button("Add to roster", on_click=_add_participant)
@@ -177,5 +177,5 @@ if not planned:
     st.caption(f"None in the next {PLANNED_DAYS} days.")
 for s in planned:
     c1, c2 = st.columns([4, 1])
-    c1.text(f"{clock.fmt_local(s.scheduled_at)} · {s.curriculum_title} · {s.billing_code} · {s.status}")
+    c1.text(f"{clock.fmt_local(s.scheduled_at)} · {plain(s.curriculum_title)} · {s.billing_code} · {s.status}")
     link("live", "Live view", session=s.id, container=c2)

@@ -38,8 +38,16 @@ with session_scope(engine) as db:
     names = welcome_first_names(db, session_id=sid) if view else []
 
 if view is None:
-    st.markdown("# Welcome")
-    st.markdown("This screen shows a group session once the facilitator opens it from the live view.")
+    # Said plainly but without a detail of any session: the room may be watching.
+    if "session" not in st.query_params:
+        st.markdown("# Welcome")
+        st.markdown("This screen shows a group session once the facilitator opens it from the live view.")
+    elif sid is None:
+        st.markdown("# This link does not name a session")
+        st.markdown("Open the projector view again from the session's live view.")
+    else:
+        st.markdown("# Unknown session")
+        st.markdown(f"There is no session {sid}. Open the projector view again from the session's live view.")
     st.stop()
 
 rendered_revision = view.session.revision

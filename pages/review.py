@@ -16,16 +16,14 @@ from models.db import session_scope
 from models.enums import SessionStatus
 from models.people import find_participants, get_participant
 from models.reports import billing_rows
-from models.rules import (
-    MAX_SEARCH,
-)
 from models.session_list import PAGE_SIZE, SessionFilter, filter_choices, list_sessions
-from ui import record
+from ui import downloads, record
 from ui.actions import flash_errors
 from ui.overview import overview
 from ui.pages import page
 from ui.setup import int_param, page_setup
-from ui.widgets import picker_label
+from ui.text import plain
+from ui.widgets import picker_label, search_box
 
 engine = page_setup("review")
 ss = st.session_state
@@ -54,47 +52,51 @@ def _turn(delta: int) -> None:
     ss["rv_page"] = max(0, ss.get("rv_page", 0) + delta)
 
 
-def _filters() -> SessionFilter:
+def _filters() -> SessionFilter | None:
+    """The filters, drawn; None when a search field holds what cannot be searched (its reason is shown)."""
+    box = st.container(border=True)
+    c, d = box.columns([1, 1, 2, 1, 2]), box.columns([2, 2, 1.4, 3])
+    pfind = search_box("Find a participant", key="rv_pfind", container=d[0], placeholder="Name or record number")
     with session_scope(engine) as db:
         choices = filter_choices(db)
-        found = find_participants(db, text=ss.get("rv_pfind", ""), limit=30)
+        found = find_participants(db, text=pfind, limit=30) if pfind is not None else []
         chosen = ss.get("rv_participant")
         if chosen and chosen not in {p.id for p in found}:
             extra = get_participant(db, chosen)
             found = ([extra] if extra else []) + found
-    cur_titles = dict(choices.curricula)
-    fac_names = dict(choices.facilitators)
+    cur_titles = {i: plain(t) for i, t in choices.curricula}
+    fac_names = {i: plain(n) for i, n in choices.facilitators}
     people = {p.id: picker_label(p) for p in found}
-    with st.container(border=True):
-        c = st.columns([1, 1, 2, 1, 2])
-        c[0].date_input("From", value=None, key="rv_from", format="YYYY-MM-DD", on_change=_reset_page)
-        c[1].date_input("To", value=None, key="rv_to", format="YYYY-MM-DD", on_change=_reset_page)
-        c[2].selectbox("Curriculum", [None, *cur_titles], key="rv_curriculum", on_change=_reset_page,
-                       format_func=lambda i: "All curricula" if i is None else cur_titles.get(i, i))
-        c[3].selectbox("Code", [None, *choices.codes], key="rv_code", on_change=_reset_page,
-                       format_func=lambda x: "All codes" if x is None else x)
-        c[4].selectbox("Facilitator", [None, *fac_names], key="rv_facilitator", on_change=_reset_page,
-                       format_func=lambda i: "All facilitators" if i is None else fac_names.get(i, "?"))
-        d = st.columns([2, 2, 1.4, 3])
-        d[0].text_input("Find a participant", key="rv_pfind", placeholder="Name or record number")
-        if ss.get("rv_participant") not in people:
-            ss["rv_participant"] = None
-        d[1].selectbox("Participant", [None, *people], key="rv_participant", on_change=_reset_page,
-                       placeholder="Anyone",
-                       format_func=lambda i: "Anyone" if i is None else people.get(i, "?"))
-        d[2].selectbox("Status", [None, *SessionStatus], key="rv_status", on_change=_reset_page,
-                       format_func=lambda x: "Any status" if x is None else x)
-        d[3].text_input("Search notes", key="rv_text", on_change=_reset_page, max_chars=MAX_SEARCH,
-                        placeholder="Words in the current text of any note")
+    c[0].date_input("From", value=None, key="rv_from", format="YYYY-MM-DD", on_change=_reset_page)
+    c[1].date_input("To", value=None, key="rv_to", format="YYYY-MM-DD", on_change=_reset_page)
+    c[2].selectbox("Curriculum", [None, *cur_titles], key="rv_curriculum", on_change=_reset_page,
+                   format_func=lambda i: "All curricula" if i is None else cur_titles.get(i, i))
+    c[3].selectbox("Code", [None, *choices.codes], key="rv_code", on_change=_reset_page,
+                   format_func=lambda x: "All codes" if x is None else x)
+    c[4].selectbox("Facilitator", [None, *fac_names], key="rv_facilitator", on_change=_reset_page,
+                   format_func=lambda i: "All facilitators" if i is None else fac_names.get(i, "?"))
+    if ss.get("rv_participant") not in people:
+        ss["rv_participant"] = None
+    d[1].selectbox("Participant", [None, *people], key="rv_participant", on_change=_reset_page,
+                   placeholder="Anyone",
+                   format_func=lambda i: "Anyone" if i is None else people.get(i, "?"))
+    d[2].selectbox("Status", [None, *SessionStatus], key="rv_status", on_change=_reset_page,
+                   format_func=lambda x: "Any status" if x is None else x)
+    text = search_box("Search notes", key="rv_text", container=d[3], on_change=_reset_page,
+                      placeholder="Words in the current text of any note")
+    if text is None:
+        return None
     return SessionFilter(
         date_from=ss.get("rv_from"), date_to=ss.get("rv_to"), curriculum_id=ss.get("rv_curriculum"),
         code=ss.get("rv_code"), facilitator_id=ss.get("rv_facilitator"), participant_id=ss.get("rv_participant"),
-        text=ss.get("rv_text", "") or "", status=ss.get("rv_status"),
+        text=text, status=ss.get("rv_status"),
     )
 
 
 def _session_list() -> None:
     flt = _filters()
+    if flt is None:
+        return
     ss.setdefault("rv_page", 0)
     with session_scope(engine) as db:
         listed = list_sessions(db, filters=flt, limit=PAGE_SIZE, offset=ss["rv_page"] * PAGE_SIZE)
@@ -109,9 +111,9 @@ def _session_list() -> None:
     df = pd.DataFrame([{
         "Record": f"review?session={r.session_id}",
         "Date": _local(r.scheduled_at),
-        "Curriculum": r.curriculum_title,
+        "Curriculum": plain(r.curriculum_title),
         "Code": r.code if not r.billed_code or r.billed_code == r.code else f"{r.code} → {r.billed_code}",
-        "Facilitator": r.facilitator or "—",
+        "Facilitator": plain(r.facilitator) or "—",
         "Head-count": r.head_count,
         "Minutes": r.minutes,
         "Units": r.units,
@@ -150,8 +152,8 @@ def _billing_export() -> None:
             with session_scope(engine) as db:
                 return billing_csv(billing_rows(db, date_from=d0, date_to=d1))
 
-        st.download_button("Download billing CSV", make, file_name=f"billing-{d0}-to-{d1}.csv", mime="text/csv",
-                           key="rv_bill_dl", icon=":material/download:")
+        downloads.prepare("Prepare the billing CSV", make, file_name=f"billing-{d0}-to-{d1}.csv", mime="text/csv",
+                          kind="csv-billing", key="rv_bill_dl", icon=":material/download:")
 
 
 # ================================================================ which view

@@ -1,31 +1,80 @@
-"""How a page writes: one unit of work per action, with a rule's refusal shown on the page, never a trace."""
+"""How a page writes: one unit of work per action. A rule's refusal becomes a message on the page; a database
+that is busy or unreachable becomes "not saved" with what was typed still on the page and a retry; a write
+that another screen overtook becomes a conflict box (ui/conflicts.py). Never a trace, and never patient data
+in the log: only the kind of error is logged."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import streamlit as st
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import session_scope
-from models.errors import RuleError
+from models.errors import Conflict, RuleError
 from ui.text import md_escape
 
+log = logging.getLogger("facilitator")
+
 _FLASH = "_flash_error"
+_NOTICE = "_flash_notice"
+_RETRY = "_retry"
+
+NOT_SAVED = ("Not saved: the database is busy or cannot be reached just now. What you entered is still on this "
+             "page and in this browser; it is saved when you press Retry, or when you leave the field again.")
+
+
+CHANGED_ELSEWHERE = ("This was changed on another screen after this screen showed it, so your change was not "
+                     "saved; the screen now shows what is stored. Make your change again if it still applies.")
 
 
 @contextmanager
-def action(engine: Engine):
-    """One unit of work from a page: a RuleError becomes a message on the page, never a trace."""
+def action(engine: Engine, *, retry: Callable[[], None] | None = None,
+           on_conflict: Callable[[Conflict], None] | None = None):
+    """One unit of work from a page. A RuleError becomes a message on the page. A Conflict (another screen
+    changed the value first) goes to `on_conflict`, which shows both values; without one, the page says the
+    change was not saved and shows the stored value. A database error keeps the page as it is and offers
+    `retry`."""
     try:
         with session_scope(engine) as db:
             yield db
+    except Conflict as exc:
+        if on_conflict is not None:
+            on_conflict(exc)
+        else:
+            st.session_state[_FLASH] = CHANGED_ELSEWHERE
     except RuleError as exc:
         st.session_state[_FLASH] = str(exc)
+    except SQLAlchemyError as exc:
+        log.warning("a save failed: %s", type(exc).__name__)  # no statement, no values
+        st.session_state[_FLASH] = NOT_SAVED
+        if retry is not None:
+            st.session_state[_RETRY] = retry
+    else:
+        st.session_state.pop(_RETRY, None)
+
+
+def notice(text: str) -> None:
+    """A one-time information line for the next run (e.g. "already ticked on another screen")."""
+    st.session_state[_NOTICE] = text
+
+
+def _retry() -> None:
+    fn = st.session_state.pop(_RETRY, None)
+    if fn is not None:
+        fn()
 
 
 def flash_errors() -> None:
-    """Show (once) the message an action callback left for this run."""
+    """Show (once) the message an action callback left for this run, with Retry after a failed save."""
     msg = st.session_state.pop(_FLASH, None)
     if msg:
-        st.error(md_escape(msg))
+        st.error(md_escape(msg), icon=":material/error:")
+        if _RETRY in st.session_state:
+            st.button("Retry", key="_retry_button", on_click=_retry, icon=":material/refresh:", type="primary")
+    info = st.session_state.pop(_NOTICE, None)
+    if info:
+        st.info(md_escape(info), icon=":material/info:")

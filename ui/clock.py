@@ -6,11 +6,10 @@ since it received them. The server does no work per tick; it redraws only when s
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from models.timer import NEARLY_OUT_FRACTION, NEARLY_OUT_MAX_SECONDS, TimerState, fmt_clock
+from ui.text import md_escape, plain
 
 # Text colours on white, each at least 7:1 (WCAG AAA); phase is also said in words and an icon.
 COLOURS = {"on-time": "#0B3D2E", "nearly-out": "#6B3A00", "overtime": "#9B0000", "paused": "#333333"}
@@ -98,7 +97,7 @@ def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: s
     _CLOCK(
         key=key,
         data={
-            "step_label": step_label,
+            "step_label": plain(step_label),  # drawn with textContent: plain text
             "step_elapsed": state.step_elapsed,
             "step_planned": state.step_planned,
             "session_elapsed": state.session_elapsed,
@@ -116,7 +115,7 @@ def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: s
         return
     remaining = state.step_remaining
     st.caption(
-        f"Clock at render: {html.escape(step_label)} {'+' if remaining < 0 else ''}{fmt_clock(remaining)} "
+        f"Clock at render: {md_escape(step_label)} {'+' if remaining < 0 else ''}{fmt_clock(remaining)} "
         f"({PHASE_WORDS[phase]}) · session {fmt_clock(state.session_elapsed)}"
         f" of {fmt_clock(state.session_planned)}",
         help="The big clock counts in your browser from the times stored in the database.",

@@ -19,6 +19,7 @@ from models.rules import (
 )
 from models.session_list import filter_choices
 from ui.setup import get_engine
+from ui.text import plain
 
 
 def overview() -> None:
@@ -29,7 +30,7 @@ def overview() -> None:
     d1 = c[1].date_input("To", value=today, key="ov_to", format="YYYY-MM-DD")
     with session_scope(engine) as db:
         choices = filter_choices(db)
-    titles = dict(choices.curricula)
+    titles = {i: plain(t) for i, t in choices.curricula}
     cid = c[2].selectbox("Curriculum", [None, *titles], key="ov_curriculum",
                          format_func=lambda i: "All curricula" if i is None else titles.get(i, i))
     if not d0 or not d1 or d1 < d0:

@@ -14,22 +14,26 @@ from models.csv_exports import attendance_csv, export_filename, goals_csv, notes
 from models.curriculum import STEP_ORDER, STEP_TITLES
 from models.db import session_scope
 from models.enums import Phase, SessionStatus
+from models.errors import Conflict
+from models.forgotten import confirm_extra_time, withdraw_extra_time
 from models.notes import add_note, amend_note
 from models.pdf_record import participant_pdfs_zip, session_pdf
 from models.rules import (
     CODES,
     COMPETENCY_LEVELS,
     CONFIDENCE_MAX,
-    MAX_NOTE,
+    MAX_NAME,
+    MAX_REASON,
     NOTE_TAGS,
     SELF_EFFICACY_MAX_MISSING,
 )
 from models.session_record import SessionRecord, presence_from_local, session_record
 from models.sessions import get_session
+from ui import conflicts, downloads
 from ui.actions import action
 from ui.pages import link
 from ui.setup import get_engine
-from ui.text import md_escape
+from ui.text import md_escape, plain
 from ui.widgets import goal_follow_up
 
 ss = st.session_state
@@ -61,12 +65,18 @@ def _header(rec: SessionRecord) -> None:
         f"**Setting:** {md_escape(s.setting)} · **Facilitator:** {fac_text}")
     m = st.columns(4)
     m[0].metric("Face-to-face", f"{bill.face_to_face_minutes} min" if bill else "—",
-                help=f"Planned: {cur.minutes} min")
+                help=f"Planned: {cur.minutes} min" + (f"; {bill.recorded_minutes} min on the clock, "
+                                                      f"{bill.excluded_minutes} min not counted"
+                                                      if bill and bill.excluded_minutes else ""))
     m[1].metric("Patients present", bill.patients if bill else "—", help="Caregivers are not counted")
     m[2].metric("On the roster", len(rec.view.people))
     m[3].metric("Units", bill.total_units if bill else "—", help="Summed over participants")
     for o in rec.oddities:
         st.info(md_escape(o))
+    if bill and bill.extra_minutes:
+        (st.warning if bill.excluded_minutes else st.info)(md_escape(bill.time_note()))
+    for t in rec.time_notes:  # how the end was chosen; extra time confirmed or withdrawn
+        st.info(md_escape(t))
     if rec.gaps:
         st.warning(md_escape("Documentation incomplete: " + "; ".join(rec.gaps) + "."))
     elif s.status == SessionStatus.ENDED and rec.view.runs:
@@ -88,7 +98,7 @@ def _attendance(rec: SessionRecord) -> None:
     for p in rec.view.people:
         hist = rec.presence.get(p.participant_id, [])
         rows.append({
-            "Participant": p.name,
+            "Participant": plain(p.name),
             "Caregiver": "yes" if p.caregiver else "",
             "In the room": "; ".join(_iv(a, b) for a, b in p.intervals) or "not present",
             "Attended": "yes" if p.participant_id in rec.attended else "no",
@@ -103,23 +113,48 @@ def _presence_key(sid: int, pid: int) -> str:
     return f"pc_{sid}_{pid}"
 
 
-def _save_presence(sid: int, pid: int, n: int, ver: int) -> None:
+def _save_presence(sid: int, pid: int, n: int, ver: int, seen_version: int, name: str) -> None:
+    """Save a presence correction against the roster entry's version this screen showed."""
     base = _presence_key(sid, pid)
     rows = [(ss.get(f"{base}_a_{i}_{ver}"), ss.get(f"{base}_b_{i}_{ver}")) for i in range(n)]
-    with action(get_engine()) as db:
+    _write_presence(sid, pid, rows, seen_version, name)
+
+
+def _write_presence(sid: int, pid: int, rows, seen_version: int, name: str) -> None:
+    base = _presence_key(sid, pid)
+
+    def spans(intervals) -> str:
+        return "; ".join(_iv(a, b) for a, b in intervals) or "not present"
+
+    def on_conflict(exc: Conflict) -> None:
+        conflicts.remember(base, conflicts.Pending(
+            f"{name}'s presence", _typed_spans(rows),
+            spans(exc.theirs), keep_mine=lambda: _write_presence(sid, pid, rows, exc.version, name)))
+
+    with action(get_engine(), on_conflict=on_conflict) as db:
         s = get_session(db, sid)
-        correct_presence(db, session_id=sid, participant_id=pid, intervals=presence_from_local(s, rows))
+        correct_presence(db, session_id=sid, participant_id=pid, intervals=presence_from_local(s, rows),
+                         seen_version=seen_version)
+        conflicts.forget(base)
         ss.pop(f"{base}_n", None)
         ss["_rv_ok"] = "Presence corrected; the earlier times are kept in the history below."
 
 
+def _typed_spans(rows) -> str:
+    """Intervals as typed on the form (local wall-clock times)."""
+    return "; ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in rows if a and b) or "not present"
+
+
 def _presence_corrections(rec: SessionRecord) -> None:
     s = rec.session
-    with st.expander("Correct presence times (kept as amendments)", expanded=False):
+    pending = any(conflicts.pending(_presence_key(s.id, p.participant_id)) for p in rec.view.people)
+    with st.expander("Correct presence times (kept as amendments)", expanded=pending):
+        for p in rec.view.people:
+            conflicts.show(_presence_key(s.id, p.participant_id))
         if s.status != SessionStatus.ENDED or not rec.view.runs:
             st.caption("Presence can be corrected once the session has been run and ended.")
         else:
-            people = {p.participant_id: p.name for p in rec.view.people}
+            people = {p.participant_id: plain(p.name) for p in rec.view.people}
             pid = st.selectbox("Participant", list(people), key=f"pc_who_{s.id}",
                                format_func=lambda i: people.get(i, "?"))
             person = next(p for p in rec.view.people if p.participant_id == pid)
@@ -144,14 +179,15 @@ def _presence_corrections(rec: SessionRecord) -> None:
             c[1].button("Remove the last", key=f"{base}_del", disabled=n == 0,
                         on_click=lambda: ss.__setitem__(f"{base}_n", max(0, n - 1)))
             c[2].button("Save correction", key=f"{base}_save", type="primary", on_click=_save_presence,
-                        args=(s.id, pid, n, ver), help="No interval at all marks the person absent")
+                        args=(s.id, pid, n, ver, rec.view.version("attendance", pid), people.get(pid, "?")),
+                        help="No interval at all marks the person absent")
         amended = {pid: h for pid, h in rec.presence.items() if any(not e.current for e in h)}
         if amended:
             st.markdown("**Presence history** (every earlier interval is kept)")
             rows = []
             for pid, hist in amended.items():
                 for e in hist:
-                    rows.append({"Participant": rec.name(pid), "Interval": _iv(e.arrived_at, e.left_at),
+                    rows.append({"Participant": plain(rec.name(pid)), "Interval": _iv(e.arrived_at, e.left_at),
                                  "Recorded": _local(e.recorded_at, "%Y-%m-%d %H:%M:%S"),
                                  "Correction": "yes" if e.amended else "",
                                  "Status": "current" if e.current else f"superseded {_local(e.superseded_at)}"})
@@ -177,8 +213,8 @@ def _fidelity(rec: SessionRecord) -> None:
     rows = []
     for f in rec.fidelity:
         total = len(f.delivered) + len(f.skipped)
-        rows.append({"Step": f.title, "Delivered": f"{len(f.delivered)} of {total}",
-                     "Skipped": "; ".join(f.skipped) or "—"})
+        rows.append({"Step": plain(f.title), "Delivered": f"{len(f.delivered)} of {total}",
+                     "Skipped": "; ".join(plain(x) for x in f.skipped) or "—"})
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
@@ -192,11 +228,35 @@ def _add_note(sid: int) -> None:
         ss["_rv_ok"] = "Note added."
 
 
-def _amend(note_id: int, ver: int) -> None:
-    with action(get_engine()) as db:
-        v = amend_note(db, note_id=note_id, text=ss.get(f"am_text_{note_id}_{ver}", ""),
-                       tags=ss.get(f"am_tags_{note_id}_{ver}", []))
+def _amend_keys(note_id: int) -> tuple[str, str, str]:
+    return f"am_text_{note_id}", f"am_tags_{note_id}", f"am_seen_{note_id}"
+
+
+def _amend(note_id: int, label: str, seen_version: int | None = None) -> None:
+    """Save the amendment against the note version this screen showed (or, after "Keep mine", the version
+    stored now). A version written meanwhile on /live or another /review is never replaced unseen."""
+    tkey, gkey, seen = _amend_keys(note_id)
+    text, tags = ss.get(tkey, ""), list(ss.get(gkey) or [])
+    version = seen_version if seen_version is not None else (ss.get(seen) or (None,))[0]
+
+    def on_conflict(exc: Conflict) -> None:
+        their_text, their_tags = exc.theirs
+
+        def keep_theirs() -> None:
+            ss[tkey], ss[gkey], ss[seen] = their_text, list(their_tags), (exc.version, their_text, tuple(their_tags))
+
+        conflicts.remember(tkey, conflicts.Pending(
+            label, _with_tags(text, tags), _with_tags(their_text, their_tags),
+            keep_mine=lambda: _amend(note_id, label, exc.version), keep_theirs=keep_theirs))
+
+    with action(get_engine(), retry=lambda: _amend(note_id, label, version), on_conflict=on_conflict) as db:
+        v = amend_note(db, note_id=note_id, text=text, tags=tags, seen_version=version)
+        conflicts.forget(tkey)
         ss["_rv_ok"] = "Amendment saved; the earlier text is kept." if v else "Nothing changed."
+
+
+def _with_tags(text: str, tags) -> str:
+    return text + (f"\n[tags: {', '.join(tags)}]" if tags else "")
 
 
 def _notes(rec: SessionRecord) -> None:
@@ -218,7 +278,7 @@ def _notes(rec: SessionRecord) -> None:
                 if n.edited_after_session:
                     bits.append("amended after the session")
                 st.caption(md_escape(" · ".join(bits)))
-                st.text(n.text)
+                st.text(plain(n.text))
                 hist = rec.histories.get(n.note_id)
                 if hist:
                     with st.expander(f"Edit history ({len(hist)} versions)"):
@@ -227,11 +287,11 @@ def _notes(rec: SessionRecord) -> None:
                             st.caption(md_escape(f"Version {i} · {_local(v.created_at, '%Y-%m-%d %H:%M:%S')}"
                                                  + (" · after the session" if v.after_session else "")
                                                  + (f" · tags: {tags}" if tags else "")))
-                            st.text(v.text)
+                            st.text(plain(v.text))
     if not shown:
         st.caption("No notes.")
 
-    people = {p.participant_id: p.name for p in rec.view.people}
+    people = {p.participant_id: plain(p.name) for p in rec.view.people}
     left, right = st.columns(2)
     with left, st.container(border=True):
         st.markdown("**Add a note**")
@@ -239,7 +299,7 @@ def _notes(rec: SessionRecord) -> None:
                       format_func=lambda i: "The whole group" if i is None else people.get(i, "?"))
         st.selectbox("Step", list(STEP_ORDER), key=f"an_step_{sid}", format_func=lambda x: STEP_TITLES[x],
                      index=len(STEP_ORDER) - 1)
-        st.text_area("Note", key=f"an_text_{sid}", max_chars=MAX_NOTE)
+        st.text_area("Note", key=f"an_text_{sid}")
         st.multiselect("Tags", list(NOTE_TAGS), key=f"an_tags_{sid}")
         st.button("Add note", key=f"an_save_{sid}", on_click=_add_note, args=(sid,))
     with right, st.container(border=True):
@@ -247,15 +307,23 @@ def _notes(rec: SessionRecord) -> None:
         if not rec.view.notes:
             st.caption("No notes to amend.")
         else:
-            labels = {n.note_id: f"{rec.name(n.participant_id)} · {STEP_TITLES.get(n.step, n.step)} · "
-                                 f"{n.text[:40]}" for n in rec.view.notes}
+            labels = {n.note_id: f"{plain(rec.name(n.participant_id))} · {STEP_TITLES.get(n.step, n.step)} · "
+                                 f"{plain(n.text[:40])}" for n in rec.view.notes}
             nid = st.selectbox("Note", list(labels), key=f"am_pick_{sid}",
                                format_func=lambda i: labels.get(i, "?"))
             note = next(n for n in rec.view.notes if n.note_id == nid)
-            st.text_area("Text", value=note.text, key=f"am_text_{nid}_{note.versions}", max_chars=MAX_NOTE)
-            st.multiselect("Tags", list(NOTE_TAGS), default=[t for t in note.tags if t in NOTE_TAGS],
-                           key=f"am_tags_{nid}_{note.versions}")
-            st.button("Save amendment", key=f"am_save_{sid}", on_click=_amend, args=(nid, note.versions))
+            tkey, gkey, seen = _amend_keys(nid)
+            stored = (note.version_id, note.text, tuple(t for t in note.tags if t in NOTE_TAGS))
+            mine, shown = (ss.get(tkey), tuple(ss.get(gkey) or ())), ss.get(seen)
+            if conflicts.pending(tkey) is None and (tkey not in ss or shown is None or mine == stored[1:]
+                                                    or mine == shown[1:] and stored != shown):
+                # show what is stored, unless this screen holds an amendment not saved yet
+                ss[tkey], ss[gkey], ss[seen] = stored[1], list(stored[2]), stored
+            conflicts.show(tkey)
+            st.text_area("Text", key=tkey)
+            st.multiselect("Tags", list(NOTE_TAGS), key=gkey)
+            label = f"The note on {rec.name(note.participant_id)} in {STEP_TITLES.get(note.step, note.step)}"
+            st.button("Save amendment", key=f"am_save_{sid}", on_click=_amend, args=(nid, label))
 
 
 def _ratings(rec: SessionRecord) -> None:
@@ -266,14 +334,14 @@ def _ratings(rec: SessionRecord) -> None:
     if not rec.view.ratings:
         st.info("No ratings were recorded.")
         return
-    rows = [{"Participant": r.name, "Pre": r.pre, "Post": r.post, "Change": r.change,
+    rows = [{"Participant": plain(r.name), "Pre": r.pre, "Post": r.post, "Change": r.change,
              "Items rated (pre/post)": f"{r.pre_count}/{r.post_count} of {r.items}"} for r in rec.ratings]
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
         "Pre": st.column_config.NumberColumn(format="%.2f"), "Post": st.column_config.NumberColumn(format="%.2f"),
         "Change": st.column_config.NumberColumn(format="%+.2f")})
     st.caption(f"Score = mean of the items rated; not scored when more than {SELF_EFFICACY_MAX_MISSING} items "
                "are missing.")
-    pairs = [{"participant": r.name, "phase": ph, "score": v, "change": r.change}
+    pairs = [{"participant": plain(r.name), "phase": ph, "score": v, "change": r.change}
              for r in rec.ratings if r.change is not None for ph, v in ((Phase.PRE, r.pre), (Phase.POST, r.post))]
     if pairs:
         base = alt.Chart(pd.DataFrame(pairs)).encode(
@@ -291,7 +359,7 @@ def _ratings(rec: SessionRecord) -> None:
                 pre = rec.view.ratings.get((p.participant_id, it.id, Phase.PRE))
                 post = rec.view.ratings.get((p.participant_id, it.id, Phase.POST))
                 if pre is not None or post is not None:
-                    rows.append({"Participant": rec.name(p.participant_id), "Item": it.prompt, "Pre": pre,
+                    rows.append({"Participant": plain(rec.name(p.participant_id)), "Item": it.prompt, "Pre": pre,
                                  "Post": post})
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
@@ -306,7 +374,7 @@ def _competency(rec: SessionRecord) -> None:
     names: dict[int, str] = {}
     seen: set[str] = set()
     for p in rec.view.people:
-        n = rec.name(p.participant_id)
+        n = plain(rec.name(p.participant_id))
         names[p.participant_id] = n if n not in seen else f"{n} ({p.participant_id})"
         seen.add(n)
     grid: dict[str, dict[str, str]] = {}
@@ -322,12 +390,13 @@ def _questions(rec: SessionRecord) -> None:
     if not qs:
         st.caption("No questions.")
         return
-    st.dataframe(pd.DataFrame([{"Question": q.text, "Asked by": rec.name(q.participant_id) if q.participant_id
-                                else "—", "Status": q.status} for q in qs]), hide_index=True)
+    st.dataframe(pd.DataFrame([{"Question": plain(q.text),
+                                "Asked by": plain(rec.name(q.participant_id)) if q.participant_id else "—",
+                                "Status": q.status} for q in qs]), hide_index=True)
     if rec.parked:
         st.markdown(f"**Parked** ({len(rec.parked)}): to answer after the session or in a private talk.")
         for q in rec.parked:
-            st.text(f"• {q.text}")
+            st.text(f"• {plain(q.text)}")
 
 
 def _goals(rec: SessionRecord) -> None:
@@ -340,10 +409,10 @@ def _goals(rec: SessionRecord) -> None:
         with st.container(border=True):
             c = st.columns([3, 1])
             with c[0]:
-                st.caption(md_escape(
-                    f"{rec.name(g.participant_id)} · {g.behaviour} · confidence {g.confidence}/{CONFIDENCE_MAX}"
+                st.caption(md_escape(rec.name(g.participant_id)) + md_escape(  # the name isolated on its own
+                    f" · {g.behaviour} · confidence {g.confidence}/{CONFIDENCE_MAX}"
                     + (f" · follow up on {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else " · no follow-up date")))
-                st.text(g.text)
+                st.text(plain(g.text))
             with c[1]:
                 goal_follow_up(get_engine(), g.id, g.followed_up_at, g.follow_up_date, today, f"goal_fu_{g.id}")
 
@@ -356,11 +425,12 @@ def _billing(rec: SessionRecord) -> None:
         return
     st.markdown(f"Billed as **{bill.billed_code}** ({md_escape(CODES[bill.billed_code].label)}); "
                 f"face-to-face time {bill.face_to_face_minutes} min; {bill.patients} patient(s) present.")
-    df = pd.DataFrame([{"Participant": rec.name(p.participant_id), "Attended": p.participant_id in rec.attended,
+    df = pd.DataFrame([{"Participant": plain(rec.name(p.participant_id)), "Attended": p.participant_id in rec.attended,
                         "Minutes": p.minutes, "Units": p.units} for p in bill.people])
     st.dataframe(df, hide_index=True)
     for w in bill.warnings:
         st.warning(md_escape(w))
+    _extra_time(rec)
     if len(bill.segments) > 1:
         with st.expander("Head-count over the session"):
             st.dataframe(pd.DataFrame([{"From": _local(x.start, "%H:%M:%S"), "To": _local(x.end, "%H:%M:%S"),
@@ -368,46 +438,76 @@ def _billing(rec: SessionRecord) -> None:
                                        for x in bill.segments]), hide_index=True)
 
 
+def _confirm_extra(sid: int, minutes: int) -> None:
+    with action(get_engine()) as db:
+        confirm_extra_time(db, session_id=sid, minutes=minutes, by=ss.get(f"xt_by_{sid}", ""),
+                           reason=ss.get(f"xt_why_{sid}", ""))
+        ss["_rv_ok"] = f"The extra {minutes} minutes are counted; who confirmed it, when and why are on the record."
+
+
+def _withdraw_extra(sid: int) -> None:
+    with action(get_engine()) as db:
+        withdraw_extra_time(db, session_id=sid, by=ss.get(f"xt_by_{sid}", ""))
+        ss["_rv_ok"] = "The confirmation is withdrawn: the extra time is not counted. The record keeps both."
+
+
+def _extra_time(rec: SessionRecord) -> None:
+    """Count, or stop counting, face-to-face time beyond the planned length plus the margin
+    (models/forgotten.py): never counted without the educator saying so here."""
+    s, bill = rec.session, rec.billing
+    if not bill.extra_minutes:
+        return
+    with st.container(border=True):
+        if s.status != SessionStatus.ENDED:
+            st.caption("Time beyond the planned length plus the margin can be confirmed once the session has ended.")
+            return
+        st.text_input("Your name (kept with the decision)", key=f"xt_by_{s.id}",
+                      help=f"At most {MAX_NAME} characters.")
+        if bill.excluded_minutes:
+            st.markdown(f"**{bill.extra_minutes} min** of face-to-face time beyond the planned "
+                        f"{bill.cap.planned_minutes} min plus the {bill.cap.margin_minutes}-minute margin are not "
+                        "counted. Count them only if the education went on for that time.")
+            st.text_area("Why this time was face-to-face education", key=f"xt_why_{s.id}",
+                         help=f"At most {MAX_REASON:,} characters.")
+            st.button(f"Count the extra {bill.extra_minutes} minutes", key=f"xt_ok_{s.id}", type="primary",
+                      on_click=_confirm_extra, args=(s.id, bill.extra_minutes))
+        else:
+            st.button("Withdraw the confirmation", key=f"xt_undo_{s.id}", on_click=_withdraw_extra, args=(s.id,),
+                      help="The extra time is then no longer counted; the confirmation stays on the record.")
+
+
 def _exports(rec: SessionRecord) -> None:
     st.header("Exports")
     sid = rec.session.id
 
-    def pdf_for(pid: int | None):
+    def built(fn, **kw):
         def make() -> bytes:
             with session_scope(get_engine()) as db:
-                r = session_record(db, sid)
-            return session_pdf(r, participant_id=pid)
+                return fn(session_record(db, sid), **kw)
         return make
 
-    def csv_for(fn):
-        def make() -> bytes:
-            with session_scope(get_engine()) as db:
-                return fn(session_record(db, sid))
-        return make
-
-    def zip_all() -> bytes:
-        with session_scope(get_engine()) as db:
-            return participant_pdfs_zip(session_record(db, sid))
-
+    pdf, zip_, csv = "application/pdf", "application/zip", "text/csv"
     c = st.columns(3)
-    c[0].download_button("Session record (PDF, group)", pdf_for(None), file_name=export_filename(rec, "record", "pdf"),
-                         mime="application/pdf", key=f"dl_pdf_{sid}", icon=":material/picture_as_pdf:")
+    downloads.prepare("Prepare the group record (PDF)", built(session_pdf),
+                      file_name=export_filename(rec, "record", "pdf"), mime=pdf, kind="pdf-group",
+                      key=f"dl_pdf_{sid}", icon=":material/picture_as_pdf:", container=c[0])
     if rec.view.people:
-        people = {p.participant_id: p.name for p in rec.view.people}
+        people = {p.participant_id: plain(p.name) for p in rec.view.people}
         pid = c[1].selectbox("Participant copy for the chart", list(people), key=f"dl_who_{sid}",
                              format_func=lambda i: people.get(i, "?"))
-        c[1].download_button("Participant record (PDF)", pdf_for(pid),
-                             file_name=export_filename(rec, "record", "pdf", pid), mime="application/pdf",
-                             key=f"dl_ppdf_{sid}", icon=":material/picture_as_pdf:")
-        c[2].download_button("One PDF per participant (zip)", zip_all, file_name=export_filename(rec, "records", "zip"),
-                             mime="application/zip", key=f"dl_zip_{sid}", icon=":material/folder_zip:")
+        downloads.prepare("Prepare this participant's record (PDF)", built(session_pdf, participant_id=pid),
+                          file_name=export_filename(rec, "record", "pdf", pid), mime=pdf, kind="pdf-participant",
+                          key=f"dl_ppdf_{sid}", icon=":material/picture_as_pdf:", container=c[1])
+        downloads.prepare("Prepare one PDF per participant (zip)", built(participant_pdfs_zip),
+                          file_name=export_filename(rec, "records", "zip"), mime=zip_, kind="zip-participants",
+                          key=f"dl_zip_{sid}", icon=":material/folder_zip:", container=c[2])
     c = st.columns(4)
-    for col, (label, fn, kind) in zip(c, (("Attendance CSV", attendance_csv, "attendance"),
-                                          ("Notes CSV", notes_csv, "notes"),
-                                          ("Ratings CSV", ratings_csv, "ratings"),
-                                          ("Goals CSV", goals_csv, "goals")), strict=True):
-        col.download_button(label, csv_for(fn), file_name=export_filename(rec, kind, "csv"), mime="text/csv",
-                            key=f"dl_{kind}_{sid}", icon=":material/download:")
+    for col, (label, fn, kind) in zip(c, (("Prepare the attendance CSV", attendance_csv, "attendance"),
+                                          ("Prepare the notes CSV", notes_csv, "notes"),
+                                          ("Prepare the ratings CSV", ratings_csv, "ratings"),
+                                          ("Prepare the goals CSV", goals_csv, "goals")), strict=True):
+        downloads.prepare(label, built(fn), file_name=export_filename(rec, kind, "csv"), mime=csv,
+                          kind=f"csv-{kind}", key=f"dl_{kind}_{sid}", icon=":material/download:", container=col)
 
 
 def show(sid: int) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from models.curriculum import CurriculumCatalog, curricula_dir, load_catalog
-from models.db import DatabaseTooNew, database_url, init_engine
+from models.db import DatabaseTooNew, database_url, hold_app_lock, init_engine
 from ui.pages import menu, page
 
 log = logging.getLogger("facilitator")
@@ -19,6 +20,10 @@ log = logging.getLogger("facilitator")
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
+    # The running app holds its SQLite database's lock file for the life of the process, so that a restore
+    # refuses while it runs (models.backup). Another holder does not stop the app.
+    if not hold_app_lock(url):
+        log.warning("database lock held by another process (another app or a restore); starting anyway")
     return init_engine(url)
 
 
@@ -74,6 +79,15 @@ def auth_configured() -> bool:
         return False
 
 
+def listen_address() -> str:
+    return (st.get_option("server.address") or "").strip()
+
+
+def network_risk_accepted() -> bool:
+    """The operator accepted serving records without sign-in beyond this computer."""
+    return os.environ.get(ALLOW_ENV) == "1"
+
+
 def _access_check() -> None:
     """Records are shown only to a signed-in user when sign-in is configured, and never to an open
     network without sign-in unless the operator explicitly accepted that risk."""
@@ -87,8 +101,8 @@ def _access_check() -> None:
             st.caption(f"Signed in as {st.user.get('name') or st.user.get('email') or 'staff'}")
             st.button("Sign out", on_click=st.logout, type="tertiary")
         return
-    address = (st.get_option("server.address") or "").strip()
-    if address not in LOCAL_ADDRESSES and os.environ.get(ALLOW_ENV) != "1":
+    address = listen_address()
+    if address not in LOCAL_ADDRESSES and not network_risk_accepted():
         st.title("Records are locked")
         st.error(
             "This server listens beyond this computer "
@@ -99,13 +113,14 @@ def _access_check() -> None:
         st.stop()
 
 
+_MAX_ID = 2**31 - 1  # the largest id an integer column holds on PostgreSQL (and so on every database)
+
+
 def int_param(name: str) -> int | None:
-    """A positive integer query parameter, or None for anything else (missing, text, SQL, negative)."""
+    """A positive id from a query parameter, or None for anything else: missing, text, SQL, negative, spaces,
+    other digits than ASCII 0-9 ("²", "①", "٣", "３", which str.isdigit accepts), or beyond any stored id."""
     raw = st.query_params.get(name)
-    if raw is None:
-        return None
-    raw = str(raw).strip()
-    if not raw.isdigit() or len(raw) > 12:
+    if raw is None or not re.fullmatch(r"[0-9]{1,10}", raw):
         return None
     value = int(raw)
-    return value if value > 0 else None
+    return value if 0 < value <= _MAX_ID else None

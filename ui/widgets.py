@@ -6,17 +6,34 @@ import streamlit as st
 
 from models import clock
 from models.curriculum import STEP_ORDER, Curriculum
-from models.people import full_name
+from models.errors import RuleError
+from models.people import full_name, search_text
 from models.questions_goals import goal_due, mark_goal_followed_up
+from models.rules import MAX_SEARCH
 from models.tables import Participant
 from ui.actions import action
 from ui.pages import link
-from ui.text import md_escape
+from ui.text import md_escape, plain
 
 
 def picker_label(p: Participant) -> str:
-    """How a participant is named in a picker: full name, and the record number when there is one."""
-    return full_name(p.first_name, p.last_name) + (f" · {p.record_number}" if p.record_number else "")
+    """How a participant is named in a picker (an option label: plain text): full name, and the record number
+    when there is one."""
+    name = full_name(plain(p.first_name), plain(p.last_name))
+    return name + (f" · {plain(p.record_number)}" if p.record_number else "")
+
+
+def search_box(label: str, *, key: str, container=None, **kwargs) -> str | None:
+    """A search field. None, with the reason under the field, when what it holds cannot be searched (longer
+    than the limit, say): no search then runs on silently shortened text, and the field keeps what was typed.
+    (No max_chars: the browser would silently ignore a longer paste.)"""
+    target = container if container is not None else st
+    text = target.text_input(label, key=key, help=f"At most {MAX_SEARCH} characters.", **kwargs)
+    try:
+        return search_text(text)
+    except RuleError as exc:
+        target.error(md_escape(str(exc)))
+        return None
 
 
 def stepper(cur: Curriculum, current: str | None, *, on_jump=None, disabled: bool = False, key: str = "step") -> None:
@@ -30,7 +47,7 @@ def stepper(cur: Curriculum, current: str | None, *, on_jump=None, disabled: boo
         else:
             col.button(label, key=f"{key}_{step.id}", type="primary" if is_current else "secondary",
                        on_click=on_jump, args=(step.id,), disabled=disabled, width="stretch",
-                       help="Current step" if is_current else f"Jump to {step.display_title}")
+                       help="Current step" if is_current else f"Jump to {md_escape(step.display_title)}")
 
 
 def no_session(message: str) -> None:

@@ -50,6 +50,19 @@ def _metric(page, label: str):
     return page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label))
 
 
+def _prepare_and_download(page, label: str):
+    """Press a "Prepare …" button, then click the download link it shows (our /download/<token> route)."""
+    button = page.get_by_role("button", name=label)
+    button.scroll_into_view_if_needed()
+    button.click()
+    link = page.get_by_role("link", name="Download ")
+    expect(link).to_be_visible()
+    assert "/download/" in link.get_attribute("href")
+    with page.expect_download() as info:
+        link.click()
+    return info.value
+
+
 def _seed_ended(db):
     with clock.simulated(clock.now()) as sim:
         return _ended_session(db, sim.at)
@@ -76,11 +89,7 @@ def test_open_record_and_download_pdf_and_billing_csv(server, page, tmp_path):
     expect(shown.get_by_text(GROUP_NOTE, exact=True)).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
-    button = page.get_by_role("button", name="Session record (PDF, group)")
-    button.scroll_into_view_if_needed()
-    with page.expect_download() as info:
-        button.click()
-    download = info.value
+    download = _prepare_and_download(page, "Prepare the group record (PDF)")
     assert download.failure() is None
     name = download.suggested_filename
     assert name.startswith(f"session-{sid}-") and name.endswith("-record.pdf"), name
@@ -103,13 +112,10 @@ def test_open_record_and_download_pdf_and_billing_csv(server, page, tmp_path):
     page.goto(server.page_url("/review"))
     wait_for_app_idle(page)
     page.get_by_text("Billing export: units per participant").click()
-    csv_button = page.get_by_role("button", name="Download billing CSV")
-    expect(csv_button).to_be_visible()
-    with page.expect_download() as info:
-        csv_button.click()
-    assert info.value.suggested_filename.startswith("billing-") and info.value.suggested_filename.endswith(".csv")
+    download = _prepare_and_download(page, "Prepare the billing CSV")
+    assert download.suggested_filename.startswith("billing-") and download.suggested_filename.endswith(".csv")
     csv_path = tmp_path / "billing.csv"
-    info.value.save_as(csv_path)
+    download.save_as(csv_path)
     rows = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
     mine = [r for r in rows if r["session_id"] == str(sid)]
     assert len(mine) == 3, rows  # Dov never came: no row

@@ -108,7 +108,7 @@ def test_live_and_review_edit_the_same_session_at_once(server, browser, tmp_path
                 earlier = f"Live note {r - 1} on {PEOPLE[r - 1]}"
                 nid = next(n.note_id for n in view().notes if n.text == earlier)
                 _choose(review, amend_pick, earlier)
-                amend_text = review.locator(f".st-key-am_text_{nid}_1 textarea")  # this note, first version
+                amend_text = review.locator(f".st-key-am_text_{nid} textarea")  # this note's amendment field
                 expect(amend_text).to_have_value(earlier)
                 amend_text.fill(f"{earlier}, amended on review")
                 amend_save.click()

@@ -124,7 +124,7 @@ def test_ratings_grid_saves_pre_and_post(engine, frozen_clock):
     with session_scope(engine) as db:
         view = load_session_view(db, sid)
         items = [i.id for i in view.curriculum.assessment]
-        key = f"grid_{sid}_pre_{view.session.revision}"
+    key = at.data_editor[0].key
     at.session_state[key] = {"edited_rows": {0: {items[0]: 4, items[1]: 6}, 1: {items[0]: 9}},
                              "added_rows": [], "deleted_rows": []}
     at.run()
@@ -133,6 +133,8 @@ def test_ratings_grid_saves_pre_and_post(engine, frozen_clock):
         got = {(r.participant_id, r.item_id, r.phase): r.value for r in db.exec(select(Rating))}
     assert got == {(pids[0], items[0], "pre"): 4, (pids[0], items[1], "pre"): 6, (pids[1], items[0], "pre"): 9}
     # out-of-range input is refused with a message, nothing else is lost
+    assert at.data_editor[0].key != key  # the grid shows what is stored now, with no old edits
+    key = at.data_editor[0].key
     at.session_state[key] = {"edited_rows": {0: {items[0]: 4, items[1]: 6}, 1: {items[0]: 11}},
                              "added_rows": [], "deleted_rows": []}
     at.run()

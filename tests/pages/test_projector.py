@@ -12,7 +12,15 @@ from models.notes import save_live_note
 from models.people import create_participant
 from models.questions_goals import add_goal, add_question
 from models.session_view import load_session_view
-from models.sessions import end_session, go_to_step, pause, set_projector_names, set_tick, start_session
+from models.sessions import (
+    end_session,
+    go_to_step,
+    pause,
+    set_privacy_curtain,
+    set_projector_names,
+    set_tick,
+    start_session,
+)
 from tests.factories import make_session
 from tests.pages.helpers import all_text, app, rendered
 
@@ -22,11 +30,15 @@ def _md(at) -> str:
 
 
 def test_neutral_message_for_missing_or_bad_ids(any_db_url):
-    for params in ({}, {"session": "x"}, {"session": "' OR 1=1 --"}, {"session": "4242"}):
+    """No link: a welcome. A link that names no session, or an unknown one, says so (in the room's words, with
+    nothing of any session). Unicode digits and the rest: tests/pages/test_inputs.py."""
+    for params, said in (({}, "Welcome"), ({"session": "x"}, "does not name a session"),
+                         ({"session": "' OR 1=1 --"}, "does not name a session"),
+                         ({"session": "²"}, "does not name a session"), ({"session": "4242"}, "Unknown session")):
         at = app("pages/projector.py", **params).run()
         assert not at.exception
-        assert "Welcome" in _md(at)
-        assert not at.error
+        assert said in _md(at), params
+        assert not at.error and not at.get("button")
 
 
 def test_welcome_then_every_step_then_thank_you(engine):
@@ -128,21 +140,32 @@ def test_nothing_private_reaches_the_projector(engine):
             set_tick(db, session_id=sid, item_key=it.key, done=True)
         pause(db, session_id=sid)
 
-    def check(at) -> None:
+    def check(at, first_name_allowed: bool = False) -> None:
         assert not at.exception
         text = all_text(at)
         for what, marker in marks.items():
             if what == "first":
                 continue  # first names are off by default; checked below
             assert marker not in text, what
-        assert marks["first"] not in text
+        if not first_name_allowed:
+            assert marks["first"] not in text
         for tag in ("distress", "needs follow-up", "Healthy coping", "1950"):
             assert tag not in text
 
-    for step in ("intro", "teach", "activity", "qa", "summary"):
+    # every step with the privacy curtain on and off, then first names switched on (shown only on the
+    # introduction's welcome), and after the end; a fresh page each time, and one page left open that follows
+    # the changes (everything a projector receives over its connection)
+    follower = app("pages/projector.py", session=sid).run()
+    cases = [(step, curtain, False) for step in ("intro", "teach", "activity", "qa", "summary")
+             for curtain in (False, True)]
+    for step, curtain, names in [*cases, *((step, curtain, True) for step, curtain, _ in cases)]:
         with session_scope(engine) as db:
             go_to_step(db, session_id=sid, step=step)
-        check(app("pages/projector.py", session=sid).run())
+            set_privacy_curtain(db, session_id=sid, on=curtain)
+            set_projector_names(db, session_id=sid, show=names)
+        check(app("pages/projector.py", session=sid).run(), names and step == "intro")
+        check(follower.run(), names and step == "intro")
     with session_scope(engine) as db:
         end_session(db, session_id=sid)
     check(app("pages/projector.py", session=sid).run())
+    check(follower.run())
