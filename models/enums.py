@@ -46,3 +46,11 @@ class EndMethod(StrEnum):
     LAST_ACTIVITY = "last activity"  # a forgotten session ended at its last recorded facilitator activity
     PAUSE_START = "pause start"  # a forgotten pause: ended when the clock was paused
     GIVEN = "given time"  # a time the educator gave
+
+
+class ProjectorClock(StrEnum):
+    """What the room sees of the clock on the projector."""
+
+    FULL = "full"  # the countdown, with nearly-out and overtime warnings
+    CALM = "calm"  # "time for this part", without red overtime warnings
+    NONE = "none"

@@ -77,6 +77,14 @@ class GroupSession(SQLModel, table=True):
     extra_confirmed_reason: str | None = Field(default=None, max_length=2000)
     extra_withdrawn_at: datetime | None = None
     extra_withdrawn_by: str | None = Field(default=None, max_length=200)
+    # What the room sees (migration 0006): the clock mode (models.enums.ProjectorClock) and the page of a long step.
+    projector_clock: str = Field(default="full", max_length=10, sa_column_kwargs={"server_default": "full"})
+    projector_page: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The instructor's typed attestation on the record.
+    attested_by: str | None = Field(default=None, max_length=200)
+    attested_credential: str | None = Field(default=None, max_length=100)
+    attested_at: datetime | None = None
+    attestation_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Attendance(SQLModel, table=True):
@@ -90,6 +98,9 @@ class Attendance(SQLModel, table=True):
     added_late: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # presence, caregiver, roll call
+    caregiver_name: str | None = Field(default=None, max_length=200)  # who came with the patient (not counted)
+    caregiver_relationship: str | None = Field(default=None, max_length=100)
+    signed_at: datetime | None = None  # the patient's signature on the printed roster was recorded
 
 
 class PresenceInterval(SQLModel, table=True):
@@ -210,3 +221,20 @@ class Goal(SQLModel, table=True):
     follow_up_date: date | None = None
     followed_up_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SessionTimeCorrection(SQLModel, table=True):
+    """A correction of a session's own start and/or end, with its reason. The session row holds the corrected
+    times; every earlier value stays here, as presence corrections keep theirs."""
+
+    __tablename__ = "session_time_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="group_session.id", index=True)
+    started_before: datetime | None = None
+    ended_before: datetime | None = None
+    started_after: datetime | None = None
+    ended_after: datetime | None = None
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    corrected_by: str | None = Field(default=None, max_length=200)
+    recorded_at: datetime = Field(default_factory=utcnow)
