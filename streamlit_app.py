@@ -83,6 +83,6 @@ if __name__ == "__main__":
                 st.caption("To restore it, stop the app, then run:")
                 st.code(f"uv run python scripts/backup.py --restore {shlex.quote(str(dest))}", language="bash")
 else:
-    from ui.downloads import routes
+    from ui import downloads, push
 
-    app = st.App("streamlit_app.py", routes=routes())
+    app = st.App("streamlit_app.py", routes=[*downloads.routes(), *push.routes()])

@@ -1,10 +1,10 @@
 """Who is in the room: roll call, arrivals and departures, caregivers, late additions to the roster, and
 presence corrections after the session (kept as amendments, never overwritten).
 
-Each roster entry carries a version, raised by every change to the person's presence, caregiver or roll call.
-A change made from a screen (caregiver, a presence correction) is checked against the version that screen
-showed; "arrived now" and "left now" are facts of the moment and need no check (doing one twice changes
-nothing)."""
+Each roster entry carries a version, raised by every change to the person's presence, caregiver, roll call or
+signature on the printed roster. A change made from a screen (caregiver, signature, a presence correction) is
+checked against the version that screen showed; "arrived now" and "left now" are facts of the moment and need
+no check (doing one twice changes nothing)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from models import clock
 from models.enums import SessionStatus
 from models.errors import UNCHECKED, Conflict, RuleError, Unchecked
+from models.rules import MAX_NAME, MAX_RELATIONSHIP
 from models.session_rows import attendance_row, mark_activity, open_interval, require_session, touch
 from models.tables import Attendance, Participant, PresenceInterval
 
@@ -96,17 +97,53 @@ def mark_left(db: Session, *, session_id: int, participant_id: int) -> None:
 
 
 def set_caregiver(db: Session, *, session_id: int, participant_id: int, present: bool,
+                  name: str | None = None, relationship: str | None = None,
                   seen_version: int | Unchecked = UNCHECKED) -> None:
-    """A caregiver or family member came (never counted toward the group). Setting what is stored already
+    """A caregiver or family member came, with their name and relationship when given (never counted toward
+    the group). Without name and relationship, those already recorded stay. Setting what is stored already
     changes nothing."""
     require_session(db, session_id)
     att = attendance_row(db, session_id, participant_id)
-    if att.caregiver_present == bool(present):
+    new_name = att.caregiver_name if name is None else (_short(name, MAX_NAME, "The caregiver's name") or None)
+    new_rel = (att.caregiver_relationship if relationship is None
+               else (_short(relationship, MAX_RELATIONSHIP, "The relationship") or None))
+    if not present:
+        new_name, new_rel = att.caregiver_name, att.caregiver_relationship  # kept, in case it was a slip
+    stored = (att.caregiver_present, att.caregiver_name, att.caregiver_relationship)
+    if stored == (bool(present), new_name, new_rel):
         return
-    att.caregiver_present = bool(present)
+    att.caregiver_present, att.caregiver_name, att.caregiver_relationship = bool(present), new_name, new_rel
     db.add(att)
     mark_activity(db, session_id)
-    _changed(db, att, seen_version, lambda: not present)
+    _changed(db, att, seen_version, lambda: stored)
+
+
+def _short(text: str, limit: int, what: str) -> str:
+    text = (text or "").strip()
+    if "\x00" in text:
+        raise RuleError(f"{what} contains a NUL character, which cannot be stored.")
+    if len(text) > limit:
+        raise RuleError(f"{what} holds at most {limit} characters; this one has {len(text)}.")
+    return text
+
+
+def record_signature(db: Session, *, session_id: int, participant_id: int, signed: bool,
+                     seen_version: int | Unchecked = UNCHECKED) -> bool:
+    """Record that the patient signed the printed roster (the sign-in sheet), or withdraw that. Checked against the
+    roster entry's version the screen showed; Conflict carries the stored signed_at (None: not signed). Recording
+    what is stored already changes nothing, so a signature ticked on another screen keeps its time. Returns
+    whether anything changed."""
+    require_session(db, session_id)
+    att = attendance_row(db, session_id, participant_id)
+    if (att.signed_at is not None) == bool(signed):
+        return False
+    if not isinstance(seen_version, Unchecked) and seen_version != att.version:
+        raise Conflict(att.signed_at, att.version)
+    att.signed_at = clock.now() if signed else None
+    db.add(att)
+    mark_activity(db, session_id)
+    _changed(db, att, seen_version, lambda: att.signed_at)
+    return True
 
 
 def add_to_roster(db: Session, *, session_id: int, participant_id: int) -> Attendance:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from models import clock
 from models.reports import BillingRow
 from models.session_record import SessionRecord
+from models.tables import GroupSession
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -154,6 +157,41 @@ def record_day(rec: SessionRecord) -> str:
 
 
 def export_filename(rec: SessionRecord, kind: str, ext: str, participant_id: int | None = None) -> str:
-    """session-12-2026-11-23-notes.csv; participant copies add the participant's id (never the name)."""
-    who = f"-participant-{participant_id}" if participant_id else ""
-    return f"session-{rec.session.id}-{record_day(rec)}-{kind}{who}.{ext}"
+    """session-12-2026-11-23-notes.csv for the session's files; a participant's copy is named by the person and
+    the day, record-Testwell-Ada-2026-11-23.pdf, never by internal id. Names are made safe (file_name_part);
+    people on the roster whose names come out alike are numbered -1, -2 … (in the order their participant records
+    were created), so names in a zip are unique and a single copy has the same name as in the zip."""
+    if participant_id is None:
+        return session_filename(rec.session, kind, ext)
+    slugs = {p.participant_id: _person_slug(p.last_name, p.first_name, i)
+             for i, p in enumerate(sorted(rec.view.people, key=lambda p: p.participant_id), 1)}
+    if participant_id not in slugs:
+        raise ValueError("That participant is not on this session's roster.")
+    mine = slugs[participant_id]
+    same = [pid for pid, slug in slugs.items() if slug == mine]
+    n = f"-{same.index(participant_id) + 1}" if len(same) > 1 else ""
+    return f"{kind}-{mine}-{record_day(rec)}{n}.{ext}"
+
+
+def session_filename(s: GroupSession, kind: str, ext: str) -> str:
+    """session-12-2026-11-23-notes.csv: a file about the whole session (its local day as in record_day)."""
+    return f"session-{s.id}-{clock.fmt_local(s.started_at or s.scheduled_at, '%Y-%m-%d')}-{kind}.{ext}"
+
+
+MAX_NAME_PART = 40  # characters of a first or last name in a file name
+_LATIN = str.maketrans({"ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ø": "O", "ø": "o",
+                        "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Ł": "L", "ł": "l", "Þ": "Th", "þ": "th",
+                        "ı": "i", "Ħ": "H", "ħ": "h"})
+
+
+def file_name_part(text: str | None) -> str:
+    """A name as a file-name part: folded to ASCII letters where it can be (Núñez → Nunez, Øre → Ore), every
+    other run of characters one hyphen, at most MAX_NAME_PART characters; "" when nothing Latin is left."""
+    folded = unicodedata.normalize("NFKD", (text or "").translate(_LATIN))
+    ascii_ = "".join(c for c in folded if c.isascii() and c != "'")
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_).strip("-")[:MAX_NAME_PART].strip("-")
+
+
+def _person_slug(last: str, first: str, position: int) -> str:
+    """Last-First, or participant-N (N: place on the roster) for a name with nothing Latin in it."""
+    return "-".join(p for p in (file_name_part(last), file_name_part(first)) if p) or f"participant-{position}"

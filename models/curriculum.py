@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -164,6 +165,18 @@ class ChecklistItem:
     step: str
     kind: Literal["check", "topic", "activity"]
     label: str
+
+
+STEP_SHORT = {"intro": "Intro", "teach": "Teaching", "activity": "Activities", "qa": "Q&A", "summary": "Summary"}
+SHORT_LABEL_MAX = 22
+
+
+def short_label(item: AssessmentItem) -> str:
+    """A column title that tells the items apart on a laptop: the item's id in words ("se-regular-meals" →
+    "Regular meals"), at most SHORT_LABEL_MAX characters; the whole question goes in the column's help."""
+    words = re.sub(r"^(se|conf|bp|hb)-", "", item.id).replace("-", " ").replace("_", " ").strip() or item.id
+    text = words[:1].upper() + words[1:]
+    return text if len(text) <= SHORT_LABEL_MAX else text[: SHORT_LABEL_MAX - 1].rstrip() + "…"
 
 
 def item_key(step_id: str, kind: str, ident: str | int) -> str:

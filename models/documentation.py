@@ -3,7 +3,9 @@ record.
 
 Documentation is incomplete for an ended session when any of these holds:
   - a patient who attended (models.billing: presence overlapping face-to-face time) has no scorable post
-    rating: fewer post ratings than the assessment needs to be scored (models.assessments.ratings_needed);
+    rating. Said in one of two ways: "post ratings missing" when not one post item was rated, and "post
+    ratings too few to score" (with how many of the items were rated, and how many a score needs) when some
+    were rated but fewer than the assessment needs to be scored (models.assessments.ratings_needed);
   - a patient who attended has no goal recorded in this session;
   - an open follow-up: a goal whose follow-up is due (models.questions_goals.goal_due), or a note whose
     current version carries a follow-up tag (rules.FOLLOW_UP_TAGS) while the person it is about has no goal
@@ -72,9 +74,14 @@ def documentation_gaps(
     gaps: list[str] = []
     need = ratings_needed(n_items)
     if need:
-        missing = [pid for pid in attended if post_counts.get(pid, 0) < need]
+        short = [post_counts.get(pid, 0) for pid in attended if post_counts.get(pid, 0) < need]
+        missing = short.count(0)
         if missing:
-            gaps.append(f"post ratings missing for {len(missing)} participant(s)")
+            gaps.append(f"post ratings missing for {missing} participant(s)")
+        few = sorted(n for n in short if n)
+        if few:
+            gaps.append(f"post ratings too few to score for {len(few)} participant(s) "
+                        f"({_counts(few)} of {n_items} items rated; {need} needed)")
     with_goal = {g.participant_id for g in goals}
     no_goal = attended - with_goal
     if no_goal:
@@ -93,6 +100,12 @@ def documentation_gaps(
             parts.append(f"{open_notes} note(s) tagged for follow-up")
         gaps.append("open follow-up: " + ", ".join(parts))
     return gaps
+
+
+def _counts(values: Sequence[int]) -> str:
+    """"5", "3 and 5", "2, 3 and 5": the distinct counts, smallest first."""
+    distinct = [str(v) for v in sorted(set(values))]
+    return distinct[0] if len(distinct) == 1 else ", ".join(distinct[:-1]) + " and " + distinct[-1]
 
 
 def post_counts(db: Session, ids: Sequence[int]) -> dict[int, dict[int, int]]:

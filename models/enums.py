@@ -54,3 +54,16 @@ class ProjectorClock(StrEnum):
     FULL = "full"  # the countdown, with nearly-out and overtime warnings
     CALM = "calm"  # "time for this part", without red overtime warnings
     NONE = "none"
+
+
+class Training(StrEnum):
+    """What a practitioner's order is for (Medicare DSMT)."""
+
+    INITIAL = "initial"
+    FOLLOW_UP = "follow-up"
+
+
+class FollowUpKind(StrEnum):
+    GROUP = "group"  # a group follow-up session
+    INDIVIDUAL = "individual"
+    PHONE = "phone"

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from models import clock
+from models.attestation import ATTESTATION_STATEMENT, attestation
 from models.csv_exports import export_filename, presence_span
 from models.curriculum import STEP_TITLES
 from models.pdf_layout import (
@@ -33,7 +34,7 @@ from models.pdf_layout import (
     printable,
 )
 from models.people import full_name
-from models.rules import CODES, COMPETENCY_LEVELS
+from models.rules import CODES, COMPETENCY_LEVELS, instructor_warning
 from models.session_record import UNRATED_PREFIX, SessionRecord
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,8 @@ log = logging.getLogger(__name__)
 class ExportError(Exception):
     """A PDF export that could not be built. `part` names what failed: a section of the record ("Session
     details", "Attendance", "Billing units", "Time per step", "Curriculum fidelity", "Ratings", "Topic
-    competency", "Goals", "Questions", "Notes"), or "Fonts" and "Document" for the set-up and the final file.
-    The message is plain language, holds no record text and can be shown as it is."""
+    competency", "Goals", "Questions", "Notes", "Attestation"), or "Fonts" and "Document" for the set-up and the
+    final file. The message is plain language, holds no record text and can be shown as it is."""
 
     def __init__(self, part: str, message: str | None = None) -> None:
         self.part = part
@@ -88,6 +89,7 @@ def record_parts(rec: SessionRecord, pid: int | None) -> list[Part]:
         ("Session details", _details), ("Attendance", _attendance), ("Billing units", _billing),
         ("Time per step", _step_times), ("Curriculum fidelity", _fidelity), ("Ratings", _ratings),
         ("Topic competency", _competency), ("Goals", _goals), ("Questions", _questions), ("Notes", _notes),
+        ("Attestation", _attestation),
     )
     parts = []
     for name, build in builders:
@@ -255,6 +257,27 @@ def _notes(rec: SessionRecord, pid: int | None) -> list[Block]:
                 b.append(Paragraph(f"Earlier version {i}, {clock.fmt_local(v.created_at)}{vt}: {v.text}", small=True))
     if len(b) == 1:
         b.append(Paragraph("No notes."))
+    return b
+
+
+BLANK = "_" * 30
+
+
+def _attestation(rec: SessionRecord, pid: int | None) -> list[Block]:
+    """The instructor's typed attestation with its time, or lines to sign by hand; replaced ones below it."""
+    a = attestation(rec.session)
+    b: list[Block] = [Heading(2, "Instructor's attestation")]
+    if a is None:
+        return [*b, Paragraph(ATTESTATION_STATEMENT), Paragraph(f"Instructor: {BLANK}   Credential: {BLANK[:16]}"),
+                Paragraph(f"Date: {BLANK[:16]}   Signature: {BLANK}")]
+    b += [Paragraph(a.text),
+          KeyValues((("Instructor", a.name), ("Credential", a.credential),
+                     ("Attested", f"{clock.fmt_local(a.at)} (typed attestation, recorded with its time)")))]
+    warning = instructor_warning(rec.billing.billed_code if rec.billing else rec.session.billing_code, a.credential)
+    if warning:
+        b.append(Paragraph(f"Warning: {warning}"))
+    b += [Paragraph(f"Replaced attestation: {e.name} ({e.credential}), {clock.fmt_local(e.at)}; replaced on "
+                    f"{clock.fmt_local(e.replaced_at)} by {e.replaced_by}. {e.text}", small=True) for e in a.earlier]
     return b
 
 

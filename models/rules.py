@@ -14,6 +14,7 @@ UNIT_MINUTES = 30
 
 # Field limits: what the inputs accept and the models refuse beyond (with a message naming the limit).
 MAX_NAME = 200
+MAX_RELATIONSHIP = 100
 MAX_RECORD_NUMBER = 100
 MAX_CREDENTIAL = 100
 MAX_NOTE = 100_000
@@ -69,6 +70,14 @@ NOTE_TAGS = (
     "distress",
     "misunderstanding to clarify",
 )
+# Short labels for the tag buttons on a laptop screen (the full tag is stored and shown everywhere else).
+TAG_SHORT = {
+    "needs follow-up": "follow-up",
+    "refer to one-on-one": "refer 1:1",
+    "information overload": "overload",
+    "distress": "distress",
+    "misunderstanding to clarify": "clarify",
+}
 # Tags that must be followed up after the session.
 FOLLOW_UP_TAGS = ("needs follow-up", "refer to one-on-one", "misunderstanding to clarify")
 

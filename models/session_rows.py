@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from models import clock
 from models.curriculum import Curriculum
 from models.errors import Conflict, RuleError, Unchecked
+from models.signals import session_changed
 from models.tables import Attendance, GroupSession, Pause, PresenceInterval, StepRun
 
 
@@ -39,11 +40,15 @@ def planned_minutes(cur: Curriculum) -> dict[str, int]:
 
 
 def touch(db: Session, session_id: int) -> None:
-    """Bump the session's revision so a projector following it redraws; a facilitator write (mark_activity)."""
-    db.execute(
+    """Bump the session's revision so a projector following it redraws; a facilitator write (mark_activity).
+    The projectors following it are told once the caller's transaction commits (models/signals.py)."""
+    revision = db.execute(
         update(GroupSession).where(GroupSession.id == session_id)
         .values(revision=GroupSession.revision + 1, last_activity_at=clock.now())
-    )
+        .returning(GroupSession.revision)
+    ).scalar_one_or_none()
+    if revision is not None:
+        session_changed(db, session_id, revision)
 
 
 def mark_activity(db: Session, session_id: int) -> None:

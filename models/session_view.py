@@ -39,10 +39,27 @@ class Person:
     added_late: bool
     in_room: bool
     intervals: list[tuple[datetime, datetime | None]]
+    caregiver_name: str | None = None
+    caregiver_relationship: str | None = None
+    signed_at: datetime | None = None
 
     @property
     def name(self) -> str:
         return full_name(self.first_name, self.last_name)
+
+    def minutes_late(self, started_at: datetime | None) -> int | None:
+        """Whole minutes after the session's start that this person first arrived (presence, not the roster);
+        None when they were there from the start (within the first minute) or never came."""
+        if started_at is None or not self.intervals:
+            return None
+        late = int((min(a for a, _ in self.intervals) - started_at).total_seconds() // 60)
+        return late if late >= 1 else None
+
+    @property
+    def caregiver_text(self) -> str:
+        """"caregiver: Sam (son)" style, or "caregiver" when nobody was named."""
+        who = ", ".join(x for x in (self.caregiver_name, self.caregiver_relationship) if x)
+        return f"caregiver ({who})" if who else "caregiver"
 
 
 @dataclass
@@ -126,7 +143,8 @@ def load_session_view(db: Session, session_id: int, *, private: bool = True) -> 
         view.versions[("attendance", p.id)] = att.version
         mine = ivs.get(att.id, [])
         view.people.append(Person(p.id, p.first_name, p.last_name, att.present, att.caregiver_present,
-                                  att.added_late, any(b is None for _, b in mine), mine))
+                                  att.added_late, any(b is None for _, b in mine), mine, att.caregiver_name,
+                                  att.caregiver_relationship, att.signed_at))
     view.notes = session_notes(db, session_id=session_id)
     for r in db.exec(select(Rating).where(Rating.session_id == session_id)):
         view.versions[("rating", r.participant_id, r.item_id, r.phase)] = r.version

@@ -4,15 +4,18 @@ caller's transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from models import clock
 from models.curriculum import STEP_ORDER, Curriculum, checklist_items
-from models.enums import EndMethod, SessionStatus
+from models.enums import EndMethod, ProjectorClock, SessionStatus
 from models.errors import UNCHECKED, RuleError, Unchecked
 from models.forgotten import check_end, checked_text, session_runs, suggested_end
+from models.projector_pages import MAX_PAGE
 from models.rules import MAX_REASON, SETTINGS, check_group_size
 from models.session_rows import (
     CellWrite,
@@ -102,6 +105,44 @@ def live_sessions(db: Session, *, limit: int = 20) -> list[GroupSession]:
     return list(db.exec(q))
 
 
+_OPEN_ROWS = 100  # a bound on the read: more sessions running, or planned for one day, than any clinic has
+
+
+class SessionLink(NamedTuple):
+    """What a link to a session needs: no frozen curriculum, no roster."""
+
+    session_id: int
+    title: str
+    status: str
+    scheduled_at: datetime
+    started_at: datetime | None
+
+
+def sessions_to_open(db: Session, *, now: datetime | None = None, limit: int = 20) -> list[SessionLink]:
+    """The sessions a "Live session" link leads to: every session running now, earliest started first; when
+    none runs, the next planned session today: the first scheduled from now on, or else the one scheduled
+    last before now (due, not started yet). Empty when there is neither. One query, on the (status,
+    scheduled_at) index, reading only the columns a link shows."""
+    now = now or clock.now()
+    day = clock.today(now)
+    rows = db.exec(
+        select(GroupSession.id, GroupSession.curriculum_title, GroupSession.status, GroupSession.scheduled_at,
+               GroupSession.started_at)
+        .where(or_(GroupSession.status == SessionStatus.LIVE,
+                   and_(GroupSession.status == SessionStatus.PLANNED,
+                        GroupSession.scheduled_at >= clock.day_start(day),
+                        GroupSession.scheduled_at < clock.day_start(day + timedelta(days=1)))))
+        .order_by(GroupSession.scheduled_at.desc()).limit(_OPEN_ROWS)
+    ).all()
+    links = [SessionLink(*r) for r in rows]
+    running = sorted((x for x in links if x.status == SessionStatus.LIVE), key=lambda x: x.started_at or now)
+    if running:
+        return running[:limit]
+    planned = sorted((x for x in links if x.status == SessionStatus.PLANNED), key=lambda x: x.scheduled_at)
+    upcoming = [x for x in planned if x.scheduled_at >= now]
+    return upcoming[:1] or planned[-1:]
+
+
 # ---------------------------------------------------------------- the live flow
 
 
@@ -135,6 +176,7 @@ def go_to_step(db: Session, *, session_id: int, step: str) -> GroupSession:
     if was_paused:  # a paused clock stays paused on the new step
         db.add(Pause(session_id=s.id, step_run_id=run.id, paused_at=at))
     s.current_step = step
+    s.projector_page = 0  # a new step starts on its first page
     db.add(s)
     touch(db, s.id)
     db.flush()
@@ -218,6 +260,31 @@ def end_at_suggested(db: Session, *, session_id: int, reason: str | None = None)
 def set_projector_names(db: Session, *, session_id: int, show: bool) -> None:
     s = require_session(db, session_id)
     s.show_first_names = bool(show)
+    db.add(s)
+    touch(db, session_id)
+
+
+def set_projector_clock(db: Session, *, session_id: int, mode: str) -> None:
+    """What the room sees of the clock (models.enums.ProjectorClock): the full countdown, a calm "time for this
+    part" without overtime warnings, or none. Per session; the projector follows."""
+    try:
+        mode = ProjectorClock(mode)
+    except ValueError:
+        raise RuleError(f"Unknown projector clock '{mode}'.") from None
+    s = require_session(db, session_id)
+    s.projector_clock = mode.value
+    db.add(s)
+    touch(db, session_id)
+
+
+def set_projector_page(db: Session, *, session_id: int, page: int) -> None:
+    """Show page `page` (from 0) of the projector's current slide (models/projector_pages.py); the projector
+    follows, and shows its last page when the slide has fewer. Written as the page wanted, not as a step from
+    the page seen, so two screens pressing Next together move it once."""
+    if isinstance(page, bool) or not isinstance(page, int) or not 0 <= page <= MAX_PAGE:
+        raise RuleError("That projector page does not exist.")
+    s = require_session(db, session_id, statuses=(SessionStatus.PLANNED, SessionStatus.LIVE))
+    s.projector_page = page
     db.add(s)
     touch(db, session_id)
 

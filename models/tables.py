@@ -85,6 +85,9 @@ class GroupSession(SQLModel, table=True):
     attested_credential: str | None = Field(default=None, max_length=100)
     attested_at: datetime | None = None
     attestation_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The course and module this session delivers, if it is part of a course (migration 0007).
+    course_id: int | None = Field(default=None, foreign_key="course.id", index=True)
+    course_module_id: int | None = Field(default=None, foreign_key="course_module.id")
 
 
 class Attendance(SQLModel, table=True):
@@ -238,3 +241,80 @@ class SessionTimeCorrection(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     corrected_by: str | None = Field(default=None, max_length=200)
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+# ---------------------------------------------------------------- the program loop (migration 0007)
+
+
+class Referral(SQLModel, table=True):
+    """A practitioner's order for one participant. Hours ordered are kept in minutes (30-minute units)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    practitioner_name: str = Field(max_length=200)
+    practitioner_npi: str | None = Field(default=None, max_length=20)
+    practice: str | None = Field(default=None, max_length=200)
+    contact: str | None = Field(default=None, max_length=200)  # fax or e-mail, as text
+    order_date: date
+    diagnosis_code: str | None = Field(default=None, max_length=20)
+    group_minutes_ordered: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    individual_minutes_ordered: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    topics: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # "|"-separated
+    training: str = Field(default="initial", max_length=10, sa_column_kwargs={"server_default": "initial"})
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class Course(SQLModel, table=True):
+    """A named series of sessions for one cohort."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    setting: str = Field(max_length=40)
+    facilitator_id: int | None = Field(default=None, foreign_key="facilitator.id")
+    billing_code: str = Field(max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class CourseModule(SQLModel, table=True):
+    """One module of a course, in order: the curriculum a session of the course delivers."""
+
+    __tablename__ = "course_module"
+    __table_args__ = (UniqueConstraint("course_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: int = Field(foreign_key="course.id", index=True)
+    position: int
+    curriculum_id: str = Field(max_length=64)
+    title: str = Field(max_length=2000)
+
+
+class CourseEnrolment(SQLModel, table=True):
+    __tablename__ = "course_enrolment"
+    __table_args__ = (UniqueConstraint("course_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: int = Field(foreign_key="course.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    joined_at: datetime = Field(default_factory=utcnow)
+    left_at: datetime | None = None
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class FollowUp(SQLModel, table=True):
+    """A follow-up the educator recommends for a participant."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_due", "done_at", "due_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    session_id: int | None = Field(default=None, foreign_key="group_session.id")  # where it was recommended
+    due_date: date
+    kind: str = Field(max_length=20)  # models.enums.FollowUpKind
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    done_at: datetime | None = None
+    scheduled_session_id: int | None = Field(default=None, foreign_key="group_session.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})

@@ -124,8 +124,22 @@ else:
         "Units": r.units,
         "DSMT hours": r.dsmt_hours,
         "Time": r.time_note,
-    } for r in reversed(hist.sessions)]), hide_index=True, column_config={
-        "Record": st.column_config.LinkColumn(display_text="Open", help="Open the session record in a new tab")})
+    } for r in reversed(hist.sessions)]), hide_index=True, column_order=[  # key columns first; all fit at 1400 px
+        "Record", "Date", "Curriculum", "Code", "Status", "Attended", "Minutes", "Units", "DSMT hours", "Caregiver",
+        "Time"], column_config={
+        "Record": st.column_config.LinkColumn(display_text="Open", help="Open the session record in a new tab",
+                                              width=56),
+        "Date": st.column_config.TextColumn(width=120),
+        "Curriculum": st.column_config.TextColumn(width=140),
+        "Code": st.column_config.TextColumn(width=62, help="The code the record supports"),
+        "Status": st.column_config.TextColumn(width=70),
+        "Attended": st.column_config.TextColumn(width=72),
+        "Minutes": st.column_config.NumberColumn("Min", width=44, help="This person's face-to-face minutes"),
+        "Units": st.column_config.NumberColumn(width=48, help="This person's billing units"),
+        "DSMT hours": st.column_config.NumberColumn(width=92, help="Hours counted toward the Medicare DSMT allowance"),
+        "Caregiver": st.column_config.TextColumn(width=76),
+        "Time": st.column_config.TextColumn(width=80, help="Face-to-face time beyond the planned length plus the "
+                                                          "margin: not counted, or counted as confirmed")})
 
 # ---------------------------------------------------------------- goals
 

@@ -1,4 +1,7 @@
-"""Plan a session: curriculum, code, date and time, facilitator, setting, and the roster."""
+"""Plan a session: curriculum, code, date and time, facilitator, setting, and the roster. Once created, the page
+shows the session as planned (curriculum, code, when, where, facilitator, roster) with links to its live view and
+projector, in place of the form; "Plan another session" brings the form back with the same choices and an empty
+roster (a new group), "Plan another for this group" with the roster kept (the next session of a series)."""
 
 from datetime import datetime, time, timedelta
 
@@ -23,6 +26,7 @@ from models.rules import (
     check_group_size,
     instructor_warning,
 )
+from models.session_view import load_session_view
 from models.sessions import create_session, list_sessions_between
 from ui.actions import action, flash_errors
 from ui.pages import link, page
@@ -42,7 +46,15 @@ if not cat.curricula:
 
 ss = st.session_state
 ss.setdefault("plan_roster", [])
+ss.setdefault("plan_date", clock.today())
+ss.setdefault("plan_time", time(10, 0))
 PLANNED_DAYS = 60  # how far ahead the list of planned sessions looks
+# The form's choices outlive a run in which the form is not drawn (while the created session is shown).
+FORM_KEYS = ("plan_curriculum", "plan_code", "plan_date", "plan_time", "plan_setting", "plan_facilitator",
+             "plan_roster")
+for _k in FORM_KEYS:
+    if _k in ss:
+        ss[_k] = ss[_k]
 
 
 def _add_participant() -> None:
@@ -83,7 +95,55 @@ def _create() -> None:
             participant_ids=list(ss["plan_roster"]),
         )
         ss["plan_created"] = s.id
+
+
+def _plan_another(same_group: bool) -> None:
+    ss.pop("plan_created", None)
+    if not same_group:
         ss["plan_roster"] = []
+
+
+def _created(sid: int) -> None:
+    """The session just created, as stored: what, when, where, who leads it and who is on the roster."""
+    with session_scope(engine) as db:
+        view = load_session_view(db, sid)
+    if view is None:  # gone meanwhile
+        ss.pop("plan_created", None)
+        return
+    s, fac = view.session, view.facilitator
+    with st.container(border=True, key="plan_created_box"):
+        st.success(f"Session {s.id} is planned.")
+        st.markdown(f"**{md_escape(s.curriculum_title)}** (v{md_escape(s.curriculum_version)}) · "
+                    f"{md_escape(CODES[s.billing_code].label)}  \n"
+                    f"**When:** {clock.fmt_local(s.scheduled_at, '%A %Y-%m-%d %H:%M')} · "
+                    f"**Setting:** {md_escape(s.setting.capitalize())}  \n"
+                    f"**Facilitator:** " + (f"{md_escape(fac.name)} ({md_escape(fac.credential or 'no credential')})"
+                                            if fac else "none"))
+        names = [md_escape(p.name) for p in view.people]
+        st.markdown(f"**Roster ({len(names)}):** " + ", ".join(names) if names else
+                    "**Roster:** no one yet. You can add people on the live page as they arrive.")
+        c = st.columns(4)
+        link("live", "Open live view", session=s.id, container=c[0])
+        link("projector", "Open projector", session=s.id, container=c[1])
+        c[2].button("Plan another session", key="plan_another", on_click=_plan_another, args=(False,),
+                    help="The same curriculum, code, date, time, setting and facilitator, with an empty roster")
+        c[3].button("Plan another for this group", key="plan_another_group", on_click=_plan_another, args=(True,),
+                    help="The same choices and the same roster, for the next session of a series")
+
+
+def _planned_sessions() -> None:
+    st.divider()
+    st.subheader("Planned sessions")
+    with session_scope(engine) as db:
+        planned = [s for s in list_sessions_between(db, start=clock.day_start(clock.today()),
+                                                    end=clock.day_start(clock.today() + timedelta(days=PLANNED_DAYS)))
+                   if s.status != SessionStatus.ENDED]
+    if not planned:
+        st.caption(f"None in the next {PLANNED_DAYS} days.")
+    for s in planned:
+        c1, c2 = st.columns([4, 1])
+        c1.text(f"{clock.fmt_local(s.scheduled_at)} · {plain(s.curriculum_title)} · {s.billing_code} · {s.status}")
+        link("live", "Live view", session=s.id, container=c2)
 
 
 ok = ss.pop("_flash_ok", None)
@@ -92,14 +152,10 @@ if ok:
 
 created = ss.get("plan_created")
 if created:
-    with st.container(border=True):
-        st.success(f"Session {created} is planned.")
-        c1, c2, c3 = st.columns(3)
-        link("live", "Start it: open the live view", session=created, container=c1)
-        link("projector", session=created, container=c2)
-        if c3.button("Plan another session"):
-            ss.pop("plan_created", None)
-            st.rerun()
+    _created(created)
+    if "plan_created" in ss:
+        _planned_sessions()
+        st.stop()
 
 with session_scope(engine) as db:
     facilitators = list_facilitators(db)
@@ -115,8 +171,8 @@ with left:
         ss["plan_code"] = cur.codes[0]
     code = st.selectbox("Billing code", cur.codes, format_func=lambda c: CODES[c].label, key="plan_code")
     d1, d2 = st.columns(2)
-    d1.date_input("Date", value=clock.today(), key="plan_date", format="YYYY-MM-DD")
-    d2.time_input("Start time", value=time(10, 0), key="plan_time", step=timedelta(minutes=15))
+    d1.date_input("Date", key="plan_date", format="YYYY-MM-DD")
+    d2.time_input("Start time", key="plan_time", step=timedelta(minutes=15))
     st.selectbox("Setting", SETTINGS, key="plan_setting", format_func=str.capitalize)
     fac_ids = [f.id for f in facilitators]
     fac_names = {f.id: f"{plain(f.name)} ({f.credential or 'no credential'})" for f in facilitators}
@@ -166,16 +222,4 @@ with right:
 blocked = n > 0 and check.refused
 st.button("Create session", type="primary", on_click=_create, disabled=blocked or not ss.get("plan_facilitator"),
           help="A facilitator is needed" if not ss.get("plan_facilitator") else None)
-
-st.divider()
-st.subheader("Planned sessions")
-with session_scope(engine) as db:
-    planned = [s for s in list_sessions_between(db, start=clock.day_start(clock.today()),
-                                                end=clock.day_start(clock.today() + timedelta(days=PLANNED_DAYS)))
-               if s.status != SessionStatus.ENDED]
-if not planned:
-    st.caption(f"None in the next {PLANNED_DAYS} days.")
-for s in planned:
-    c1, c2 = st.columns([4, 1])
-    c1.text(f"{clock.fmt_local(s.scheduled_at)} · {plain(s.curriculum_title)} · {s.billing_code} · {s.status}")
-    link("live", "Live view", session=s.id, container=c2)
+_planned_sessions()

@@ -1,34 +1,93 @@
-"""The audience view for the projector: steps, a very large countdown, and the content the group needs for
-the step. Nothing private: it reads no participant data at all (except first names on the welcome slide,
-when the facilitator switches that on). It follows /live by polling the session's revision number."""
+"""The audience view for the projector: steps, a very large countdown (or the calm clock, or none, as the
+facilitator chose for the session), and the content the group needs for the step, one screen at a time: a step
+longer than the screen is cut into pages (models/projector_pages.py) that the facilitator moves through from /live,
+and the page says "Page 2 of 3". Nothing private: it reads no participant data at all (except first names on the
+welcome slide, when the facilitator switches that on). It follows /live by being told: each committed change to the
+session signals the open projectors, which then rerun (ui/push.py)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from models import clock
-from models.curriculum import activity_key, topic_key
+from models.curriculum import STEP_ORDER
 from models.db import session_scope
-from models.enums import QuestionStatus, SessionStatus
-from models.session_view import load_session_view, session_revision, welcome_first_names
+from models.projector_pages import (
+    BOX_H,
+    BOX_W,
+    GAP_PX,
+    HEADING_ABOVE_PX,
+    HEADING_BELOW_PX,
+    HEADING_LINE,
+    HEADING_PX,
+    LIST_INDENT_EM,
+    STEP_TITLE_PX,
+    TEXT_LINE,
+    TEXT_PX,
+    TITLE_PX,
+    Page,
+    current_slide,
+    decoration,
+)
+from models.session_view import load_session_view, welcome_first_names
 from ui.clock import clock_face
+from ui.push import follow_session
 from ui.setup import int_param, page_setup
 from ui.text import md_escape
 
 engine = page_setup("projector")
 
+# Every size in design pixels (models/projector_pages.py): 1 dpx = DPX, so a slide keeps its proportions from
+# 1024×768 to 1920×1080 and a page cut to fit the 1440×1080 dpx box fits the screen. Streamlit's own spacing is in
+# rem, so the root font size scales with it.
+DPX = f"min(calc(100vh / {BOX_H}), calc(100vw / {BOX_W}))"
+CLOCK_SCALE = 2.2  # the clock's words at 37 dpx, its countdown at 141 dpx
+
+
+def dpx(n: float) -> str:
+    return f"calc({n} * var(--gsf-u))"
+
+
+def page_markdown(page: Page) -> str:
+    """One page's blocks as Markdown, every stored text escaped; consecutive list items in one list."""
+    parts: list[str] = []
+    prev = None
+    for b in page.blocks:
+        before, lead, after = decoration(b)
+        text = md_escape(before) + (f"**{md_escape(lead)}** " if lead else "") + md_escape(b.text) + md_escape(after)
+        line = {"heading": f"### {text}", "bullet": f"- {text}", "number": f"{b.number}. {text}"}.get(b.kind, text)
+        if parts and b.kind in ("bullet", "number") and b.kind == prev:
+            parts[-1] += "\n" + line
+        else:
+            parts.append(line)
+        prev = b.kind
+    return "\n\n".join(parts)
+
+
 st.html(
-    """<style>
+    f"""<style>
+    :root {{ --gsf-u: {DPX}; }}
+    html {{ font-size: {dpx(17)} !important; }}
     [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
     [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
-    [data-testid="stMainMenu"], footer { display: none !important; }
-    .block-container, [data-testid="stMainBlockContainer"] { padding-top: 1.2rem !important;
-      max-width: 100% !important; }
-    [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 32px !important;
-      line-height: 1.35 !important; color: #111111 !important; }
-    [data-testid="stMarkdownContainer"] h1 { font-size: 56px !important; color: #111111 !important; }
-    [data-testid="stMarkdownContainer"] h2 { font-size: 44px !important; color: #111111 !important; }
-    [data-testid="stMarkdownContainer"] h3 { font-size: 36px !important; color: #111111 !important; }
+    [data-testid="stMainMenu"], footer {{ display: none !important; }}
+    .block-container, [data-testid="stMainBlockContainer"] {{ padding: {dpx(16)} {dpx(32)} {dpx(8)} !important;
+      max-width: 100% !important; }}
+    [data-testid="stMarkdownContainer"] {{ color: #111111 !important; overflow-wrap: anywhere; }}
+    [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {{
+      font-size: {dpx(TEXT_PX)} !important; line-height: {TEXT_LINE} !important; color: #111111 !important;
+      margin: 0 0 {dpx(GAP_PX)} 0 !important; padding: 0 !important; }}
+    [data-testid="stMarkdownContainer"] ul, [data-testid="stMarkdownContainer"] ol {{ margin: 0 !important;
+      padding-left: {LIST_INDENT_EM}em !important; font-size: {dpx(TEXT_PX)} !important; }}
+    [data-testid="stMarkdownContainer"] h1, [data-testid="stMarkdownContainer"] h2 {{ color: #111111 !important;
+      line-height: 1.2 !important; padding: 0 !important; margin: 0 !important; white-space: nowrap;
+      overflow: hidden; text-overflow: ellipsis; }}
+    [data-testid="stMarkdownContainer"] h1 {{ font-size: {dpx(TITLE_PX)} !important; }}
+    [data-testid="stMarkdownContainer"] h2 {{ font-size: {dpx(STEP_TITLE_PX)} !important; }}
+    [data-testid="stMarkdownContainer"] h3 {{ font-size: {dpx(HEADING_PX)} !important; color: #111111 !important;
+      line-height: {HEADING_LINE} !important; padding: 0 !important;
+      margin: {dpx(HEADING_ABOVE_PX)} 0 {dpx(HEADING_BELOW_PX)} 0 !important; }}
+    .st-key-gsf_steps p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; margin: 0 !important; }}
     </style>"""
 )
 
@@ -50,87 +109,35 @@ if view is None:
         st.markdown(f"There is no session {sid}. Open the projector view again from the session's live view.")
     st.stop()
 
-rendered_revision = view.session.revision
-
-
-@st.fragment(run_every=1)
-def _follow() -> None:
-    """Runs every second: one indexed read; the whole page redraws only when the session changed."""
-    with session_scope(engine) as db:
-        current = session_revision(db, sid)
-    if current != rendered_revision:
-        st.rerun(scope="app")
-
-
-_follow()
+follow_session(sid, view.session.revision)  # reruns this page when the session moves past this revision
 
 s, cur = view.session, view.curriculum
+slide = current_slide(view, names)
+page = slide.pages[slide.page]
 st.markdown(f"# {md_escape(cur.title)}")
 
-if s.status == SessionStatus.PLANNED:
-    st.markdown("## Welcome")
-    st.markdown(f"We start at **{clock.fmt_local(s.scheduled_at, '%H:%M')}** on "
-                f"{clock.fmt_local(s.scheduled_at, '%A %d %B')}.")
-    st.markdown("### Today")
-    st.markdown("\n".join(f"{i}. {md_escape(x.display_title)} · {x.minutes} min" for i, x in enumerate(cur.steps, 1)))
-    if names:
-        st.markdown("### Welcome, " + ", ".join(md_escape(n) for n in names))
-    st.stop()
+step = cur.step(slide.id) if slide.id in STEP_ORDER else None
+if step is not None:
+    # the steps in one row, each column as wide as its title, the current one marked
+    labels = [f"{i}. {x.display_title}" for i, x in enumerate(cur.steps, 1)]
+    with st.container(key="gsf_steps"):
+        cols = st.columns([min(len(x), 40) + 3 for x in labels], gap="small")
+    for col, x, label in zip(cols, cur.steps, labels, strict=True):
+        col.markdown(f"**▶ {md_escape(label)}**" if x.id == step.id else md_escape(label))
 
-if s.status == SessionStatus.ENDED:
-    st.markdown("## Thank you for taking part")
-    summary = cur.step("summary")
-    if summary.handouts:
-        st.markdown("### Take home")
-        st.markdown("\n".join(f"- {md_escape(h)}" for h in summary.handouts))
-    st.stop()
-
-step = cur.step(s.current_step or "intro")
-cols = st.columns(len(cur.steps))
-for i, (col, st_) in enumerate(zip(cols, cur.steps, strict=True), 1):
-    label = f"{i}\\. {md_escape(st_.display_title)}"
-    col.markdown(f"**▶ {label}**" if st_.id == step.id else label)
-
-left, right = st.columns([2, 3], gap="large")
+left, right = st.columns([1, 2], gap="medium")
 with left:
-    clock_face(view.timer(), step_label=step.display_title, scale=2.6, key=f"pclock_{sid}", caption=False)
-
+    if step is not None:
+        clock_face(view.timer(), step_label=step.display_title, scale=CLOCK_SCALE, key=f"pclock_{sid}",
+                   caption=False, mode=s.projector_clock, unit=DPX)
+    elif slide.id == "welcome":
+        st.markdown(f"We start at **{clock.fmt_local(s.scheduled_at, '%H:%M')}** on "
+                    f"{clock.fmt_local(s.scheduled_at, '%A %d %B')}.")
 with right:
-    st.markdown(f"## {md_escape(step.display_title)}")
-    if step.id == "intro":
-        st.markdown("### Today")
-        st.markdown("\n".join(f"{i}. {md_escape(x.display_title)} · {x.minutes} min"
-                              for i, x in enumerate(cur.steps, 1)))
-        if names:
-            st.markdown("### Welcome, " + ", ".join(md_escape(n) for n in names))
-    elif step.id == "teach":
-        pending = [t for t in step.topics if topic_key(t.id) not in view.ticks]
-        now_topic = pending[0] if pending else None
-        for t in step.topics:
-            if topic_key(t.id) in view.ticks:
-                st.markdown(f"✓ {md_escape(t.title)} — covered")
-            elif t is now_topic:
-                st.markdown(f"### ▶ {md_escape(t.title)}")
-                st.markdown("\n".join(f"- {md_escape(k)}" for k in t.key_points))
-            else:
-                st.markdown(f"○ {md_escape(t.title)} — coming up")
-    elif step.id == "activity":
-        for a in step.activities:
-            done = activity_key(a.id) in view.ticks
-            st.markdown(f"### {'✓ ' if done else ''}{md_escape(a.title)}" + (" — done" if done else ""))
-            if not done:
-                if a.materials:
-                    st.markdown("**You need:** " + "; ".join(md_escape(m) for m in a.materials))
-                st.markdown("\n".join(f"{n}. {md_escape(x)}" for n, x in enumerate(a.instructions, 1)))
-    elif step.id == "qa":
-        st.markdown("\n".join(f"- {md_escape(p)}" for p in step.prompts))
-        open_qs = [q for q in view.questions if q.status == QuestionStatus.OPEN]
-        if open_qs:
-            st.markdown("### Your questions")
-            st.markdown("\n".join(f"- {md_escape(q.text)}" for q in open_qs))
-    elif step.id == "summary":
-        st.markdown("### Key points")
-        st.markdown("\n".join(f"- {md_escape(r)}" for r in step.recap))
-        if step.handouts:
-            st.markdown("### Take home")
-            st.markdown("\n".join(f"- {md_escape(h)}" for h in step.handouts))
+    heading = {"welcome": "Welcome", "thanks": "Thank you for taking part"}.get(slide.id)
+    head, number = st.columns([3, 1], vertical_alignment="bottom")
+    head.markdown(f"## {md_escape(step.display_title) if step else heading}")
+    if slide.label:
+        number.markdown(f"**{slide.label}**")
+    with st.container(key="gsf_page"):
+        st.markdown(page_markdown(page))

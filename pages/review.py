@@ -121,13 +121,26 @@ def _session_list() -> None:
         "Documentation": r.documentation,
     } for r in listed.rows])
     key = f"rv_table_{ss.get('rv_table_ver', 0)}"
+    col = st.column_config
+    # Key columns first and every width set, so that at 1400 px (menu open) the whole row fits without scrolling;
+    # a long title or list of reasons is cut in its cell and shown whole when the cell is opened.
     st.dataframe(
         df, hide_index=True, key=key, on_select=lambda: _open_selected(key), selection_mode="single-row",
+        column_order=["Record", "Date", "Curriculum", "Code", "Status", "Documentation", "Units", "Head-count",
+                      "Minutes", "Facilitator"],
         column_config={
-            "Head-count": st.column_config.NumberColumn(help="Patients present (caregivers not counted)"),
-            "Minutes": st.column_config.NumberColumn(help="Face-to-face minutes (pauses excluded)"),
-            "Units": st.column_config.NumberColumn(help="Billing units summed over participants"),
-            "Record": st.column_config.LinkColumn(display_text="Open", help="Open the record in a new tab"),
+            "Record": col.LinkColumn(display_text="Open", help="Open the record in a new tab", width=56),
+            "Date": col.TextColumn(width=120),
+            "Curriculum": col.TextColumn(width=140),
+            "Code": col.TextColumn(width=62, help="The session's code; → the code the record supports"),
+            "Status": col.TextColumn(width=84, help="planned, in progress, ended, or ended without being run"),
+            "Documentation": col.TextColumn(
+                "Documentation", width=165,
+                help="Complete, or incomplete with what is missing (listed in full on the record)"),
+            "Units": col.NumberColumn(width=48, help="Billing units summed over participants"),
+            "Head-count": col.NumberColumn("Patients", width=64, help="Patients present (caregivers not counted)"),
+            "Minutes": col.NumberColumn("Min", width=44, help="Face-to-face minutes (pauses excluded)"),
+            "Facilitator": col.TextColumn(width=80),
         },
     )
     c = st.columns([1, 1, 6])

@@ -14,9 +14,10 @@ It builds, in a temporary folder, three SQLite databases through the app's own m
 and adds the same live room (eight invented participants, mid-way through Teaching) to each. Then it times
 AppTest runs of each page (the real script runner, through the app's entry script) and prints ratios of
 medians measured in the same run, interleaving the two sides of each ratio run by run, because this machine
-is shared and absolute times drift. The /live clock counts in the browser, so a tick of it costs the server
-nothing; the only per-second server work is the projector's follow fragment, which is timed as a real
-fragment-scoped rerun through Streamlit's script runner.
+is shared and absolute times drift. The /live and projector clocks count in the browser, so a tick costs the
+server nothing, and the projector is told when its session changed (ui/push.py) rather than asking every second:
+its only server work is the rerun a change causes ("projector rerun"). The browser side (how soon a click shows,
+what an idle projector costs a running server) is measured by scripts/latency.py and scripts/loadrun.py.
 """
 
 from __future__ import annotations
@@ -313,9 +314,6 @@ def main() -> int:
         pair("/live rerun: five-year ÷ empty database", 1.3,
              Runner("pages/live.py", five, {"session": five.live_id}),
              Runner("pages/live.py", empty, {"session": empty.live_id}), ("live, 5 y", "live, empty"))
-        pair("projector tick (follow fragment) ÷ empty script", 3.0,
-             Runner("pages/projector.py", five, {"session": five.live_id}, fragment=True), blank,
-             ("fragment run", "empty script"))
         pair("projector rerun ÷ empty script", 5.0,
              Runner("pages/projector.py", five, {"session": five.live_id}), blank, ("projector", "empty script"))
         pair("/review list, code filter: five-year ÷ 20 sessions", 2.0,
@@ -343,7 +341,8 @@ def main() -> int:
                   f"{_ms(statistics.median(r.num))} {_ms(statistics.median(r.den))} "
                   f"{_ms(_p95(r.num))} {_ms(_p95(r.den))}  {'ok' if r.ok else 'MISS'}")
         print()
-        print("/live clock tick: counts in the browser from the stored timestamps; the server does no run per tick.")
+        print("Clock ticks count in the browser from the stored timestamps, and an open projector is told of changes "
+              "(no run per second): neither runs anything on the server between changes.")
         print(f"Peak memory (RSS) of this process: {peak:.0f} MB"
               + (f"; of the seeding child: {children:.0f} MB." if children else " (databases reused, no seeding)."))
         print(f"Participant histories timed: #{five.participant_id} with {five.participant_sessions} sessions "

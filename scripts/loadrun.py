@@ -3,9 +3,10 @@ in the same run, as many pages of a bare Streamlit app whose only content is a o
 floor Streamlit itself sets). The phases run one after the other, each for the same time, with the pages of
 the previous phase closed and its server stopped:
 
-1. this app: `rooms` live sessions, a /live and a /projector page for each; then the projectors are closed
-   and the /live pages alone are measured for a short while, which splits the server's CPU between the
-   clocks and the projectors' once-a-second follow checks;
+1. this app: `rooms` live sessions, a /live and a /projector page for each (each room in a browser context of
+   its own, as on two computers of its own); then the /live pages are closed and the projectors alone are
+   measured for a short while: what an idle projector costs the server (it is told of changes, ui/push.py,
+   and asks for nothing while nothing changes);
 2. the bare clock (scripts/bare_clock.py) with this app's server config (.streamlit/config.toml: no
    garbage collection after every run): the floor the targets use, same server settings on both sides;
 3. the bare clock with Streamlit's default of a full collection after every run (what a stock Streamlit
@@ -28,7 +29,8 @@ Reading the table, one row per phase:
   whose clock never changed.
 
 Targets (checked at the end, exit status 1 if one is missed): CPU ratio to the bare clock with the same config
-≤ 1.2, memory growth < 10 %, no skipped second. Nobody clicks while measuring, as in a long teaching step, so
+≤ 1.2, an idle projector ≤ 0.25× a bare clock page (server CPU per page, same config), memory growth < 10 %, no
+skipped second. Nobody clicks while measuring, as in a long teaching step, so
 the server's state never changes and our pages are never redrawn. The machine may be shared: compare
 "machine" with the server's CPU to see how much else was running. Everyone in the data is invented.
 """
@@ -119,7 +121,7 @@ def _tree_cpu_seconds(pid: int) -> float:
     return ticks / CLK_TCK
 
 
-def _machine_busy_seconds() -> float:
+def machine_busy_seconds() -> float:
     """CPU seconds all cores spent not idle since boot."""
     f = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     return (sum(f[:8]) - f[3] - f[4]) / CLK_TCK  # minus idle and iowait
@@ -155,12 +157,12 @@ class Window:
 def measure(pid: int, seconds: float) -> Window:
     """Server CPU and memory, and the whole machine's CPU, over `seconds` from now."""
     rss_start = rss_peak = _rss_mb(pid)
-    cpu0, busy0, t0 = _tree_cpu_seconds(pid), _machine_busy_seconds(), time.monotonic()
+    cpu0, busy0, t0 = _tree_cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
     end = t0 + seconds
     while (left := end - time.monotonic()) > 0:
         time.sleep(min(1.0, left))
         rss_peak = max(rss_peak, _rss_mb(pid))
-    cpu1, busy1, t1 = _tree_cpu_seconds(pid), _machine_busy_seconds(), time.monotonic()
+    cpu1, busy1, t1 = _tree_cpu_seconds(pid), machine_busy_seconds(), time.monotonic()
     return Window((cpu1 - cpu0) / (t1 - t0), (busy1 - busy0) / (t1 - t0), rss_start, _rss_mb(pid), rss_peak)
 
 
@@ -212,13 +214,16 @@ class Phase:
                 self.stalls += 1
 
 
-def open_pages(browser, urls: list[tuple[str, str]], settle: float):
-    """Open every (url, clock selector) in one browser context, install the probe, let them settle."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    pages = []
-    for url, selector in urls:
-        p = context.new_page()
-        p.goto(url, wait_until="domcontentloaded")
+def open_pages(browser, urls: list[tuple[str, str]], settle: float, per_context: int = 2):
+    """Open every (url, clock selector), `per_context` pages to a browser context (a room's /live and projector,
+    as on computers of their own: a browser holds at most six connections to one server, and each projector
+    keeps one open), install the probe, let them settle."""
+    contexts, pages = [], []
+    for n, (url, selector) in enumerate(urls):
+        if n % per_context == 0:
+            contexts.append(browser.new_context(viewport={"width": 1280, "height": 800}))
+        p = contexts[-1].new_page()
+        p.goto(url, wait_until="domcontentloaded", timeout=120_000)
         pages.append((p, url, selector))
     for p, _, selector in pages:
         p.wait_for_function("() => !!document.querySelector('[data-testid=\"stApp\"]')", timeout=60_000)
@@ -226,33 +231,34 @@ def open_pages(browser, urls: list[tuple[str, str]], settle: float):
     time.sleep(settle)
     for p, _, _ in pages:
         p.evaluate("() => { window.__ticks = []; }")
-    return context, pages
+    return contexts, pages
 
 
 def run_phase(name: str, server: StreamlitServer, urls: list[tuple[str, str]], seconds: float, settle: float,
               browser, split: float = 0.0) -> tuple[Phase, Phase | None]:
-    """Measure the pages for `seconds`; with `split`, then close the projectors and measure /live alone."""
-    context, pages = open_pages(browser, urls, settle)
+    """Measure the pages for `seconds`; with `split`, then close the /live pages and measure the projectors alone."""
+    contexts, pages = open_pages(browser, urls, settle)
     try:
         assert server.proc is not None
         phase = Phase(name, len(pages), measure(server.proc.pid, seconds))
         for p, _, _ in pages:
             phase.add_page(p.evaluate("() => window.__ticks"))
         alone = None
-        live = [(p, url, sel) for p, url, sel in pages if "/projector" not in url]
-        if split > 0 and len(live) < len(pages):
+        projectors = [(p, url, sel) for p, url, sel in pages if "/projector" in url]
+        if split > 0 and 0 < len(projectors) < len(pages):
             for p, url, _ in pages:
-                if "/projector" in url:
+                if "/projector" not in url:
                     p.close()
             time.sleep(3)
-            for p, _, _ in live:
+            for p, _, _ in projectors:
                 p.evaluate("() => { window.__ticks = []; }")
-            alone = Phase("  of which /live alone", len(live), measure(server.proc.pid, split))
-            for p, _, _ in live:
+            alone = Phase("  of which /projector alone", len(projectors), measure(server.proc.pid, split))
+            for p, _, _ in projectors:
                 alone.add_page(p.evaluate("() => window.__ticks"))
         return phase, alone
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -275,7 +281,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=120.0, help="measuring window of each phase (default 120)")
     ap.add_argument("--settle", type=float, default=8.0, help="seconds after the pages load before measuring")
     ap.add_argument("--split", type=float, default=20.0,
-                    help="seconds to measure /live alone after closing the projectors (0: don't)")
+                    help="seconds to measure the projectors alone after closing /live (0: don't)")
     ap.add_argument("--skip-default-gc", action="store_true",
                     help="leave out the third phase (the bare clock with Streamlit's post-run garbage collection)")
     args = ap.parse_args()
@@ -296,7 +302,8 @@ def main() -> int:
                 pages = [(ours.page_url(f"/{kind}?session={sid}"), ".gsf-step-time")
                          for sid in ids for kind in ("live", "projector")]
                 print(f"Phase 1: {len(pages)} pages of this app ({args.rooms} rooms), {args.seconds:.0f} s"
-                      + (f", then /live alone {args.split:.0f} s" if args.split > 0 else "") + " ...", flush=True)
+                      + (f", then the projectors alone {args.split:.0f} s" if args.split > 0 else "") + " ...",
+                      flush=True)
                 mine, alone = run_phase("this app: /live + /projector", ours, pages, args.seconds, args.settle,
                                         browser, split=args.split)
             finally:
@@ -325,18 +332,17 @@ def main() -> int:
         print(_row(ph))
 
     ratio = mine.cpu / floor.cpu if floor.cpu else float("nan")
+    idle = alone.cpu_ms_per_page_second / floor.cpu_ms_per_page_second if alone and floor.cpu else float("nan")
     print()
     if alone is not None:
-        projectors = args.rooms
-        per_poll = max(mine.cpu - alone.cpu, 0.0) * 1000 / projectors
-        share = max(mine.cpu - alone.cpu, 0.0) / mine.cpu * 100 if mine.cpu else float("nan")
-        print(f"  the {projectors} projectors' follow checks: about {per_poll:.1f} ms of server CPU each a second, "
-              f"{share:.0f} % of this app's server CPU (/live alone: {alone.cpu * 100:.1f} % of a core)")
+        print(f"  an idle projector: {alone.cpu_ms_per_page_second:.2f} ms of server CPU a second (the idle server's "
+              f"own cost included), a bare clock page {floor.cpu_ms_per_page_second:.2f}: {idle:.2f}×")
     for f in floors:
         if mine.cpu:
             print(f"  {f.name}: bare/ours = {f.cpu / mine.cpu:.1f}×")
     checks = [
         (f"CPU ratio to the bare clock (same config) {ratio:.2f} (target ≤ 1.2)", ratio <= 1.2),
+        *([(f"idle projector ÷ bare clock page {idle:.2f} (target ≤ 0.25)", idle <= 0.25)] if alone else []),
         (f"memory growth {mine.growth:+.1f} % (target < 10 %)", mine.growth < 10),
         (f"skipped seconds {mine.skipped} (target 0); repeated {mine.repeated}; stalls {mine.stalls}",
          mine.skipped == 0),

@@ -1,7 +1,10 @@
 """How a page writes: one unit of work per action. A rule's refusal becomes a message on the page; a database
 that is busy or unreachable becomes "not saved" with what was typed still on the page and a retry; a write
 that another screen overtook becomes a conflict box (ui/conflicts.py). Never a trace, and never patient data
-in the log: only the kind of error is logged."""
+in the log: only the kind of error is logged.
+
+A message goes to the top of the page (flash_errors), or, for an action given a `place`, next to the form that
+caused it (placed_messages, where the form draws it), with its success line (succeeded)."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ log = logging.getLogger("facilitator")
 _FLASH = "_flash_error"
 _NOTICE = "_flash_notice"
 _RETRY = "_retry"
+_PLACED = "_placed_messages"  # {place: (kind, text)} for messages shown next to their form
 
 NOT_SAVED = ("Not saved: the database is busy or cannot be reached just now. What you entered is still on this "
              "page and in this browser; it is saved when you press Retry, or when you leave the field again.")
@@ -33,11 +37,11 @@ CHANGED_ELSEWHERE = ("This was changed on another screen after this screen showe
 
 @contextmanager
 def action(engine: Engine, *, retry: Callable[[], None] | None = None,
-           on_conflict: Callable[[Conflict], None] | None = None):
-    """One unit of work from a page. A RuleError becomes a message on the page. A Conflict (another screen
-    changed the value first) goes to `on_conflict`, which shows both values; without one, the page says the
-    change was not saved and shows the stored value. A database error keeps the page as it is and offers
-    `retry`."""
+           on_conflict: Callable[[Conflict], None] | None = None, place: str | None = None):
+    """One unit of work from a page. A RuleError becomes a message on the page (at the top, or at `place`:
+    placed_messages). A Conflict (another screen changed the value first) goes to `on_conflict`, which shows
+    both values; without one, the page says the change was not saved and shows the stored value. A database
+    error keeps the page as it is and offers `retry`."""
     try:
         with session_scope(engine) as db:
             yield db
@@ -45,16 +49,40 @@ def action(engine: Engine, *, retry: Callable[[], None] | None = None,
         if on_conflict is not None:
             on_conflict(exc)
         else:
-            st.session_state[_FLASH] = CHANGED_ELSEWHERE
+            _say(CHANGED_ELSEWHERE, place)
     except RuleError as exc:
-        st.session_state[_FLASH] = str(exc)
+        _say(str(exc), place)
     except SQLAlchemyError as exc:
         log.warning("a save failed: %s", type(exc).__name__)  # no statement, no values
-        st.session_state[_FLASH] = NOT_SAVED
+        _say(NOT_SAVED, place)
         if retry is not None:
             st.session_state[_RETRY] = retry
     else:
         st.session_state.pop(_RETRY, None)
+
+
+def _say(text: str, place: str | None) -> None:
+    if place is None:
+        st.session_state[_FLASH] = text
+    else:
+        st.session_state.setdefault(_PLACED, {})[place] = ("error", text)
+
+
+def succeeded(place: str, text: str) -> None:
+    """A one-time success line for the next run, shown next to the form at `place`."""
+    st.session_state.setdefault(_PLACED, {})[place] = ("success", text)
+
+
+def placed_messages(place: str) -> None:
+    """Show (once) what the last action at `place` left: its error, with Retry after a failed save, or its
+    success line."""
+    kind, text = st.session_state.get(_PLACED, {}).pop(place, (None, None))
+    if kind == "error":
+        st.error(md_escape(text), icon=":material/error:")
+        if _RETRY in st.session_state:
+            st.button("Retry", key=f"_retry_{place}", on_click=_retry, icon=":material/refresh:", type="primary")
+    elif kind == "success":
+        st.success(md_escape(text), icon=":material/check_circle:")
 
 
 def notice(text: str) -> None:

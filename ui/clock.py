@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from models.enums import ProjectorClock
 from models.timer import NEARLY_OUT_FRACTION, NEARLY_OUT_MAX_SECONDS, TimerState, fmt_clock
 from ui.text import md_escape, plain
 
@@ -15,6 +16,12 @@ from ui.text import md_escape, plain
 COLOURS = {"on-time": "#0B3D2E", "nearly-out": "#6B3A00", "overtime": "#9B0000", "paused": "#333333"}
 PHASE_WORDS = {"on-time": "On time", "nearly-out": "⏳ Nearly out of time", "overtime": "⚠ Overtime",
                "paused": "⏸ Paused"}
+# The projector's calm clock (models.enums.ProjectorClock.CALM): whole minutes left for the step, in one colour,
+# never a red overtime warning; past the step's time it says only that the part is finishing.
+CALM_WORDS = {"label": "Time for this part", "minutes": "min", "over": "Finishing up"}
+# The facilitator's choice on /live, per session (models.enums.ProjectorClock).
+PROJECTOR_CLOCK_LABELS = {ProjectorClock.FULL: "Full countdown", ProjectorClock.CALM: "Calm: time for this part",
+                          ProjectorClock.NONE: "No clock"}
 
 _HTML = """
 <div class="gsf-clock" role="timer" aria-live="off">
@@ -26,12 +33,18 @@ _HTML = """
 """
 
 _CSS = """
-.gsf-clock { font-family: var(--st-font, sans-serif); color: #111; background: #fff; padding: 0.2em 0; }
-.gsf-step-label { font-size: calc(var(--gsf-scale) * 17px); font-weight: 600; }
-.gsf-step-time { font-size: calc(var(--gsf-scale) * 64px); font-weight: 800; line-height: 1.05;
-  font-variant-numeric: tabular-nums; }
-.gsf-phase { font-size: calc(var(--gsf-scale) * 17px); font-weight: 700; min-height: 1.3em; }
-.gsf-session { font-size: calc(var(--gsf-scale) * 17px); font-variant-numeric: tabular-nums; }
+.gsf-clock { font-family: var(--st-font, sans-serif); color: #111; background: #fff; padding: 0.2em 0;
+  container-type: inline-size; --gsf-px: calc(var(--gsf-scale) * var(--gsf-unit, 1px)); }
+.gsf-step-label { font-size: calc(var(--gsf-px) * 17); font-weight: 600; overflow-wrap: anywhere;
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; overflow: hidden; }
+/* as large as the scale says, and never wider than the column: --gsf-chars is the text's length, and a character
+   of it ("+12:34", "25 min") is at most 0.5 em at this weight (measured) */
+.gsf-step-time { font-size: min(calc(var(--gsf-px) * 64), calc(100cqw / (0.52 * var(--gsf-chars, 5))));
+  font-weight: 800; line-height: 1.05; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.gsf-phase { font-size: calc(var(--gsf-px) * 17); font-weight: 700; min-height: 1.3em; }
+.gsf-session { font-size: calc(var(--gsf-px) * 17); font-variant-numeric: tabular-nums; }
+.gsf-clock[data-mode="none"] > :not(.gsf-step-label), .gsf-clock[data-mode="calm"] .gsf-session:empty {
+  display: none; }
 """
 
 _JS = """
@@ -53,7 +66,15 @@ export default function (component) {
   const old = TIMERS.get(parentElement);
   if (old) clearInterval(old);
   root.style.setProperty("--gsf-scale", String(data.scale || 1));
+  root.style.setProperty("--gsf-unit", data.unit || "1px");
+  const mode = data.mode || "full";
+  root.dataset.mode = mode;
+  const timeEl = root.querySelector(".gsf-step-time");
+  const phaseEl = root.querySelector(".gsf-phase");
+  const labelEl = root.querySelector(".gsf-step-label");
+  const sessionEl = root.querySelector(".gsf-session");
   const received = Date.now();
+  const show = (el, text, colour) => { el.textContent = text; el.style.color = colour || ""; };
   const draw = () => {
     const extra = data.running ? (Date.now() - received) / 1000 : 0;
     const elapsed = data.step_elapsed + extra;
@@ -62,19 +83,27 @@ export default function (component) {
     if (data.paused) phase = "paused";
     else if (remaining < 0) phase = "overtime";
     else if (remaining <= data.warn) phase = "nearly-out";
-    const timeEl = root.querySelector(".gsf-step-time");
-    timeEl.textContent = (remaining < 0 ? "+" : "") + fmt(remaining);
-    timeEl.style.color = data.colours[phase];
     root.dataset.phase = phase;
-    const phaseEl = root.querySelector(".gsf-phase");
-    phaseEl.textContent = data.words[phase];
-    phaseEl.style.color = data.colours[phase];
-    root.querySelector(".gsf-step-label").textContent = data.step_label;
-    root.querySelector(".gsf-session").textContent =
-      "Session " + fmt(data.session_elapsed + extra) + " of " + fmt(data.session_planned);
+    if (mode === "none") {  // the room sees the step's title only
+      show(labelEl, data.step_label);
+      [timeEl, phaseEl, sessionEl].forEach((el) => show(el, ""));
+    } else if (mode === "calm") {  // whole minutes in one colour; past the time, only that the part is finishing
+      const calm = data.calm;
+      const colour = data.colours[data.paused ? "paused" : "on-time"];
+      show(labelEl, calm.label);
+      show(timeEl, remaining > 0 ? Math.ceil(remaining / 60) + " " + calm.minutes : calm.over, colour);
+      show(phaseEl, data.paused ? data.words.paused : "", colour);
+      show(sessionEl, "");
+    } else {
+      show(labelEl, data.step_label);
+      show(timeEl, (remaining < 0 ? "+" : "") + fmt(remaining), data.colours[phase]);
+      show(phaseEl, data.words[phase], data.colours[phase]);
+      show(sessionEl, "Session " + fmt(data.session_elapsed + extra) + " of " + fmt(data.session_planned));
+    }
+    root.style.setProperty("--gsf-chars", String(Math.max(5, timeEl.textContent.length)));
   };
   draw();
-  if (data.running) {
+  if (data.running && mode !== "none") {
     TIMERS.set(parentElement, setInterval(draw, 250));
   }
   return () => { const t = TIMERS.get(parentElement); if (t) clearInterval(t); };
@@ -89,9 +118,13 @@ def warn_seconds(planned: float) -> float:
 
 
 def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: str = "clock",
-               caption: bool = True) -> None:
+               caption: bool = True, mode: str = ProjectorClock.FULL, unit: str = "1px") -> None:
     """Draw the step countdown and session clock. Also leaves the same figures as plain text for screen
-    readers and tests (they show the time at the moment of rendering)."""
+    readers and tests (they show the time at the moment of rendering).
+
+    `mode` (models.enums.ProjectorClock): the full countdown with its phases; calm, the minutes left for the
+    step in one colour without overtime warnings; none, the step's title only. Sizes are `scale` times a base
+    in `unit` (a CSS length: the projector passes its design pixel)."""
     running = state.status == "live" and not state.paused
     phase = "paused" if state.paused else state.phase
     _CLOCK(
@@ -108,6 +141,9 @@ def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: s
             "colours": COLOURS,
             "words": PHASE_WORDS,
             "scale": scale,
+            "unit": unit,
+            "mode": ProjectorClock(mode).value,
+            "calm": CALM_WORDS,
         },
         height="content",
     )

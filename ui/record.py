@@ -1,5 +1,6 @@
-"""The session record on /review?session=ID: attendance and presence corrections, billing units, time per step,
-fidelity, notes with their history (add and amend), ratings, competency, questions, goals and exports. UI only:
+"""The session record on /review?session=ID: attendance (signatures on the sign-in sheet, presence corrections),
+billing units, time per step, fidelity, notes with their history (add and amend), ratings, competency, questions,
+goals, the instructor's attestation and exports (with the sign-in sheet). UI only:
 every figure comes from models.session_record and every change goes through the models' action functions."""
 
 from __future__ import annotations
@@ -9,14 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from models import clock
-from models.attendance import correct_presence
 from models.csv_exports import attendance_csv, export_filename, goals_csv, notes_csv, ratings_csv
-from models.curriculum import STEP_ORDER, STEP_TITLES
 from models.db import session_scope
 from models.enums import Phase, SessionStatus
-from models.errors import Conflict
 from models.forgotten import confirm_extra_time, withdraw_extra_time
-from models.notes import add_note, amend_note
 from models.pdf_record import participant_pdfs_zip, session_pdf
 from models.rules import (
     CODES,
@@ -24,17 +21,15 @@ from models.rules import (
     CONFIDENCE_MAX,
     MAX_NAME,
     MAX_REASON,
-    NOTE_TAGS,
     SELF_EFFICACY_MAX_MISSING,
 )
-from models.session_record import SessionRecord, presence_from_local, session_record
-from models.sessions import get_session
-from ui import conflicts, downloads
+from models.session_record import SessionRecord, session_record
+from ui import downloads, paper, record_attendance, record_attestation, record_notes
 from ui.actions import action
 from ui.pages import link
 from ui.setup import get_engine
 from ui.text import md_escape, plain
-from ui.widgets import goal_follow_up
+from ui.widgets import NAME_COLUMN, goal_follow_up
 
 ss = st.session_state
 
@@ -63,6 +58,7 @@ def _header(rec: SessionRecord) -> None:
         f"**Scheduled:** {_local(s.scheduled_at)} · **started** {_local(s.started_at)} · "
         f"**ended** {_local(s.ended_at)}  \n"
         f"**Setting:** {md_escape(s.setting)} · **Facilitator:** {fac_text}")
+    record_attendance.session_times(rec)
     m = st.columns(4)
     m[0].metric("Face-to-face", f"{bill.face_to_face_minutes} min" if bill else "—",
                 help=f"Planned: {cur.minutes} min" + (f"; {bill.recorded_minutes} min on the clock, "
@@ -83,115 +79,6 @@ def _header(rec: SessionRecord) -> None:
         st.success("Documentation complete.")
     if s.status != SessionStatus.ENDED:
         link("live", "Open the live view", session=s.id)
-
-
-def _iv(a, b) -> str:
-    return f"{_local(a, '%H:%M')}–{_local(b, '%H:%M') if b else 'now'}"
-
-
-def _attendance(rec: SessionRecord) -> None:
-    st.header("Attendance")
-    if not rec.view.people:
-        st.info("No one is on the roster.")
-        return
-    rows = []
-    for p in rec.view.people:
-        hist = rec.presence.get(p.participant_id, [])
-        rows.append({
-            "Participant": plain(p.name),
-            "Caregiver": "yes" if p.caregiver else "",
-            "In the room": "; ".join(_iv(a, b) for a, b in p.intervals) or "not present",
-            "Attended": "yes" if p.participant_id in rec.attended else "no",
-            "Corrected": "yes" if any(not e.current for e in hist) else "",
-            "Late": "yes" if p.added_late else "",
-        })
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    _presence_corrections(rec)
-
-
-def _presence_key(sid: int, pid: int) -> str:
-    return f"pc_{sid}_{pid}"
-
-
-def _save_presence(sid: int, pid: int, n: int, ver: int, seen_version: int, name: str) -> None:
-    """Save a presence correction against the roster entry's version this screen showed."""
-    base = _presence_key(sid, pid)
-    rows = [(ss.get(f"{base}_a_{i}_{ver}"), ss.get(f"{base}_b_{i}_{ver}")) for i in range(n)]
-    _write_presence(sid, pid, rows, seen_version, name)
-
-
-def _write_presence(sid: int, pid: int, rows, seen_version: int, name: str) -> None:
-    base = _presence_key(sid, pid)
-
-    def spans(intervals) -> str:
-        return "; ".join(_iv(a, b) for a, b in intervals) or "not present"
-
-    def on_conflict(exc: Conflict) -> None:
-        conflicts.remember(base, conflicts.Pending(
-            f"{name}'s presence", _typed_spans(rows),
-            spans(exc.theirs), keep_mine=lambda: _write_presence(sid, pid, rows, exc.version, name)))
-
-    with action(get_engine(), on_conflict=on_conflict) as db:
-        s = get_session(db, sid)
-        correct_presence(db, session_id=sid, participant_id=pid, intervals=presence_from_local(s, rows),
-                         seen_version=seen_version)
-        conflicts.forget(base)
-        ss.pop(f"{base}_n", None)
-        ss["_rv_ok"] = "Presence corrected; the earlier times are kept in the history below."
-
-
-def _typed_spans(rows) -> str:
-    """Intervals as typed on the form (local wall-clock times)."""
-    return "; ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in rows if a and b) or "not present"
-
-
-def _presence_corrections(rec: SessionRecord) -> None:
-    s = rec.session
-    pending = any(conflicts.pending(_presence_key(s.id, p.participant_id)) for p in rec.view.people)
-    with st.expander("Correct presence times (kept as amendments)", expanded=pending):
-        for p in rec.view.people:
-            conflicts.show(_presence_key(s.id, p.participant_id))
-        if s.status != SessionStatus.ENDED or not rec.view.runs:
-            st.caption("Presence can be corrected once the session has been run and ended.")
-        else:
-            people = {p.participant_id: plain(p.name) for p in rec.view.people}
-            pid = st.selectbox("Participant", list(people), key=f"pc_who_{s.id}",
-                               format_func=lambda i: people.get(i, "?"))
-            person = next(p for p in rec.view.people if p.participant_id == pid)
-            hist = rec.presence.get(pid, [])
-            ver = len(hist)
-            base = _presence_key(s.id, pid)
-            current = [(a, b) for a, b in person.intervals]
-            n = ss.setdefault(f"{base}_n", len(current))
-            start = clock.to_local(s.started_at).replace(tzinfo=None)
-            end = clock.to_local(s.ended_at).replace(tzinfo=None)
-            st.caption(f"The session ran from {start:%H:%M} to {end:%H:%M} ({start:%Y-%m-%d}). A time within a "
-                       "minute of the start or end counts as the start or end.")
-            for i in range(n):
-                a, b = current[i] if i < len(current) else (s.started_at, s.ended_at)
-                c = st.columns(2)
-                c[0].datetime_input(f"Arrived ({i + 1})", value=clock.to_local(a).replace(tzinfo=None),
-                                    key=f"{base}_a_{i}_{ver}", step=60, format="YYYY-MM-DD")
-                c[1].datetime_input(f"Left ({i + 1})", value=clock.to_local(b or s.ended_at).replace(tzinfo=None),
-                                    key=f"{base}_b_{i}_{ver}", step=60, format="YYYY-MM-DD")
-            c = st.columns([1, 1, 1, 3])
-            c[0].button("Add an interval", key=f"{base}_add", on_click=lambda: ss.__setitem__(f"{base}_n", n + 1))
-            c[1].button("Remove the last", key=f"{base}_del", disabled=n == 0,
-                        on_click=lambda: ss.__setitem__(f"{base}_n", max(0, n - 1)))
-            c[2].button("Save correction", key=f"{base}_save", type="primary", on_click=_save_presence,
-                        args=(s.id, pid, n, ver, rec.view.version("attendance", pid), people.get(pid, "?")),
-                        help="No interval at all marks the person absent")
-        amended = {pid: h for pid, h in rec.presence.items() if any(not e.current for e in h)}
-        if amended:
-            st.markdown("**Presence history** (every earlier interval is kept)")
-            rows = []
-            for pid, hist in amended.items():
-                for e in hist:
-                    rows.append({"Participant": plain(rec.name(pid)), "Interval": _iv(e.arrived_at, e.left_at),
-                                 "Recorded": _local(e.recorded_at, "%Y-%m-%d %H:%M:%S"),
-                                 "Correction": "yes" if e.amended else "",
-                                 "Status": "current" if e.current else f"superseded {_local(e.superseded_at)}"})
-            st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
 def _timing(rec: SessionRecord) -> None:
@@ -218,114 +105,6 @@ def _fidelity(rec: SessionRecord) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
-def _add_note(sid: int) -> None:
-    who, step = ss.get(f"an_who_{sid}"), ss.get(f"an_step_{sid}")
-    with action(get_engine()) as db:
-        add_note(db, session_id=sid, participant_id=who, step=step, text=ss.get(f"an_text_{sid}", ""),
-                 tags=ss.get(f"an_tags_{sid}", []))
-        ss[f"an_text_{sid}"] = ""
-        ss[f"an_tags_{sid}"] = []
-        ss["_rv_ok"] = "Note added."
-
-
-def _amend_keys(note_id: int) -> tuple[str, str, str]:
-    return f"am_text_{note_id}", f"am_tags_{note_id}", f"am_seen_{note_id}"
-
-
-def _amend(note_id: int, label: str, seen_version: int | None = None) -> None:
-    """Save the amendment against the note version this screen showed (or, after "Keep mine", the version
-    stored now). A version written meanwhile on /live or another /review is never replaced unseen."""
-    tkey, gkey, seen = _amend_keys(note_id)
-    text, tags = ss.get(tkey, ""), list(ss.get(gkey) or [])
-    version = seen_version if seen_version is not None else (ss.get(seen) or (None,))[0]
-
-    def on_conflict(exc: Conflict) -> None:
-        their_text, their_tags = exc.theirs
-
-        def keep_theirs() -> None:
-            ss[tkey], ss[gkey], ss[seen] = their_text, list(their_tags), (exc.version, their_text, tuple(their_tags))
-
-        conflicts.remember(tkey, conflicts.Pending(
-            label, _with_tags(text, tags), _with_tags(their_text, their_tags),
-            keep_mine=lambda: _amend(note_id, label, exc.version), keep_theirs=keep_theirs))
-
-    with action(get_engine(), retry=lambda: _amend(note_id, label, version), on_conflict=on_conflict) as db:
-        v = amend_note(db, note_id=note_id, text=text, tags=tags, seen_version=version)
-        conflicts.forget(tkey)
-        ss["_rv_ok"] = "Amendment saved; the earlier text is kept." if v else "Nothing changed."
-
-
-def _with_tags(text: str, tags) -> str:
-    return text + (f"\n[tags: {', '.join(tags)}]" if tags else "")
-
-
-def _notes(rec: SessionRecord) -> None:
-    st.header("Notes")
-    sid = rec.session.id
-    owners: list[int | None] = [p.participant_id for p in rec.view.people] + [None]
-    shown = False
-    for owner in owners:
-        notes = rec.notes_for(owner)
-        if not notes:
-            continue
-        shown = True
-        st.subheader(md_escape(rec.name(owner)))
-        for n in notes:
-            with st.container(border=True):
-                bits = [STEP_TITLES.get(n.step, n.step), f"last written {_local(n.updated_at)}"]
-                if n.tags:
-                    bits.append("tags: " + ", ".join(n.tags))
-                if n.edited_after_session:
-                    bits.append("amended after the session")
-                st.caption(md_escape(" · ".join(bits)))
-                st.text(plain(n.text))
-                hist = rec.histories.get(n.note_id)
-                if hist:
-                    with st.expander(f"Edit history ({len(hist)} versions)"):
-                        for i, v in enumerate(hist, 1):
-                            tags = v.tags.replace("|", ", ")
-                            st.caption(md_escape(f"Version {i} · {_local(v.created_at, '%Y-%m-%d %H:%M:%S')}"
-                                                 + (" · after the session" if v.after_session else "")
-                                                 + (f" · tags: {tags}" if tags else "")))
-                            st.text(plain(v.text))
-    if not shown:
-        st.caption("No notes.")
-
-    people = {p.participant_id: plain(p.name) for p in rec.view.people}
-    left, right = st.columns(2)
-    with left, st.container(border=True):
-        st.markdown("**Add a note**")
-        st.selectbox("About", [None, *people], key=f"an_who_{sid}",
-                      format_func=lambda i: "The whole group" if i is None else people.get(i, "?"))
-        st.selectbox("Step", list(STEP_ORDER), key=f"an_step_{sid}", format_func=lambda x: STEP_TITLES[x],
-                     index=len(STEP_ORDER) - 1)
-        st.text_area("Note", key=f"an_text_{sid}")
-        st.multiselect("Tags", list(NOTE_TAGS), key=f"an_tags_{sid}")
-        st.button("Add note", key=f"an_save_{sid}", on_click=_add_note, args=(sid,))
-    with right, st.container(border=True):
-        st.markdown("**Amend a note** (every earlier version is kept with its time)")
-        if not rec.view.notes:
-            st.caption("No notes to amend.")
-        else:
-            labels = {n.note_id: f"{plain(rec.name(n.participant_id))} · {STEP_TITLES.get(n.step, n.step)} · "
-                                 f"{plain(n.text[:40])}" for n in rec.view.notes}
-            nid = st.selectbox("Note", list(labels), key=f"am_pick_{sid}",
-                               format_func=lambda i: labels.get(i, "?"))
-            note = next(n for n in rec.view.notes if n.note_id == nid)
-            tkey, gkey, seen = _amend_keys(nid)
-            stored = (note.version_id, note.text, tuple(t for t in note.tags if t in NOTE_TAGS))
-            mine, shown = (ss.get(tkey), tuple(ss.get(gkey) or ())), ss.get(seen)
-            if conflicts.pending(tkey) is None and (tkey not in ss or shown is None or mine == stored[1:]
-                                                    or mine == shown[1:] and stored != shown):
-                # show what is stored, unless this screen holds an amendment not saved yet
-                ss[tkey], ss[gkey], ss[seen] = stored[1], list(stored[2]), stored
-            conflicts.show(tkey)
-            st.text_area("Text", key=tkey)
-            st.multiselect("Tags", list(NOTE_TAGS), key=gkey)
-            label = f"The note on {rec.name(note.participant_id)} in {STEP_TITLES.get(note.step, note.step)}"
-            st.button("Save amendment", key=f"am_save_{sid}", on_click=_amend, args=(nid, label))
-
-
 def _ratings(rec: SessionRecord) -> None:
     st.header("Ratings")
     if not rec.curriculum.assessment:
@@ -336,7 +115,7 @@ def _ratings(rec: SessionRecord) -> None:
         return
     rows = [{"Participant": plain(r.name), "Pre": r.pre, "Post": r.post, "Change": r.change,
              "Items rated (pre/post)": f"{r.pre_count}/{r.post_count} of {r.items}"} for r in rec.ratings]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=NAME_COLUMN | {
         "Pre": st.column_config.NumberColumn(format="%.2f"), "Post": st.column_config.NumberColumn(format="%.2f"),
         "Change": st.column_config.NumberColumn(format="%+.2f")})
     st.caption(f"Score = mean of the items rated; not scored when more than {SELF_EFFICACY_MAX_MISSING} items "
@@ -427,7 +206,7 @@ def _billing(rec: SessionRecord) -> None:
                 f"face-to-face time {bill.face_to_face_minutes} min; {bill.patients} patient(s) present.")
     df = pd.DataFrame([{"Participant": plain(rec.name(p.participant_id)), "Attended": p.participant_id in rec.attended,
                         "Minutes": p.minutes, "Units": p.units} for p in bill.people])
-    st.dataframe(df, hide_index=True)
+    st.dataframe(df, hide_index=True, column_config=NAME_COLUMN)
     for w in bill.warnings:
         st.warning(md_escape(w))
     _extra_time(rec)
@@ -487,7 +266,8 @@ def _exports(rec: SessionRecord) -> None:
         return make
 
     pdf, zip_, csv = "application/pdf", "application/zip", "text/csv"
-    c = st.columns(3)
+    c = st.columns(4)
+    paper.sign_in_sheet_download(rec.session, container=c[3])
     downloads.prepare("Prepare the group record (PDF)", built(session_pdf),
                       file_name=export_filename(rec, "record", "pdf"), mime=pdf, kind="pdf-group",
                       key=f"dl_pdf_{sid}", icon=":material/picture_as_pdf:", container=c[0])
@@ -522,13 +302,14 @@ def show(sid: int) -> None:
     if ok:
         st.success(ok)
     _header(rec)
-    _attendance(rec)
+    record_attendance.attendance(rec)
     _billing(rec)
     _timing(rec)
     _fidelity(rec)
-    _notes(rec)
+    record_notes.notes(rec)
     _ratings(rec)
     _competency(rec)
     _questions(rec)
     _goals(rec)
+    record_attestation.section(rec)
     _exports(rec)

@@ -41,14 +41,15 @@ def catalog() -> CurriculumCatalog:
     return _catalog(str(curricula_dir()))
 
 
-def page_setup(key: str, *, layout: str = "wide") -> Engine:
-    """Every page's first call, with its key in ui.pages.PAGES."""
+def page_setup(key: str, *, layout: str = "wide", sidebar: str | None = None) -> Engine:
+    """Every page's first call, with its key in ui.pages.PAGES. `sidebar="collapsed"` starts with the menu
+    folded away (the live page needs the whole width of a laptop screen)."""
     spec = page(key)
     st.set_page_config(
         page_title=f"{spec.title} · Group Session Facilitator",
         page_icon=":material/diversity_3:",
         layout=layout,
-        initial_sidebar_state="auto" if spec.in_menu else "collapsed",
+        initial_sidebar_state=sidebar or ("auto" if spec.in_menu else "collapsed"),
     )
     try:
         engine = get_engine()
@@ -63,7 +64,7 @@ def page_setup(key: str, *, layout: str = "wide") -> Engine:
     if spec.in_menu:
         with st.sidebar:
             st.markdown("**Group Session Facilitator**")
-            menu()
+            menu(engine)
     return engine
 
 

@@ -12,8 +12,13 @@ from models.questions_goals import goal_due, mark_goal_followed_up
 from models.rules import MAX_SEARCH
 from models.tables import Participant
 from ui.actions import action
-from ui.pages import link
+from ui.pages import link, session_links
+from ui.setup import get_engine
 from ui.text import md_escape, plain
+
+# A name column of a set width, so that a long name cannot push a table's figures (attended, units) out of view
+# at 1400 px; the whole name shows when the cell is opened.
+NAME_COLUMN = {"Participant": st.column_config.TextColumn(width=240)}
 
 
 def picker_label(p: Participant) -> str:
@@ -51,7 +56,10 @@ def stepper(cur: Curriculum, current: str | None, *, on_jump=None, disabled: boo
 
 
 def no_session(message: str) -> None:
+    """The live page with no session to show: why, then the sessions it can open now (those running, or the next
+    one today), and where else to go."""
     st.info(message)
+    session_links(get_engine())
     link("plan", "Plan or pick a session")
     link("home")
     st.stop()

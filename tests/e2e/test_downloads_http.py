@@ -50,6 +50,9 @@ _MEDIA_URLS_JS = """() => [...document.querySelectorAll("[href], [src]")]
   .filter((u) => u.pathname.startsWith("/media/")).map(String)"""
 
 
+EXPORTS = 8  # group PDF, participant PDF, zip, sign-in sheet, four CSV files
+
+
 def _prepare_links(page, server: StreamlitServer, sid: int, media: list[str]) -> dict[str, str]:
     """Open the record, press every "Prepare …" button; {file name: absolute link}."""
     page.on("request", lambda r: media.append(r.url) if urlparse(r.url).path.startswith("/media/") else None)
@@ -57,13 +60,13 @@ def _prepare_links(page, server: StreamlitServer, sid: int, media: list[str]) ->
     wait_for_app_idle(page)
     expect(page.get_by_role("heading", name="Session record")).to_be_visible()
     buttons = page.get_by_role("button", name="Prepare ")
-    expect(buttons).to_have_count(7)
-    for i in range(7):
+    expect(buttons).to_have_count(EXPORTS)
+    for i in range(EXPORTS):
         buttons.nth(i).scroll_into_view_if_needed()
         buttons.nth(i).click()
         wait_for_app_idle(page)
     links = page.get_by_role("link", name="Download ")
-    expect(links).to_have_count(7)
+    expect(links).to_have_count(EXPORTS)
     found = {a.get_attribute("download"): server.url + a.get_attribute("href") for a in links.all()}
     assert all("/download/" in u for u in found.values()), found
     assert page.evaluate(_MEDIA_URLS_JS) == []

@@ -48,18 +48,18 @@ def test_note_and_clock_survive_step_change_and_reload(server, page):
     assert 2 <= first - second <= 3, (first, second)  # it ticks, in the browser
 
     page.get_by_role("button", name="Next").click()
-    expect(page.locator("h2").filter(has_text="Teaching")).to_be_visible()
+    expect(page.locator("h3").filter(has_text="Teaching")).to_be_visible()
     expect(clock).to_have_text(re.compile(r"^(49|50):\d\d$"))
     elapsed_before = _session_seconds(page)
 
     page.reload()
     wait_for_app_idle(page)
-    expect(page.locator("h2").filter(has_text="Teaching")).to_be_visible()
+    expect(page.locator("h3").filter(has_text="Teaching")).to_be_visible()
     expect(page.locator(".gsf-step-time")).to_have_text(re.compile(r"^(49|50):\d\d$"))
     assert _session_seconds(page) >= elapsed_before
     # the note written at the introduction is stored with that step: back there it is still in the field
     page.get_by_role("button", name="Previous").click()
-    expect(page.locator("h2").filter(has_text="Introduction")).to_be_visible()
+    expect(page.locator("h3").filter(has_text="Introduction")).to_be_visible()
     wait_for_app_idle(page)
     intro_note = page.get_by_placeholder(re.compile("Notes during Introduction")).first
     expect(intro_note).to_have_value("Invented note: asks about meter strips")

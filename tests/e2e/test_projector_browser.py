@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
@@ -53,6 +54,16 @@ def _overtime_session(db):
     return s.id
 
 
+def _titles(db, sid: int) -> dict[str, str]:
+    return {x.id: x.display_title for x in load_session_view(db, sid).curriculum.steps}
+
+
+def _live(db) -> int:
+    s, _, _ = make_session(db, n=2)
+    start_session(db, session_id=s.id)
+    return s.id
+
+
 PRIVATE = (*MARKS, "Zqxfirst", "distress", "Healthy coping", "1950-03-04")
 
 
@@ -82,16 +93,23 @@ def test_readable_overtime_in_words_and_nothing_private(server, page):
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
     expect(page.get_by_role("button")).to_have_count(0)
 
-    # every step with the privacy curtain off (the open projector follows) and on (a fresh load): nothing private
-    # in the page's HTML nor in any WebSocket message it received
+    # every step with the privacy curtain off (the open projector follows the step chosen on /live) and on (a
+    # fresh load): nothing private in the page's HTML nor in any WebSocket message it received
+    titles = seed(server.db_url, lambda db: _titles(db, sid))
+    live = page.context.new_page()
+    live.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(live)
     for step in ("intro", "teach", "activity", "qa", "summary"):
         for curtain in (False, True):
-            seed(server.db_url, lambda db, st=step, on=curtain: (
-                go_to_step(db, session_id=sid, step=st), set_privacy_curtain(db, session_id=sid, on=on)))
             if curtain:
+                seed(server.db_url, lambda db, st=step: (
+                    go_to_step(db, session_id=sid, step=st), set_privacy_curtain(db, session_id=sid, on=True)))
                 page.reload()
             else:
-                page.wait_for_timeout(1500)  # the projector follows within two seconds
+                seed(server.db_url, lambda db: set_privacy_curtain(db, session_id=sid, on=False))
+                if step != "intro":
+                    live.locator(f".st-key-step_{step} button").first.click()
+            expect(page.locator(".gsf-step-label")).to_have_text(titles[step])
             expect(page.locator("h2").first).to_be_visible()
             wait_for_app_idle(page)
             text = page.inner_text("body") + page.content()
@@ -100,3 +118,73 @@ def test_readable_overtime_in_words_and_nothing_private(server, page):
             for marker in PRIVATE:
                 assert marker not in text, (step, curtain, marker)
                 assert marker.encode() not in received, (step, curtain, marker)
+
+
+# ---------------------------------------------------------------- following /live: told, not asking
+
+
+def _runs(page) -> int:
+    """Script runs this page has finished (the `page` fixture counts them)."""
+    return page.evaluate("() => window.__e2eRuns.done")
+
+
+def test_the_projector_follows_live_without_reload_and_runs_nothing_while_nothing_changes(server, page):
+    sid = seed(server.db_url, _live)
+    titles = seed(server.db_url, lambda db: _titles(db, sid))
+    page.goto(server.page_url(f"/projector?session={sid}"))
+    expect(page.locator(".gsf-step-label")).to_have_text(titles["intro"])
+    wait_for_app_idle(page)
+    page.evaluate("() => { window.__sameDocument = true; }")  # gone if the page were reloaded
+    live = page.context.new_page()
+    live.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(live)
+    wait_for_app_idle(page)
+
+    idle = _runs(page)
+    page.wait_for_timeout(3000)  # a polling projector would have run three times
+    assert _runs(page) == idle
+
+    for step in ("teach", "activity", "intro"):
+        live.locator(f".st-key-step_{step} button").first.click()
+        expect(page.locator(".gsf-step-label")).to_have_text(titles[step])
+    assert _runs(page) > idle
+    assert page.evaluate("() => window.__sameDocument === true")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_the_projector_reconnects_after_a_restart_and_catches_up(server_factory, page):
+    server = server_factory().start()
+    sid = seed(server.db_url, _live)
+    titles = seed(server.db_url, lambda db: _titles(db, sid))
+    page.goto(server.page_url(f"/projector?session={sid}"))
+    expect(page.locator(".gsf-step-label")).to_have_text(titles["intro"])
+    wait_for_app_idle(page)
+    page.evaluate("() => { window.__sameDocument = true; }")
+
+    server.stop()  # the projector stays open while the server is gone ...
+    assert server.proc.returncode != -signal.SIGKILL  # its open stream did not hold the server's shutdown
+    seed(server.db_url, lambda db: go_to_step(db, session_id=sid, step="teach"))  # ... and the session moves on
+    server.start()
+    expect(page.locator(".gsf-step-label")).to_have_text(titles["teach"], timeout=60_000)
+
+    live = page.context.new_page()  # and it follows the facilitator again, on the same connection's successor
+    live.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(live)
+    live.locator(".st-key-step_qa button").first.click()
+    expect(page.locator(".gsf-step-label")).to_have_text(titles["qa"])
+    assert page.evaluate("() => window.__sameDocument === true")
+
+
+def test_the_projector_tries_again_after_an_error_answer(server, page):
+    sid = seed(server.db_url, _live)
+    titles = seed(server.db_url, lambda db: _titles(db, sid))
+    # a proxy in front of the server answers 503 for a while: the browser's EventSource gives up on such an answer
+    page.route("**/push/session/**", lambda route: route.fulfill(status=503, body="Service unavailable"))
+    page.goto(server.page_url(f"/projector?session={sid}"))
+    expect(page.locator(".gsf-step-label")).to_have_text(titles["intro"])
+    live = page.context.new_page()
+    live.goto(server.page_url(f"/live?session={sid}"))
+    live.locator(".st-key-step_teach button").first.click()
+    wait_for_app_idle(live)
+    page.unroute("**/push/session/**")  # the proxy is back: the projector's next try catches up
+    expect(page.locator(".gsf-step-label")).to_have_text(titles["teach"], timeout=60_000)

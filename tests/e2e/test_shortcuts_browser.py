@@ -21,7 +21,7 @@ def _session(db):
 
 def _expect_current_step(page, step: str) -> None:
     """The step's heading is shown and the stepper highlights that step and no other."""
-    expect(page.locator("h2").filter(has_text=TITLES[step])).to_be_visible()
+    expect(page.locator("h3").filter(has_text=TITLES[step])).to_be_visible()
     for other in STEP_ORDER:
         kind = "primary" if other == step else "secondary"
         button = page.locator(f".st-key-step_{other}").get_by_role("button")  # not Streamlit's hidden copy

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from models import pdf_layout, pdf_record
 from models.attendance import add_to_roster, correct_presence
-from models.csv_exports import export_filename
+from models.csv_exports import export_filename, record_day
 from models.notes import add_note
 from models.pdf_layout import FALLBACK_FONTS, FONT_DIR, Heading, Paragraph, Table, clean_text, fallback_fonts_for
 from models.pdf_record import ExportError, build_pdf_or_error, participant_pdfs_zip, record_parts, session_pdf
@@ -108,7 +108,7 @@ def test_the_record_is_built_from_typed_blocks(sdb, frozen_clock):
     rec = session_record(sdb, sid)
     parts = {p.name: p.blocks for p in record_parts(rec, None)}
     assert list(parts) == ["Session details", "Attendance", "Billing units", "Time per step", "Curriculum fidelity",
-                           "Ratings", "Topic competency", "Goals", "Questions", "Notes"]
+                           "Ratings", "Topic competency", "Goals", "Questions", "Notes", "Attestation"]
     assert parts["Session details"][0] == Heading(1, "Group education session record")
     assert parts["Goals"][0] == Heading(2, "Goals")
     goals = parts["Goals"][1]
@@ -211,7 +211,9 @@ def test_participant_pdf_holds_only_that_persons_data(sdb, frozen_clock):
         session_pdf(rec, participant_id=999_999)
     z = zipfile.ZipFile(io.BytesIO(participant_pdfs_zip(rec)))
     assert len(z.namelist()) == len(NAMES)
-    assert all(n.endswith(".pdf") and "participant-" in n for n in z.namelist())
+    day = record_day(rec)
+    assert all(n.startswith("record-") and n.endswith(f"-{day}.pdf") for n in z.namelist())
+    assert f"record-Angstrom-Nunez-Zoe-{day}.pdf" in z.namelist()
     one = z.read(export_filename(rec, "record", "pdf", pids[2]))
     assert "Наталья Иванова" in _pdf_text(one)[0]
 

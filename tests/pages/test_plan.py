@@ -1,11 +1,11 @@
-from datetime import date
+from datetime import date, time
 
 from sqlmodel import select
 
 from models.db import session_scope
 from models.people import create_facilitator, create_participant
 from models.tables import Attendance, GroupSession
-from tests.pages.helpers import app
+from tests.pages.helpers import all_text, app
 
 
 def test_plan_creates_session_with_roster(engine):
@@ -32,8 +32,48 @@ def test_plan_creates_session_with_roster(engine):
         assert s.status == "planned" and s.scheduled_at.astimezone().date() == date(2026, 12, 1)
         assert sorted(a.participant_id for a in db.exec(select(Attendance))) == sorted(ids)
         assert '"steps"' in s.curriculum_json  # frozen copy
-    starts = [pl.proto for pl in at.get("page_link") if pl.proto.label.startswith("Start it")]
-    assert [p.query_string for p in starts] == [f"session={s.id}"]
+    links = {pl.proto.label: pl.proto.query_string for pl in at.get("page_link")}
+    assert links["Open live view"] == links["Open projector"] == f"session={s.id}"
+
+
+def test_after_create_the_session_and_its_roster_are_shown_and_the_form_comes_back(engine):
+    with session_scope(engine) as db:
+        create_facilitator(db, name="Pat Educator", credential="RN")
+        ids = [create_participant(db, first_name=first, last_name="Plannerton").id for first in ("Ada", "Bram")]
+    at = app("pages/plan.py").run()
+    at.selectbox(key="plan_curriculum").select("diabetes-dsmt-group").run()
+    at.multiselect(key="plan_roster").set_value(ids).run()
+    at.selectbox(key="plan_setting").select("telehealth")
+    at.date_input(key="plan_date").set_value(date(2026, 12, 1))
+    at.time_input(key="plan_time").set_value(time(14, 30))
+    next(b for b in at.button if b.label == "Create session").click().run()
+    assert not at.exception
+    with session_scope(engine) as db:
+        sid = db.exec(select(GroupSession)).one().id
+    # the created session as stored, in place of the form: nothing looks wiped, nothing can be created twice
+    text = all_text(at)
+    assert f"Session {sid} is planned." in text
+    for part in ("Living well with diabetes", "HCPCS G0109", "2026-12-01 14:30", "Telehealth",
+                 "Pat Educator (RN)", "Roster (2):", "Ada Plannerton, Bram Plannerton"):
+        assert part in text, part
+    assert not [b for b in at.button if b.label == "Create session"]
+    links = {pl.proto.label: pl.proto.query_string for pl in at.get("page_link")}
+    assert links["Open live view"] == links["Open projector"] == f"session={sid}"
+    # the same group again: every choice kept, the roster too
+    next(b for b in at.button if b.label == "Plan another for this group").click().run()
+    assert not at.exception and f"Session {sid} is planned." not in all_text(at)
+    assert at.selectbox(key="plan_curriculum").value == "diabetes-dsmt-group"
+    assert at.selectbox(key="plan_setting").value == "telehealth"
+    assert (at.date_input(key="plan_date").value, at.time_input(key="plan_time").value) == (date(2026, 12, 1),
+                                                                                            time(14, 30))
+    assert sorted(at.multiselect(key="plan_roster").value) == sorted(ids)
+    next(b for b in at.button if b.label == "Create session").click().run()
+    # another session: the choices kept, the roster empty (a new group)
+    next(b for b in at.button if b.label == "Plan another session").click().run()
+    assert at.selectbox(key="plan_setting").value == "telehealth" and at.multiselect(key="plan_roster").value == []
+    assert at.date_input(key="plan_date").value == date(2026, 12, 1)
+    with session_scope(engine) as db:
+        assert len(db.exec(select(GroupSession)).all()) == 2
 
 
 def test_group_size_messages(engine):

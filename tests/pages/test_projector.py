@@ -14,10 +14,12 @@ from models.questions_goals import add_goal, add_question
 from models.session_view import load_session_view
 from models.sessions import (
     end_session,
+    get_session,
     go_to_step,
     pause,
     set_privacy_curtain,
     set_projector_names,
+    set_projector_page,
     set_tick,
     start_session,
 )
@@ -169,3 +171,67 @@ def test_nothing_private_reaches_the_projector(engine):
         end_session(db, session_id=sid)
     check(app("pages/projector.py", session=sid).run())
     check(follower.run())
+
+
+def test_projector_pages_follow_the_page_chosen(engine):
+    """A step longer than one screen is paged: the projector says "Page 2 of 2" and shows that page's content
+    only; a new step starts on its first page."""
+    with session_scope(engine) as db:
+        s, _, _ = make_session(db, n=2)
+        sid = s.id
+        start_session(db, session_id=sid)
+        go_to_step(db, session_id=sid, step="activity")
+        first, second = load_session_view(db, sid).curriculum.step("activity").activities[:2]
+    at = app("pages/projector.py", session=sid).run()
+    text = _md(at)
+    assert "Page 1 of 2" in text and first.title in text and second.title not in text
+    with session_scope(engine) as db:
+        set_projector_page(db, session_id=sid, page=1)
+    at.run()
+    text = _md(at)
+    assert "Page 2 of 2" in text and second.title in text and first.title not in text
+    with session_scope(engine) as db:
+        go_to_step(db, session_id=sid, step="qa")
+    at.run()
+    assert "Page" not in _md(at)  # one page: nothing to say
+
+
+def test_live_chooses_the_clock_and_moves_the_pages(engine):
+    with session_scope(engine) as db:
+        s, _, _ = make_session(db, n=2)
+        sid = s.id
+        start_session(db, session_id=sid)
+    at = app("pages/live.py", session=sid).run()
+    assert not at.exception
+    clock_choice = at.radio(key=f"projector_clock_{sid}")
+    assert clock_choice.options == ["Full countdown", "Calm: time for this part", "No clock"]
+    assert clock_choice.value == "full"
+    assert f"ppage_next_{sid}" not in [b.key for b in at.button]  # the introduction fits one page
+    clock_choice.set_value("calm").run()
+    with session_scope(engine) as db:
+        assert get_session(db, sid).projector_clock == "calm"
+    assert at.radio(key=f"projector_clock_{sid}").value == "calm"
+
+    with session_scope(engine) as db:
+        go_to_step(db, session_id=sid, step="activity")
+    at.run()
+    prev, nxt = at.button(key=f"ppage_prev_{sid}"), at.button(key=f"ppage_next_{sid}")
+    assert prev.disabled and not nxt.disabled
+    assert "page 1 of 2" in _md(at)
+    nxt.click().run()
+    with session_scope(engine) as db:
+        assert get_session(db, sid).projector_page == 1
+    assert "page 2 of 2" in _md(at)
+    assert at.button(key=f"ppage_next_{sid}").disabled and not at.button(key=f"ppage_prev_{sid}").disabled
+    at.button(key=f"ppage_prev_{sid}").click().run()
+    with session_scope(engine) as db:
+        assert get_session(db, sid).projector_page == 0
+    # the next step starts on its first page, and the clock choice stays for the session
+    at.button(key=f"ppage_next_{sid}").click().run()
+    with session_scope(engine) as db:
+        go_to_step(db, session_id=sid, step="summary")
+        assert get_session(db, sid).projector_page == 0
+    at.run()
+    assert f"ppage_next_{sid}" not in [b.key for b in at.button]
+    assert at.radio(key=f"projector_clock_{sid}").value == "calm"
+    assert not at.exception

@@ -284,7 +284,7 @@ def test_exports_are_downloads_with_the_right_content(engine, frozen_clock, down
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(group)).pages)
     assert "Group education session record" in text and "Ada Testwell" in text and "Cora Inventa" in text
     at.selectbox(key=f"dl_who_{sid}").select(pids[2]).run()
-    one = downloads.data(f"session-{sid}-{day}-record-participant-{pids[2]}.pdf")
+    one = downloads.data(f"record-Inventa-Cora-{day}.pdf")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(one)).pages)
     assert "Cora Inventa" in text and "Ada Testwell" not in text
     att = list(csv.DictReader(io.StringIO(downloads.data(f"session-{sid}-{day}-attendance.csv")

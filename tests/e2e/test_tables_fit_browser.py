@@ -1,0 +1,104 @@
+"""Tables at 1400 × 900 in Chromium: /review's session list, /participants' sessions table and the session
+record's tables show their key columns (status, documentation, units, DSMT hours) without horizontal
+scrolling. Every person here is invented."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from models import clock
+from models.assessments import set_rating
+from models.attendance import add_to_roster, mark_arrived, set_present
+from models.notes import add_note
+from models.people import create_participant
+from models.sessions import end_session, go_to_step, start_session
+from tests.e2e.conftest import seed, wait_for_app_idle
+from tests.factories import curriculum, make_session
+
+VIEWPORT = {"width": 1400, "height": 900}
+
+LONG_NAME = ("Maximiliana-Josephine", "Fictitious-Longsurname-Inventedsdottir")
+
+# One grid's scroll box, and the header cells Glide Data Grid keeps in the DOM for screen readers (only those of
+# the columns it draws: a column scrolled out of view has none).
+_GRID_JS = """
+(frame) => {
+  const scroller = frame.querySelector('.dvn-scroller');
+  return {scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth,
+          headers: [...frame.querySelectorAll('[role="columnheader"]')].map((h) => h.textContent.trim())};
+}
+"""
+
+
+def _ended(db, move_to, *, n_sessions=3):
+    """Sessions of four invented people that ended: Cora late, Dov absent, Ada rated before only (so the
+    documentation column holds its longest reasons)."""
+    ids = []
+    for k in range(n_sessions):
+        start = clock.now().replace(second=0, microsecond=0) - timedelta(days=k + 1, hours=3)
+        s, people, _ = make_session(db, n=4, when=start, code="G0109")
+        ada, _bram, cora, dov = people
+        long = create_participant(db, first_name=LONG_NAME[0], last_name=LONG_NAME[1])
+        add_to_roster(db, session_id=s.id, participant_id=long.id)
+        move_to(start)
+        set_present(db, session_id=s.id, participant_id=cora.id, present=False)
+        set_present(db, session_id=s.id, participant_id=dov.id, present=False)
+        start_session(db, session_id=s.id)
+        for item in curriculum().assessment:
+            set_rating(db, session_id=s.id, participant_id=ada.id, item_id=item.id, phase="pre", value=3)
+        move_to(start + timedelta(minutes=30))
+        go_to_step(db, session_id=s.id, step="teach")
+        mark_arrived(db, session_id=s.id, participant_id=cora.id)
+        add_note(db, session_id=s.id, participant_id=ada.id, step="teach", text="Invented note", tags=["distress"])
+        move_to(start + timedelta(minutes=95))
+        end_session(db, session_id=s.id)
+        ids.append((s.id, ada.id))
+    return ids
+
+
+def _seed(db):
+    with clock.simulated(clock.now()) as sim:
+        return _ended(db, sim.at)
+
+
+def _check(page, url: str, tables: dict[str, list[str]]) -> None:
+    """Open `url` and, for each table known by one of its columns (a column scrolled out of view would not be
+    found), check that the whole row fits its box (no horizontal scrolling) and that the key columns' headers
+    are drawn."""
+    page.goto(url)
+    wait_for_app_idle(page)
+    frames = page.get_by_test_id("stDataFrame")
+    expect(frames.first).to_be_visible()
+    found = set()
+    for i in range(frames.count()):
+        frame = frames.nth(i)
+        if not frame.is_visible():  # in a closed expander
+            continue
+        frame.scroll_into_view_if_needed()
+        expect(frame.locator(".dvn-scroller")).to_be_visible()
+        # the grid draws its header cells once in view and laid out
+        page.wait_for_function("(f) => f.querySelectorAll('[role=\"columnheader\"]').length > 0",
+                               arg=frame.element_handle())
+        page.wait_for_timeout(200)
+        grid = frame.evaluate(_GRID_JS)
+        for marker, keys in tables.items():
+            if marker not in grid["headers"]:
+                continue
+            found.add(marker)
+            assert grid["scrollWidth"] <= grid["clientWidth"], (url, grid)
+            assert set(keys) <= set(grid["headers"]), (url, keys, grid["headers"])
+    assert found == set(tables), (url, found)
+
+
+def test_key_columns_fit_at_1400(server, page):
+    (sid, ada), *_ = seed(server.db_url, _seed)
+    page.set_viewport_size(VIEWPORT)
+    _check(page, server.page_url("/review"), {"Documentation": ["Record", "Date", "Status", "Units", "Patients"]})
+    _check(page, server.page_url(f"/participants?participant={ada}"),
+           {"DSMT hours": ["Record", "Status", "Attended", "Units"]})
+    # the record, with a long name on the roster: attendance, billing units, ratings
+    _check(page, server.page_url(f"/review?session={sid}"),
+           {"In the room": ["Participant", "Attended"], "Units": ["Participant", "Attended", "Minutes"],
+            "Items rated (pre/post)": ["Participant", "Pre", "Post", "Change"]})

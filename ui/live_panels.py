@@ -1,0 +1,387 @@
+"""The parts of /live that change on their own, each a fragment: a click inside one reruns only that part (its
+own fresh read of the session), so the educator sees a tick, an arrival or a saved note at once, without the
+whole page being rebuilt. A step change, pause or end reruns the whole page."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+from streamlit.errors import StreamlitInvalidLayoutContextError
+
+from models import clock
+from models.assessments import participant_scores
+from models.attendance import mark_arrived, mark_left, set_present
+from models.billing import room_count
+from models.curriculum import STEP_TITLES, activity_key, checklist_items, short_label, topic_key
+from models.db import session_scope
+from models.enums import Phase, QuestionStatus, SessionStatus
+from models.people import find_participants
+from models.questions_goals import default_follow_up_date
+from models.rules import (
+    ADCES7,
+    COMPETENCY_LEVELS,
+    CONFIDENCE_DEFAULT,
+    CONFIDENCE_MAX,
+    CONFIDENCE_MIN,
+    CONFIDENCE_THRESHOLD,
+    FOLLOW_UP_TAGS,
+    MAX_GOAL,
+    MAX_NAME,
+    MAX_QUESTION,
+    MAX_RELATIONSHIP,
+    NOTE_TAGS,
+    SELF_EFFICACY_MAX_MISSING,
+    TAG_SHORT,
+    is_low_confidence,
+)
+from models.session_view import Person, SessionView, load_session_view
+from ui import conflicts, drafts
+from ui.actions import flash_errors
+from ui.live_writes import LiveWrites, competency_key, note_keys, rating_key
+from ui.text import md_escape, plain
+from ui.widgets import picker_label, search_box
+
+ss = st.session_state
+
+
+def _load(engine: Engine, sid: int) -> tuple[SessionView, LiveWrites]:
+    """A fragment's own fresh read of the session. When the fragment reruns alone, a message its callback left
+    (refused, not saved, already done elsewhere) is shown here, next to what the educator clicked."""
+    flash_errors()
+    with session_scope(engine) as db:
+        view = load_session_view(db, sid)
+    first_names = {p.participant_id: p.first_name for p in view.people}
+    return view, LiveWrites(engine, sid, view.curriculum, first_names)
+
+
+def _rerun_part() -> None:
+    """Rerun just this fragment when it is running on its own, else the page (a fragment drawn by a full run
+    cannot rerun alone)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitInvalidLayoutContextError:
+        st.rerun()
+
+
+def _locked(view: SessionView) -> tuple[bool, bool]:
+    """(read-only, privacy curtain)."""
+    return view.session.status == SessionStatus.ENDED, bool(view.session.privacy_curtain)
+
+
+# ---------------------------------------------------------------- what the step delivers: ticks and checklist
+
+
+def _tick_box(view: SessionView, w: LiveWrites, key: str, label: str, ro: bool) -> None:
+    ticked = key in view.ticks
+    wkey = f"tick_{view.session.id}_{key}"
+    ss[wkey] = ticked  # what is stored, also when another screen changed it
+    st.checkbox(label, key=wkey, disabled=ro, on_change=w.set_tick, args=(key, view.version("tick", key)),
+                help=f"Delivered at {clock.fmt_local(view.ticks[key], '%H:%M')}" if ticked else None)
+
+
+@st.fragment
+def deliverables(engine: Engine, sid: int) -> None:
+    """The step's topics or activities with their ticks, the facilitator checklist, and how much is delivered."""
+    view, w = _load(engine, sid)
+    ro, _ = _locked(view)
+    cur, step = view.curriculum, view.curriculum.step(view.session.current_step or "intro")
+    done, total = view.progress()
+    st.progress(done / total if total else 0.0, text=f"Curriculum delivered: {done} of {total} items")
+    if step.id == "teach":
+        for topic in step.topics:
+            with st.container(border=True):
+                _tick_box(view, w, topic_key(topic.id), f"Topic delivered: {md_escape(topic.title)}", ro)
+                st.text("\n".join(f"• {plain(kp)}" for kp in topic.key_points))
+    elif step.id == "activity":
+        for act in step.activities:
+            with st.container(border=True):
+                _tick_box(view, w, activity_key(act.id), f"Activity done: {md_escape(act.title)}"
+                          + (f" ({act.minutes} min)" if act.minutes else ""), ro)
+                lines = [f"Materials: {'; '.join(plain(m) for m in act.materials)}"] if act.materials else []
+                lines += [f"{n}. {plain(ins)}" for n, ins in enumerate(act.instructions, 1)]
+                st.text("\n".join(lines))
+    checks = [i for i in checklist_items(cur, step.id) if i.kind == "check"]
+    if checks:
+        st.markdown("**Facilitator checklist**")
+        for it in checks:
+            _tick_box(view, w, it.key, md_escape(it.label), ro)
+
+
+# ---------------------------------------------------------------- ratings and competency
+
+
+@st.fragment
+def ratings(engine: Engine, sid: int, phase: str) -> None:
+    """The pre or post ratings grid (one row per person present) and, when opened, topic competency."""
+    view, w = _load(engine, sid)
+    ro, curtain = _locked(view)
+    present = [p for p in view.people if p.present]
+    if not present:
+        st.caption("No one is marked present.")
+        return
+    if curtain:
+        st.caption("Ratings are hidden while the privacy curtain is on.")
+        return
+    items = view.curriculum.assessment
+    rows = []
+    for p in present:
+        row = {"Participant": plain(p.name)}
+        for it in items:
+            row[it.id] = view.ratings.get((p.participant_id, it.id, phase))
+        if phase == Phase.POST:
+            change = participant_scores(view.ratings, p.participant_id, len(items)).change
+            row["Change"] = round(change, 2) if change is not None else None
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    for it in items:
+        df[it.id] = df[it.id].astype("Int64")
+    # no min/max: a value outside the scale reaches the model, which refuses it with a message naming the scale
+    cfg = {it.id: st.column_config.NumberColumn(short_label(it), help=f"{it.prompt} ({it.scale})", step=1)
+           for it in items}
+    cfg["Participant"] = st.column_config.TextColumn(disabled=True, pinned=True)
+    if phase == Phase.POST:
+        cfg["Change"] = st.column_config.NumberColumn(
+            "Change", disabled=True, format="%+.2f",
+            help="Post score minus pre score; each is the mean of the items rated, and not scored when more "
+                 f"than {SELF_EFFICACY_MAX_MISSING} items are missing")
+    # The editor keeps its key (and so an edit in progress) while other screens change cells; after this screen
+    # saved its edits it gets a new key, so it shows what is stored and holds no old edits.
+    gen_key = f"grid_gen_{sid}_{phase}"
+    key = f"grid_{sid}_{phase}_{ss.get(gen_key, 0)}"
+    if not ro and w.save_grid_edits(key, phase):
+        ss[gen_key] = ss.get(gen_key, 0) + 1
+        _rerun_part()  # show what is stored now (saved cells, or the other screen's value)
+    ss[f"{key}_shown"] = ([p.participant_id for p in present],
+                          {(p.participant_id, it.id): view.version("rating", p.participant_id, it.id, phase)
+                           for p in present for it in items})
+    st.data_editor(df, key=key, hide_index=True, column_config=cfg, disabled=ro, num_rows="fixed")
+    for p in present:
+        for it in items:
+            conflicts.show(rating_key(sid, p.participant_id, it.id, phase))
+    st.caption(f"Type a number ({items[0].scale if items else ''}) and press Tab or Enter: each rating saves as soon "
+               "as it is entered. Hover a column title for the whole question.")
+    box = st.expander(f"Topic competency ({phase}) — DSME Record scale", key=f"comp_open_{sid}_{phase}",
+                      on_change="rerun")
+    if box.open:  # drawn only when opened: many controls the page does not need otherwise
+        with box:
+            st.caption(" · ".join(COMPETENCY_LEVELS.values()))
+            for topic in view.curriculum.topics:
+                st.text(plain(topic.title))
+                for p in present:
+                    k = f"comp_{sid}_{p.participant_id}_{topic.id}_{phase}"
+                    ss[k] = view.competency.get((p.participant_id, topic.id, phase))
+                    st.segmented_control(md_escape(p.first_name), list(COMPETENCY_LEVELS), key=k, disabled=ro,
+                                         on_change=w.save_competency,
+                                         args=(p.participant_id, topic.id, phase,
+                                               view.version("competency", p.participant_id, topic.id, phase)))
+                    conflicts.show(competency_key(sid, p.participant_id, topic.id, phase))
+
+
+# ---------------------------------------------------------------- the question queue
+
+
+@st.fragment
+def questions(engine: Engine, sid: int) -> None:
+    view, w = _load(engine, sid)
+    ro, curtain = _locked(view)
+    present = [p for p in view.people if p.present]
+    open_count = sum(1 for q in view.questions if q.status == QuestionStatus.OPEN)
+    with st.expander(f"Question queue ({open_count} open)", expanded=view.session.current_step == "qa"):
+        if not ro:
+            q1, q2 = st.columns([3, 1])
+            q1.text_input("Question", key=f"q_text_{sid}", placeholder="Type a question",
+                          help=f"At most {MAX_QUESTION:,} characters.")
+            if not curtain:
+                names = {p.participant_id: plain(p.first_name) for p in present}
+                q2.selectbox("Asked by (optional)", list(names), index=None, key=f"q_who_{sid}",
+                             format_func=lambda i: names.get(i, "?"))
+            st.button("Add question", on_click=w.add_question, key=f"q_add_{sid}")
+        who_names = {p.participant_id: plain(p.first_name) for p in view.people}
+        actions = ((QuestionStatus.ANSWERED, "Answered", "qa", "Mark it answered"),
+                   (QuestionStatus.PARKED, "Park", "qp", "Park it for follow-up; it carries into the session record"),
+                   (QuestionStatus.OPEN, "Reopen", "qo", "Open it again"))
+        for q in view.questions:
+            cols = st.columns([4, 1, 1, 1], vertical_alignment="center")
+            asked = "" if curtain or q.participant_id is None else f" — {who_names.get(q.participant_id, '')}"
+            cols[0].text(f"[{q.status}] {plain(q.text)}{asked}")
+            if ro:
+                continue
+            for col, (target, label, prefix, help_text) in zip(cols[1:], actions, strict=True):
+                if q.status != target:
+                    col.button(label, key=f"{prefix}_{q.id}", on_click=w.question_status, args=(q.id, target),
+                               help=help_text, width="stretch")
+
+
+# ---------------------------------------------------------------- goals (summary step)
+
+
+@st.fragment
+def goals(engine: Engine, sid: int) -> None:
+    view, w = _load(engine, sid)
+    ro, curtain = _locked(view)
+    if curtain:
+        return
+    st.subheader("Goals and follow-up")
+    followups = [n for n in view.notes if set(n.tags) & set(FOLLOW_UP_TAGS)]
+    if followups:
+        names = {p.participant_id: plain(p.name) for p in view.people}
+        st.warning("Follow-up flags raised in notes:")
+        st.text("\n".join(f"• {names.get(n.participant_id, 'Group')}: {', '.join(n.tags)} — {plain(n.text[:200])}"
+                          for n in followups))
+    for p in (p for p in view.people if p.present):
+        mine = [g for g in view.goals if g.participant_id == p.participant_id]
+        with st.container(border=True):
+            st.markdown(f"**{md_escape(p.name)}**")
+            for g in mine:
+                flag = (f" ⚠ below {CONFIDENCE_THRESHOLD}: problem-solve this plan"
+                        if is_low_confidence(g.confidence) else "")
+                due = f", follow up {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else ""
+                st.text(f"🎯 {g.behaviour}: {plain(g.text)} (confidence {g.confidence}/{CONFIDENCE_MAX}{due}){flag}")
+            if ro:
+                continue
+            k = f"goal_{sid}_{p.participant_id}"
+            g1, g2 = st.columns(2)
+            g1.selectbox("Behaviour", ADCES7, key=f"{k}_beh")
+            g2.date_input("Follow-up date", value=default_follow_up_date(), key=f"{k}_date")
+            st.text_input("Goal", key=f"{k}_text", placeholder="What, how much, when, how often",
+                          help=f"At most {MAX_GOAL:,} characters.")
+            conf = st.slider(f"Confidence ({CONFIDENCE_MIN}–{CONFIDENCE_MAX})", CONFIDENCE_MIN, CONFIDENCE_MAX,
+                             CONFIDENCE_DEFAULT, key=f"{k}_conf")
+            if is_low_confidence(conf):
+                st.caption(f"⚠ Confidence below {CONFIDENCE_THRESHOLD}: problem-solve the plan with the participant.")
+            st.button("Add goal", key=f"{k}_add", on_click=w.add_goal, args=(p.participant_id,))
+
+
+# ---------------------------------------------------------------- people: head-count, attendance and notes
+
+
+def _note_fields(view: SessionView, w: LiveWrites, pid: int | None, label: str, unsaved: dict, ro: bool) -> None:
+    sid, step_id = view.session.id, view.session.current_step or "intro"
+    nkey, tkey, seen = note_keys(sid, pid, step_id)
+    current = next((n for n in view.notes if n.participant_id == pid and n.step == step_id), None)
+    stored = (current.version_id, current.text, tuple(current.tags)) if current else (None, "", ())
+    mine, shown = (ss.get(nkey), tuple(ss.get(tkey) or ())), ss.get(seen)
+    if conflicts.pending(nkey) is None:
+        if nkey not in ss or shown is None:  # first time on this screen
+            ss[nkey], ss[tkey], ss[seen] = stored[1], list(stored[2]), stored
+        elif mine == stored[1:]:  # saved (by this screen or another): caught up
+            ss[seen] = stored
+        elif mine == shown[1:] and stored != shown:  # no unsaved edit here, newer text stored: show it
+            ss[nkey], ss[tkey], ss[seen] = stored[1], list(stored[2]), stored
+    conflicts.show(nkey)
+    draft = unsaved.get(nkey)
+    if draft is not None and not ro and conflicts.pending(nkey) is None:
+        with st.container(border=True, key=f"draft_{nkey}"):
+            st.warning(f"Not saved: text typed in this browser at {clock.fmt_local(draft.typed_at, '%H:%M')} "
+                       "that never reached the record (the page was reloaded or the connection dropped).",
+                       icon=":material/edit_note:")
+            st.text(plain(draft.text))
+            c1, c2 = st.columns(2)
+            c1.button("Restore and save", key=f"restore_{nkey}", on_click=w.restore_draft,
+                      args=(pid, step_id, draft.text), type="primary", icon=":material/restore:")
+            c2.button("Discard it", key=f"discard_{nkey}", on_click=w.discard_draft, args=(nkey, draft.text),
+                      icon=":material/delete:")
+    title = plain(view.curriculum.step(step_id).display_title)
+    st.text_area(label, key=nkey, height=68, disabled=ro, on_change=w.save_note, args=(pid, step_id),
+                 placeholder=f"Notes during {title} (saved when you leave the field)")
+    st.pills("Tags", NOTE_TAGS, selection_mode="multi", key=tkey, disabled=ro, on_change=w.save_note,
+             args=(pid, step_id), label_visibility="collapsed", format_func=lambda t: TAG_SHORT.get(t, t),
+             help="Tags: " + "; ".join(f"{TAG_SHORT.get(t, t)} = {t}" for t in NOTE_TAGS))
+    earlier = [n for n in view.notes if n.participant_id == pid and n.step != step_id and n.text.strip()]
+    if earlier:
+        st.caption("Earlier: " + " · ".join(f"{STEP_TITLES.get(n.step, n.step)}: {md_escape(n.text)}"
+                                             for n in earlier))
+
+
+def _status_line(view: SessionView, p: Person) -> str:
+    s = view.session
+    if s.status == SessionStatus.PLANNED:
+        state = "present" if p.present else "absent"
+    else:
+        state = "in the room" if p.in_room else ("left" if p.intervals else "not here")
+    late = p.minutes_late(s.started_at)
+    extra = [f"arrived {late} min late" if late else None, p.caregiver_text if p.caregiver else None]
+    return " · ".join([plain(p.name), state, *(x for x in extra if x)])
+
+
+def _person(view: SessionView, w: LiveWrites, p: Person, unsaved: dict, ro: bool) -> None:
+    s, sid, pid = view.session, view.session.id, p.participant_id
+    with st.container(border=True, key=f"person_{sid}_{pid}"):
+        st.markdown(f"**{md_escape(_status_line(view, p))}**")
+        top = st.columns([1, 1, 1.2], vertical_alignment="center")
+        if s.status == SessionStatus.LIVE:
+            if p.in_room:
+                top[0].button("Left now", key=f"left_{pid}", on_click=w.do, args=(mark_left,),
+                              kwargs={"participant_id": pid}, width="stretch",
+                              help=f"{md_escape(p.first_name)} left the room")
+            else:
+                top[0].button("Arrived now", key=f"arr_{pid}", on_click=w.do, args=(mark_arrived,),
+                              kwargs={"participant_id": pid}, width="stretch",
+                              help=f"{md_escape(p.first_name)} came into the room")
+            if p.present and p.intervals:
+                top[1].button("Never came", key=f"abs_{pid}", type="tertiary", on_click=w.do, args=(set_present,),
+                              kwargs={"participant_id": pid, "present": False},
+                              help="Mark absent: withdraws the presence recorded so far (kept in history)")
+        elif s.status == SessionStatus.PLANNED:
+            pk = f"present_{sid}_{pid}"
+            ss[pk] = p.present
+            top[0].checkbox("Present", key=pk, on_change=lambda: w.do(set_present, participant_id=pid,
+                                                                      present=ss[pk]))
+        ck, version = f"carer_{sid}_{pid}", view.version("attendance", pid)
+        ss[ck] = p.caregiver
+        top[2].checkbox("Caregiver", key=ck, disabled=ro, on_change=w.set_caregiver, args=(pid, version),
+                        help="A caregiver or family member came with them (never counted in the group size)")
+        if p.caregiver and not ro:
+            nk, rk = f"carer_name_{sid}_{pid}", f"carer_rel_{sid}_{pid}"
+            ss[nk], ss[rk] = p.caregiver_name or "", p.caregiver_relationship or ""
+            c1, c2 = st.columns(2)
+            c1.text_input("Caregiver's name", key=nk, on_change=w.set_caregiver, args=(pid, version),
+                          help=f"At most {MAX_NAME} characters.")
+            c2.text_input("Relationship", key=rk, on_change=w.set_caregiver, args=(pid, version),
+                          placeholder="e.g. daughter", help=f"At most {MAX_RELATIONSHIP} characters.")
+        if p.present and s.status != SessionStatus.PLANNED:
+            _note_fields(view, w, pid, f"Notes on {md_escape(p.first_name)}", unsaved, ro)
+
+
+@st.fragment
+def people(engine: Engine, sid: int) -> None:
+    """The head-count with its billing check, one card per person (presence, caregiver, notes), the group's
+    note and late arrivals. Every note field here is mirrored in the browser until it is saved."""
+    view, w = _load(engine, sid)
+    ro, curtain = _locked(view)
+    room = room_count(view)
+    if room.check.ok:
+        st.caption(f":material/groups: {room.text}. {room.check.message}")
+    else:
+        st.warning(f"{room.text}. {room.check.message}", icon=":material/groups:")
+    if curtain:
+        st.caption("Participants are hidden while the privacy curtain is on.")
+        return
+    step_id = view.session.current_step or "intro"
+    unsaved = {}
+    if not ro and view.session.status != SessionStatus.PLANNED:
+        stored = {(n.participant_id, n.step): n.text for n in view.notes}
+        owners = [p.participant_id for p in view.people if p.present] + [None]
+        unsaved = drafts.keeper(f"gsf-draft:{sid}", {note_keys(sid, pid, step_id)[0]: stored.get((pid, step_id), "")
+                                                    for pid in owners}, key=f"drafts_{sid}")
+    for p in view.people:
+        _person(view, w, p, unsaved, ro)
+    if view.session.status != SessionStatus.PLANNED:
+        with st.container(border=True, key=f"group_{sid}"):
+            st.markdown("**Whole group**")
+            _note_fields(view, w, None, "Group notes", unsaved, ro)
+    if not ro:
+        with st.expander("Add a late arrival"):
+            q = search_box("Find", key=f"late_q_{sid}", placeholder="Name or record number")
+            with session_scope(engine) as db:
+                found = [p for p in (find_participants(db, text=q, limit=30) if q is not None else [])
+                         if p.id not in {x.participant_id for x in view.people}]
+            labels = {p.id: picker_label(p) for p in found}
+            st.selectbox("Known participant", list(labels), index=None, key=f"late_pick_{sid}",
+                         format_func=lambda i: labels.get(i, "?"))
+            st.button("Add to this session", on_click=w.add_late, key=f"late_add_{sid}")
+            st.divider()
+            st.text_input("First name", key=f"late_first_{sid}", help=f"At most {MAX_NAME} characters.")
+            st.text_input("Last name", key=f"late_last_{sid}", help=f"At most {MAX_NAME} characters.")
+            st.button("Add new participant", on_click=w.add_new_late, key=f"late_new_{sid}")

@@ -1,0 +1,223 @@
+"""Every write /live makes, as callbacks bound to what the screen showed when it was drawn: each is checked
+against the version that screen showed (models/*: seen_version), a conflict is shown with both values
+(ui/conflicts.py), a refusal or a busy database becomes a message with what was typed kept (ui/actions.py).
+
+A `LiveWrites` is made on every run of the page (or of one of its fragments) and its bound methods are given
+to the widgets as callbacks, so a callback always carries the state of the screen the person acted on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from models import clock
+from models.assessments import set_competency, set_rating
+from models.attendance import add_to_roster, set_caregiver
+from models.curriculum import Curriculum, checklist_items
+from models.errors import Conflict
+from models.forgotten import given_end
+from models.notes import save_live_note
+from models.people import create_participant
+from models.questions_goals import add_goal, add_question, set_question_status
+from models.rules import CONFIDENCE_DEFAULT
+from models.sessions import end_at_suggested, end_session, go_to_step, set_tick
+from ui import conflicts, drafts
+from ui.actions import action, notice
+
+ss = st.session_state
+
+
+def note_keys(sid: int, pid: int | None, step_key: str) -> tuple[str, str, str]:
+    """Widget keys of a note: its text area, its tags, and what this screen last showed of it."""
+    who = "group" if pid is None else pid
+    return f"note_{sid}_{who}_{step_key}", f"tags_{sid}_{who}_{step_key}", f"seen_{sid}_{who}_{step_key}"
+
+
+def rating_key(sid: int, pid: int, item_id: str, phase: str) -> str:
+    return f"rating_{sid}_{pid}_{item_id}_{phase}"
+
+
+def competency_key(sid: int, pid: int, topic_id: str, phase: str) -> str:
+    return f"competency_{sid}_{pid}_{topic_id}_{phase}"
+
+
+def _with_tags(text: str, tags) -> str:
+    return text + (f"\n[tags: {', '.join(tags)}]" if tags else "")
+
+
+class LiveWrites:
+    def __init__(self, engine: Engine, sid: int, cur: Curriculum, first_names: dict[int, str]) -> None:
+        self.engine, self.sid, self.cur, self.first_names = engine, sid, cur, first_names
+        self.item_labels = {i.key: i.label for i in checklist_items(cur)}
+
+    # ------------------------------------------------------------ plain actions
+
+    def do(self, fn: Callable, **kw) -> None:
+        with action(self.engine) as db:
+            fn(db, session_id=self.sid, **kw)
+
+    def jump(self, target: str) -> None:
+        self.do(go_to_step, step=target)
+
+    def end(self, flagged: bool, earliest: datetime | None) -> None:
+        """End now; or, for a flagged (forgotten) session, at its suggested end or at the time given, with the
+        reason (models/forgotten.py). The confirmation stays open when the end is refused."""
+        sid = self.sid
+        how, reason = ss.get(f"end_how_{sid}"), ss.get(f"end_reason_{sid}", "")
+        with action(self.engine) as db:
+            if not flagged:
+                end_session(db, session_id=sid)
+            elif how == "given":
+                at = given_end(ss[f"end_at_{sid}"], earliest=earliest, now=clock.now())
+                end_session(db, session_id=sid, at=at, reason=reason)
+            else:
+                end_at_suggested(db, session_id=sid, reason=reason)
+            ss.pop(f"confirm_end_{sid}", None)
+
+    # ------------------------------------------------------------ notes
+
+    def _who(self, pid: int | None) -> str:
+        return "The group note" if pid is None else f"The note on {self.first_names.get(pid, 'this participant')}"
+
+    def write_note(self, pid: int | None, step_key: str, text: str, tags: list[str], seen_version: int | None) -> None:
+        nkey, tkey, seen = note_keys(self.sid, pid, step_key)
+
+        def on_conflict(exc: Conflict) -> None:
+            their_text, their_tags = exc.theirs
+
+            def keep_theirs() -> None:
+                ss[nkey], ss[tkey] = their_text, list(their_tags)
+                ss[seen] = (exc.version, their_text, tuple(their_tags))
+
+            conflicts.remember(nkey, conflicts.Pending(
+                f"{self._who(pid)} in {self.cur.step(step_key).display_title}", _with_tags(text, tags),
+                _with_tags(their_text, their_tags),
+                keep_mine=lambda: self.write_note(pid, step_key, text, tags, exc.version), keep_theirs=keep_theirs))
+
+        with action(self.engine, retry=lambda: self.write_note(pid, step_key, text, tags, seen_version),
+                    on_conflict=on_conflict) as db:
+            save_live_note(db, session_id=self.sid, participant_id=pid, step=step_key, text=text, tags=tags,
+                           seen_version=seen_version)
+            conflicts.forget(nkey)
+
+    def save_note(self, pid: int | None, step_key: str) -> None:
+        """A note field was left (or its tags changed): save both against the version the screen showed."""
+        nkey, tkey, seen = note_keys(self.sid, pid, step_key)
+        shown = ss.get(seen) or (None, "", ())
+        self.write_note(pid, step_key, ss.get(nkey, ""), list(ss.get(tkey) or []), shown[0])
+
+    def restore_draft(self, pid: int | None, step_key: str, text: str) -> None:
+        nkey, tkey, seen = note_keys(self.sid, pid, step_key)
+        ss[nkey] = text
+        self.write_note(pid, step_key, text, list(ss.get(tkey) or []), (ss.get(seen) or (None,))[0])
+
+    def discard_draft(self, key: str, text: str) -> None:
+        drafts.discard(key, text)
+
+    # ------------------------------------------------------------ ratings and competency
+
+    def save_rating(self, pid: int, item_id: str, phase: str, value: int | None, seen_version: int) -> None:
+        key = rating_key(self.sid, pid, item_id, phase)
+        prompt = next((i.prompt for i in self.cur.assessment if i.id == item_id), item_id)
+
+        def on_conflict(exc: Conflict) -> None:
+            conflicts.remember(key, conflicts.Pending(
+                f"{self.first_names.get(pid, 'A participant')}'s {phase} rating for \u201c{prompt}\u201d",
+                "" if value is None else str(value), "" if exc.theirs is None else str(exc.theirs),
+                keep_mine=lambda: self.save_rating(pid, item_id, phase, value, exc.version)))
+
+        with action(self.engine, retry=lambda: self.save_rating(pid, item_id, phase, value, seen_version),
+                    on_conflict=on_conflict) as db:
+            set_rating(db, session_id=self.sid, participant_id=pid, item_id=item_id, phase=phase, value=value,
+                       seen_version=seen_version)
+            conflicts.forget(key)
+
+    def save_grid_edits(self, key: str, phase: str) -> bool:
+        """Save the cells changed in this screen's ratings grid (the editor's edited_rows), each against the
+        version the grid showed when it was edited; never the rest of the grid. True when there was any."""
+        edits = (ss.get(key) or {}).get("edited_rows", {})
+        shown = ss.get(f"{key}_shown")
+        if not edits or shown is None:
+            return False
+        row_pids, versions = shown
+        for row, cells in edits.items():
+            pid = row_pids[int(row)]
+            for item_id, value in cells.items():
+                if (pid, item_id) in versions:  # an item column
+                    number = None if value is None or pd.isna(value) else int(value)
+                    self.save_rating(pid, item_id, phase, number, versions[(pid, item_id)])
+        return True
+
+    def save_competency(self, pid: int, topic_id: str, phase: str, seen_version: int,
+                        level: str | None = None, *, from_widget: bool = True) -> None:
+        if from_widget:
+            level = ss.get(f"comp_{self.sid}_{pid}_{topic_id}_{phase}")
+        key = competency_key(self.sid, pid, topic_id, phase)
+        topic = next((t.title for t in self.cur.topics if t.id == topic_id), topic_id)
+
+        def on_conflict(exc: Conflict) -> None:
+            conflicts.remember(key, conflicts.Pending(
+                f"{self.first_names.get(pid, 'A participant')}'s {phase} competency for \u201c{topic}\u201d",
+                level or "", exc.theirs or "",
+                keep_mine=lambda: self.save_competency(pid, topic_id, phase, exc.version, level, from_widget=False)))
+
+        with action(self.engine, on_conflict=on_conflict) as db:
+            set_competency(db, session_id=self.sid, participant_id=pid, topic_id=topic_id, phase=phase,
+                           level=level, seen_version=seen_version)
+            conflicts.forget(key)
+
+    # ------------------------------------------------------------ ticks, caregivers, the roster
+
+    def set_tick(self, key: str, seen_version: int) -> None:
+        done = bool(ss.get(f"tick_{self.sid}_{key}"))
+        with action(self.engine, retry=lambda: self.set_tick(key, seen_version)) as db:
+            written = set_tick(db, session_id=self.sid, item_key=key, done=done, seen_version=seen_version)
+            if not written.changed:  # another screen had done it already: their tick and its time stay
+                notice(f"\u201c{self.item_labels.get(key, key)}\u201d was already "
+                       f"{'ticked' if done else 'unticked'} on another screen; nothing was changed.")
+
+    def set_caregiver(self, pid: int, seen_version: int) -> None:
+        sid = self.sid
+        self.do(set_caregiver, participant_id=pid, present=bool(ss.get(f"carer_{sid}_{pid}")),
+                name=ss.get(f"carer_name_{sid}_{pid}"), relationship=ss.get(f"carer_rel_{sid}_{pid}"),
+                seen_version=seen_version)
+
+    def add_late(self) -> None:
+        pid = ss.get(f"late_pick_{self.sid}")
+        if pid:
+            self.do(add_to_roster, participant_id=pid)
+            ss[f"late_pick_{self.sid}"] = None
+
+    def add_new_late(self) -> None:
+        sid = self.sid
+        with action(self.engine) as db:
+            p = create_participant(db, first_name=ss.get(f"late_first_{sid}", ""),
+                                   last_name=ss.get(f"late_last_{sid}", ""))
+            add_to_roster(db, session_id=sid, participant_id=p.id)
+            ss[f"late_first_{sid}"] = ""
+            ss[f"late_last_{sid}"] = ""
+
+    # ------------------------------------------------------------ questions and goals
+
+    def add_question(self) -> None:
+        sid = self.sid
+        with action(self.engine) as db:
+            add_question(db, session_id=sid, text=ss.get(f"q_text_{sid}", ""), participant_id=ss.get(f"q_who_{sid}"))
+            ss[f"q_text_{sid}"] = ""
+            ss[f"q_who_{sid}"] = None
+
+    def question_status(self, qid: int, new_status: str) -> None:
+        with action(self.engine) as db:
+            set_question_status(db, question_id=qid, status=new_status)
+
+    def add_goal(self, pid: int) -> None:
+        k = f"goal_{self.sid}_{pid}"
+        with action(self.engine) as db:
+            add_goal(db, session_id=self.sid, participant_id=pid, behaviour=ss.get(f"{k}_beh") or "",
+                     text=ss.get(f"{k}_text", ""), confidence=int(ss.get(f"{k}_conf", CONFIDENCE_DEFAULT)),
+                     follow_up_date=ss.get(f"{k}_date"))
+            ss[f"{k}_text"] = ""

@@ -1,0 +1,265 @@
+"""The session record's attendance: who was in the room and when, presence corrections (kept as amendments),
+signatures on the printed roster, and corrections of the session's own start and end."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from models import clock
+from models.attendance import correct_presence, record_signature
+from models.db import session_scope
+from models.enums import SessionStatus
+from models.errors import Conflict, RuleError
+from models.rules import (
+    MAX_NAME,
+    MAX_REASON,
+)
+from models.session_record import SessionRecord, presence_from_local
+from models.session_times import correct_session_times, correction_text, time_corrections, times_from_local
+from models.sessions import get_session
+from ui import conflicts
+from ui.actions import action, notice, placed_messages, succeeded
+from ui.setup import get_engine
+from ui.text import md_escape, plain
+from ui.widgets import NAME_COLUMN
+
+ss = st.session_state
+# A name column of a set width, so that a long name cannot push a table's figures (attended, units) out of
+# view at 1400 px; the whole name shows when the cell is opened.
+
+
+
+def _local(ts, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return clock.fmt_local(ts, pattern)
+
+
+def _times_key(sid: int) -> str:
+    return f"tc_{sid}"
+
+
+def _save_times(sid: int, ver: int, shown) -> None:
+    """Save the start and end typed on the form against the start and end it showed."""
+    base = _times_key(sid)
+    _write_times(sid, ss.get(f"{base}_a_{ver}"), ss.get(f"{base}_b_{ver}"), ss.get(f"{base}_why", ""),
+                 ss.get(f"{base}_by", ""), shown)
+
+
+def _write_times(sid: int, start, end, reason: str, by: str, shown) -> None:
+    base = _times_key(sid)
+    ss[f"{base}_open"] = True  # the form stays open after every attempt, with its message beside it
+
+    def on_conflict(exc: Conflict) -> None:
+        conflicts.remember(base, conflicts.Pending(
+            "The session's start and end", f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}",
+            f"{_local(exc.theirs[0])}–{_local(exc.theirs[1], '%H:%M')}",
+            keep_mine=lambda: _write_times(sid, start, end, reason, by, exc.version)))
+
+    with action(get_engine(), on_conflict=on_conflict, place=base) as db:
+        if start is None or end is None:
+            raise RuleError("Give both the start and the end.")
+        started, ended = times_from_local(shown, start, end)
+        kept = correct_session_times(db, session_id=sid, started_at=started, ended_at=ended, reason=reason, by=by,
+                                     seen=shown)
+        conflicts.forget(base)
+        if kept is None:
+            succeeded(base, "Nothing changed: those are the times stored.")
+        else:
+            ss[f"{base}_why"] = ""
+            succeeded(base, "Start and end corrected; the earlier times are kept in the history below.")
+
+
+def session_times(rec: SessionRecord) -> None:
+    """The session's own start and end corrected with a reason (models/session_times.py), and every correction."""
+    s = rec.session
+    base = _times_key(s.id)
+    with session_scope(get_engine()) as db:
+        history = time_corrections(db, session_id=s.id)
+    with st.expander("Correct the start or end time (kept as an amendment)", key=f"{base}_open",
+                     on_change="rerun"):
+        conflicts.show(base)
+        if s.status != SessionStatus.ENDED or not rec.view.runs:
+            st.caption("The start and end can be corrected once the session has been run and ended.")
+        else:
+            ver = len(history)
+            shown = (s.started_at, s.ended_at)
+            st.caption("Step changes, pauses, arrivals and departures during the session stay where they were "
+                       "recorded; what was recorded at the start or the end moves with it. Face-to-face time, and "
+                       "the minutes of everyone there from the start or to the end, change by the time moved; "
+                       "units follow.")
+            with st.form(f"{base}_form", border=False):
+                c = st.columns(2)
+                c[0].datetime_input("Started", value=clock.to_local(s.started_at).replace(tzinfo=None),
+                                    key=f"{base}_a_{ver}", step=60, format="YYYY-MM-DD")
+                c[1].datetime_input("Ended", value=clock.to_local(s.ended_at).replace(tzinfo=None),
+                                    key=f"{base}_b_{ver}", step=60, format="YYYY-MM-DD")
+                st.text_input("Your name (kept with the correction)", key=f"{base}_by",
+                              help=f"At most {MAX_NAME} characters.")
+                st.text_area("Why the times are corrected", key=f"{base}_why",
+                             help=f"At most {MAX_REASON:,} characters.")
+                st.form_submit_button("Save the corrected times", type="primary", on_click=_save_times,
+                                      args=(s.id, ver, shown))
+            placed_messages(base)
+    if history:
+        st.markdown("**Start and end corrected** (every earlier value is kept)")
+        st.dataframe(pd.DataFrame([{
+            "Recorded": _local(c.recorded_at), "By": plain(c.corrected_by or ""), "Change": correction_text(c),
+            "Reason": plain(c.reason)} for c in reversed(history)]), hide_index=True, column_config={
+            "Change": st.column_config.TextColumn(width="large"), "Reason": st.column_config.TextColumn(width="large")})
+
+
+def _iv(a, b) -> str:
+    return f"{_local(a, '%H:%M')}–{_local(b, '%H:%M') if b else 'now'}"
+
+
+def attendance(rec: SessionRecord) -> None:
+    st.header("Attendance")
+    if not rec.view.people:
+        st.info("No one is on the roster.")
+        return
+    rows = []
+    for p in rec.view.people:
+        hist = rec.presence.get(p.participant_id, [])
+        rows.append({
+            "Participant": plain(p.name),
+            "Caregiver": "yes" if p.caregiver else "",
+            "In the room": "; ".join(_iv(a, b) for a, b in p.intervals) or "not present",
+            "Attended": "yes" if p.participant_id in rec.attended else "no",
+            "Corrected": "yes" if any(not e.current for e in hist) else "",
+            "Late": "yes" if p.added_late else "",
+            "Signed the roster": _local(p.signed_at, "%H:%M") if p.signed_at else "",
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True,
+                 column_config=NAME_COLUMN | {"In the room": st.column_config.TextColumn(width=200)})
+    _signatures(rec)
+    _presence_corrections(rec)
+
+
+def _signature_key(sid: int, pid: int) -> str:
+    return f"sg_{sid}_{pid}"
+
+
+def _save_signature(sid: int, pid: int, seen_version: int, name: str) -> None:
+    _write_signature(sid, pid, bool(ss.get(_signature_key(sid, pid))), seen_version, name)
+
+
+def _write_signature(sid: int, pid: int, signed: bool, seen_version: int, name: str) -> None:
+    """Record (or withdraw) a patient's signature on the printed roster, against the version this screen showed."""
+    key = _signature_key(sid, pid)
+
+    def on_conflict(exc: Conflict) -> None:
+        conflicts.remember(key, conflicts.Pending(
+            f"{name}'s signature on the roster", "signed" if signed else "not signed",
+            f"signed, recorded {_local(exc.theirs)}" if exc.theirs else "not signed",
+            keep_mine=lambda: _write_signature(sid, pid, signed, exc.version, name)))
+
+    with action(get_engine(), retry=lambda: _write_signature(sid, pid, signed, seen_version, name),
+                on_conflict=on_conflict) as db:
+        if not record_signature(db, session_id=sid, participant_id=pid, signed=signed, seen_version=seen_version):
+            notice(f"{name}'s signature was already {'recorded' if signed else 'withdrawn'} on another screen; "
+                   "nothing was changed.")
+        conflicts.forget(key)
+
+
+def _signatures(rec: SessionRecord) -> None:
+    """A tick per patient for the signature on the printed sign-in sheet, saved at once."""
+    sid = rec.session.id
+    people = sorted(rec.view.people, key=lambda p: (p.last_name.casefold(), p.first_name.casefold()))
+    pending = any(conflicts.pending(_signature_key(sid, p.participant_id)) for p in people)
+    with st.expander(f"Sign-in sheet: {sum(1 for p in people if p.signed_at)} of {len(people)} signed",
+                     expanded=pending):
+        st.caption("Tick each patient whose signature is on the printed sign-in sheet (Exports: "
+                   "\u201cPrepare the sign-in sheet\u201d). Each tick is saved at once, with its time.")
+        for p in people:
+            key = _signature_key(sid, p.participant_id)
+            conflicts.show(key)
+            ss[key] = p.signed_at is not None
+            st.checkbox(f"{md_escape(p.name)}: signed the roster", key=key, on_change=_save_signature,
+                        args=(sid, p.participant_id, rec.view.version("attendance", p.participant_id), p.name),
+                        help=f"Recorded {_local(p.signed_at)}" if p.signed_at else None)
+
+
+def _presence_key(sid: int, pid: int) -> str:
+    return f"pc_{sid}_{pid}"
+
+
+def _save_presence(sid: int, pid: int, n: int, ver: int, seen_version: int, name: str) -> None:
+    """Save a presence correction against the roster entry's version this screen showed."""
+    base = _presence_key(sid, pid)
+    rows = [(ss.get(f"{base}_a_{i}_{ver}"), ss.get(f"{base}_b_{i}_{ver}")) for i in range(n)]
+    _write_presence(sid, pid, rows, seen_version, name)
+
+
+def _write_presence(sid: int, pid: int, rows, seen_version: int, name: str) -> None:
+    base = _presence_key(sid, pid)
+
+    def spans(intervals) -> str:
+        return "; ".join(_iv(a, b) for a, b in intervals) or "not present"
+
+    def on_conflict(exc: Conflict) -> None:
+        conflicts.remember(base, conflicts.Pending(
+            f"{name}'s presence", _typed_spans(rows),
+            spans(exc.theirs), keep_mine=lambda: _write_presence(sid, pid, rows, exc.version, name)))
+
+    ss[f"pc_open_{sid}"] = True  # the form stays open after every attempt, with its message beside it
+    with action(get_engine(), on_conflict=on_conflict, place=f"pc_{sid}") as db:
+        s = get_session(db, sid)
+        correct_presence(db, session_id=sid, participant_id=pid, intervals=presence_from_local(s, rows),
+                         seen_version=seen_version)
+        conflicts.forget(base)
+        ss.pop(f"{base}_n", None)
+        succeeded(f"pc_{sid}", "Presence corrected; the earlier times are kept in the history below.")
+
+
+def _typed_spans(rows) -> str:
+    """Intervals as typed on the form (local wall-clock times)."""
+    return "; ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in rows if a and b) or "not present"
+
+
+def _presence_corrections(rec: SessionRecord) -> None:
+    s = rec.session
+    with st.expander("Correct presence times (kept as amendments)", key=f"pc_open_{s.id}", on_change="rerun"):
+        for p in rec.view.people:
+            conflicts.show(_presence_key(s.id, p.participant_id))
+        if s.status != SessionStatus.ENDED or not rec.view.runs:
+            st.caption("Presence can be corrected once the session has been run and ended.")
+        else:
+            people = {p.participant_id: plain(p.name) for p in rec.view.people}
+            pid = st.selectbox("Participant", list(people), key=f"pc_who_{s.id}",
+                               format_func=lambda i: people.get(i, "?"))
+            person = next(p for p in rec.view.people if p.participant_id == pid)
+            hist = rec.presence.get(pid, [])
+            ver = len(hist)
+            base = _presence_key(s.id, pid)
+            current = [(a, b) for a, b in person.intervals]
+            n = ss.setdefault(f"{base}_n", len(current))
+            start = clock.to_local(s.started_at).replace(tzinfo=None)
+            end = clock.to_local(s.ended_at).replace(tzinfo=None)
+            st.caption(f"The session ran from {start:%H:%M} to {end:%H:%M} ({start:%Y-%m-%d}). A time within a "
+                       "minute of the start or end counts as the start or end.")
+            for i in range(n):
+                a, b = current[i] if i < len(current) else (s.started_at, s.ended_at)
+                c = st.columns(2)
+                c[0].datetime_input(f"Arrived ({i + 1})", value=clock.to_local(a).replace(tzinfo=None),
+                                    key=f"{base}_a_{i}_{ver}", step=60, format="YYYY-MM-DD")
+                c[1].datetime_input(f"Left ({i + 1})", value=clock.to_local(b or s.ended_at).replace(tzinfo=None),
+                                    key=f"{base}_b_{i}_{ver}", step=60, format="YYYY-MM-DD")
+            c = st.columns([1, 1, 1, 3])
+            c[0].button("Add an interval", key=f"{base}_add", on_click=lambda: ss.__setitem__(f"{base}_n", n + 1))
+            c[1].button("Remove the last", key=f"{base}_del", disabled=n == 0,
+                        on_click=lambda: ss.__setitem__(f"{base}_n", max(0, n - 1)))
+            c[2].button("Save correction", key=f"{base}_save", type="primary", on_click=_save_presence,
+                        args=(s.id, pid, n, ver, rec.view.version("attendance", pid), people.get(pid, "?")),
+                        help="No interval at all marks the person absent")
+        placed_messages(f"pc_{s.id}")
+        amended = {pid: h for pid, h in rec.presence.items() if any(not e.current for e in h)}
+        if amended:
+            st.markdown("**Presence history** (every earlier interval is kept)")
+            rows = []
+            for pid, hist in amended.items():
+                for e in hist:
+                    rows.append({"Participant": plain(rec.name(pid)), "Interval": _iv(e.arrived_at, e.left_at),
+                                 "Recorded": _local(e.recorded_at, "%Y-%m-%d %H:%M:%S"),
+                                 "Correction": "yes" if e.amended else "",
+                                 "Status": "current" if e.current else f"superseded {_local(e.superseded_at)}"})
+            st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=NAME_COLUMN)

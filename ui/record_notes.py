@@ -1,0 +1,147 @@
+"""The session record's notes: each with its history (a tag-only change said as such), a note added after the
+session, and amendments checked against the version the screen showed."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from models import clock
+from models.curriculum import STEP_ORDER, STEP_TITLES
+from models.errors import Conflict
+from models.notes import add_note, amend_note, split_tags
+from models.rules import (
+    NOTE_TAGS,
+)
+from models.session_record import SessionRecord
+from ui import conflicts
+from ui.actions import action
+from ui.setup import get_engine
+from ui.text import md_escape, plain
+
+ss = st.session_state
+# A name column of a set width, so that a long name cannot push a table's figures (attended, units) out of
+# view at 1400 px; the whole name shows when the cell is opened.
+
+
+def _local(ts, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return clock.fmt_local(ts, pattern)
+
+
+def _add_note(sid: int) -> None:
+    who, step = ss.get(f"an_who_{sid}"), ss.get(f"an_step_{sid}")
+    with action(get_engine()) as db:
+        add_note(db, session_id=sid, participant_id=who, step=step, text=ss.get(f"an_text_{sid}", ""),
+                 tags=ss.get(f"an_tags_{sid}", []))
+        ss[f"an_text_{sid}"] = ""
+        ss[f"an_tags_{sid}"] = []
+        ss["_rv_ok"] = "Note added."
+
+
+def _amend_keys(note_id: int) -> tuple[str, str, str]:
+    return f"am_text_{note_id}", f"am_tags_{note_id}", f"am_seen_{note_id}"
+
+
+def _amend(note_id: int, label: str, seen_version: int | None = None) -> None:
+    """Save the amendment against the note version this screen showed (or, after "Keep mine", the version
+    stored now). A version written meanwhile on /live or another /review is never replaced unseen."""
+    tkey, gkey, seen = _amend_keys(note_id)
+    text, tags = ss.get(tkey, ""), list(ss.get(gkey) or [])
+    version = seen_version if seen_version is not None else (ss.get(seen) or (None,))[0]
+
+    def on_conflict(exc: Conflict) -> None:
+        their_text, their_tags = exc.theirs
+
+        def keep_theirs() -> None:
+            ss[tkey], ss[gkey], ss[seen] = their_text, list(their_tags), (exc.version, their_text, tuple(their_tags))
+
+        conflicts.remember(tkey, conflicts.Pending(
+            label, _with_tags(text, tags), _with_tags(their_text, their_tags),
+            keep_mine=lambda: _amend(note_id, label, exc.version), keep_theirs=keep_theirs))
+
+    with action(get_engine(), retry=lambda: _amend(note_id, label, version), on_conflict=on_conflict) as db:
+        v = amend_note(db, note_id=note_id, text=text, tags=tags, seen_version=version)
+        conflicts.forget(tkey)
+        ss["_rv_ok"] = "Amendment saved; the earlier text is kept." if v else "Nothing changed."
+
+
+def _tag_change(before: str, after: str) -> str:
+    """A version that changed only the tags: "tags changed: added X; removed Y" (text unchanged)."""
+    old, new = split_tags(before), split_tags(after)
+    parts = [f"{verb} {', '.join(t)}" for verb, t in (("added", [t for t in new if t not in old]),
+                                                     ("removed", [t for t in old if t not in new])) if t]
+    return "Text unchanged; tags changed: " + "; ".join(parts)
+
+
+def _with_tags(text: str, tags) -> str:
+    return text + (f"\n[tags: {', '.join(tags)}]" if tags else "")
+
+
+def notes(rec: SessionRecord) -> None:
+    st.header("Notes")
+    sid = rec.session.id
+    owners: list[int | None] = [p.participant_id for p in rec.view.people] + [None]
+    shown = False
+    for owner in owners:
+        notes = rec.notes_for(owner)
+        if not notes:
+            continue
+        shown = True
+        st.subheader(md_escape(rec.name(owner)))
+        for n in notes:
+            with st.container(border=True):
+                bits = [STEP_TITLES.get(n.step, n.step), f"last written {_local(n.updated_at)}"]
+                if n.tags:
+                    bits.append("tags: " + ", ".join(n.tags))
+                if n.edited_after_session:
+                    bits.append("amended after the session")
+                st.caption(md_escape(" · ".join(bits)))
+                st.text(plain(n.text))
+                hist = rec.histories.get(n.note_id)
+                if hist:
+                    with st.expander(f"Edit history ({len(hist)} versions)"):
+                        for i, v in enumerate(hist, 1):
+                            tags = v.tags.replace("|", ", ")
+                            st.caption(md_escape(f"Version {i} · {_local(v.created_at, '%Y-%m-%d %H:%M:%S')}"
+                                                 + (" · after the session" if v.after_session else "")
+                                                 + (f" · tags: {tags}" if tags else "")))
+                            prev = hist[i - 2] if i > 1 else None
+                            if prev is not None and prev.text == v.text and prev.tags != v.tags:
+                                st.caption(md_escape(_tag_change(prev.tags, v.tags)))  # the text, unchanged
+                            else:
+                                st.text(plain(v.text))
+    if not shown:
+        st.caption("No notes.")
+
+    people = {p.participant_id: plain(p.name) for p in rec.view.people}
+    left, right = st.columns(2)
+    with left, st.container(border=True):
+        st.markdown("**Add a note**")
+        st.selectbox("About", [None, *people], key=f"an_who_{sid}",
+                      format_func=lambda i: "The whole group" if i is None else people.get(i, "?"))
+        st.selectbox("Step", list(STEP_ORDER), key=f"an_step_{sid}", format_func=lambda x: STEP_TITLES[x],
+                     index=len(STEP_ORDER) - 1)
+        st.text_area("Note", key=f"an_text_{sid}")
+        st.multiselect("Tags", list(NOTE_TAGS), key=f"an_tags_{sid}")
+        st.button("Add note", key=f"an_save_{sid}", on_click=_add_note, args=(sid,))
+    with right, st.container(border=True):
+        st.markdown("**Amend a note** (every earlier version is kept with its time)")
+        if not rec.view.notes:
+            st.caption("No notes to amend.")
+        else:
+            labels = {n.note_id: f"{plain(rec.name(n.participant_id))} · {STEP_TITLES.get(n.step, n.step)} · "
+                                 f"{plain(n.text[:40])}" for n in rec.view.notes}
+            nid = st.selectbox("Note", list(labels), key=f"am_pick_{sid}",
+                               format_func=lambda i: labels.get(i, "?"))
+            note = next(n for n in rec.view.notes if n.note_id == nid)
+            tkey, gkey, seen = _amend_keys(nid)
+            stored = (note.version_id, note.text, tuple(t for t in note.tags if t in NOTE_TAGS))
+            mine, shown = (ss.get(tkey), tuple(ss.get(gkey) or ())), ss.get(seen)
+            if conflicts.pending(tkey) is None and (tkey not in ss or shown is None or mine == stored[1:]
+                                                    or mine == shown[1:] and stored != shown):
+                # show what is stored, unless this screen holds an amendment not saved yet
+                ss[tkey], ss[gkey], ss[seen] = stored[1], list(stored[2]), stored
+            conflicts.show(tkey)
+            st.text_area("Text", key=tkey)
+            st.multiselect("Tags", list(NOTE_TAGS), key=gkey)
+            label = f"The note on {rec.name(note.participant_id)} in {STEP_TITLES.get(note.step, note.step)}"
+            st.button("Save amendment", key=f"am_save_{sid}", on_click=_amend, args=(nid, label))
