@@ -31,7 +31,9 @@ _FIND = """
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const t = n.nodeValue, i = t.indexOf("after override");
-    if (i < 0) continue;
+    // a text area's own text node is its value as first drawn (React), not display: the field must hold the
+    // stored text exactly, override and all, and the tests read it with input_value()
+    if (i < 0 || n.parentElement.tagName === "TEXTAREA") continue;
     const range = document.createRange();
     const lefts = (from, len) => Array.from({length: len}, (_, k) => {
       range.setStart(n, from + k); range.setEnd(n, from + k + 1); return range.getBoundingClientRect().left;
