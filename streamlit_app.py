@@ -1,4 +1,4 @@
-"""Home: today's and upcoming sessions, and where to start."""
+"""Home: today's and upcoming sessions, follow-ups due, and where to start."""
 
 from datetime import timedelta
 
@@ -7,13 +7,16 @@ import streamlit as st
 from models import clock
 from models.db import session_scope
 from models.enums import SessionStatus
+from models.follow_ups import follow_ups_due
 from models.forgotten import forgotten_sessions
+from models.rules import FOLLOW_UP_AHEAD_DAYS
 from models.sessions import list_sessions_between, live_sessions
-from ui.pages import link
+from ui.pages import link, page
 from ui.setup import page_setup
 from ui.text import md_escape
 
 UPCOMING_DAYS = 14  # "Next two weeks"
+FOLLOW_UPS_SHOWN = 50  # follow-ups due listed at most
 
 # Streamlit runs this file as the home page ("__main__"); `streamlit run` also finds `app` below and serves it
 # with uvicorn, which imports this file as a module: then it only declares our routes beside Streamlit's.
@@ -31,6 +34,8 @@ if __name__ == "__main__":
         today = list_sessions_between(db, start=clock.day_start(local_today), end=tomorrow)
         upcoming = list_sessions_between(db, start=tomorrow,
                                          end=clock.day_start(local_today + timedelta(days=1 + UPCOMING_DAYS)))
+        due = follow_ups_due(db, until=local_today + timedelta(days=FOLLOW_UP_AHEAD_DAYS),
+                             limit=FOLLOW_UPS_SHOWN + 1)
 
 
     def _row(s, flag=None) -> None:
@@ -61,6 +66,33 @@ if __name__ == "__main__":
     _section("Today", today, "No sessions scheduled for today.", info=True)
     link("plan", "Plan a new session", icon=":material/add_circle:")
     _section("Next two weeks", upcoming, "Nothing planned yet.")
+
+    def _follow_up(f) -> None:
+        """One follow-up due: who, what kind, when, where it was recommended; links to the person and the record."""
+        with st.container(border=True):
+            cols = st.columns([3, 2, 2, 2])
+            cols[0].markdown(f"**{md_escape(f.name)}**")
+            status = md_escape(f.describe(local_today))
+            cols[0].caption(f":orange[{status}]" if f.overdue(local_today) else status)
+            if f.session_id is not None:
+                cols[0].caption(md_escape(f"Recommended on {f.session_day:%Y-%m-%d} in {f.session_title}"))
+            people = page("participants")
+            cols[1].page_link(people.path, label="Participant", icon=people.icon,
+                              query_params={"participant": f.participant_id})
+            if f.session_id is not None:
+                link("review", "Session record", session=f.session_id, container=cols[2])
+            if f.scheduled_session_id is not None:
+                link("live", "Scheduled session", session=f.scheduled_session_id, container=cols[3])
+
+
+    if due:  # follow-ups recommended on /live or the record (models/follow_ups.py), not done, due soon or overdue
+        st.subheader("Follow-ups due")
+        st.caption(f"Not done and due by {local_today + timedelta(days=FOLLOW_UP_AHEAD_DAYS):%Y-%m-%d}, overdue "
+                   "first. Mark one done on the record of the session that recommended it.")
+        for f in due[:FOLLOW_UPS_SHOWN]:
+            _follow_up(f)
+        if len(due) > FOLLOW_UPS_SHOWN:
+            st.caption(f"Only the first {FOLLOW_UPS_SHOWN} are shown.")
 
     with st.expander("Administration: backups"):
         st.caption(

@@ -92,6 +92,16 @@ CONFIDENCE_DEFAULT = 7
 # A goal's follow-up date, unless the educator picks another: this many days after the session day.
 GOAL_FOLLOW_UP_DAYS = 30
 
+# A follow-up the educator recommends for a participant (models/follow_ups.py): due this many months after the
+# session day unless the educator picks another date; the home page lists those due up to this many days ahead
+# (and every one overdue).
+FOLLOW_UP_DEFAULT_MONTHS = 3
+FOLLOW_UP_AHEAD_DAYS = 14
+MAX_FOLLOW_UP_NOTE = 2_000
+
+# The letter to the referring provider as plain text (models/letter.py): lines of at most this many characters.
+LETTER_TEXT_WIDTH = 76
+
 # Fidelity: a session is on time when it started within this many minutes of its scheduled time (early or
 # late) and its face-to-face time is within this share of the curriculum's planned minutes.
 ON_TIME_START_MINUTES = 10
@@ -101,6 +111,14 @@ ON_TIME_LENGTH_TOLERANCE = 0.10
 # not counted unless the educator confirms it on the record, and a live session past that length (or paused
 # for this long) with no facilitator activity for this long is flagged.
 FORGOTTEN_MARGIN_MINUTES = 30
+
+# Courses (models/courses.py): at most this many modules (sessions) in one course; weekly sessions are this many
+# days apart, at the same local time.
+MAX_COURSE_MODULES = 12
+COURSE_INTERVAL_DAYS = 7
+# A make-up counts for a course when held from the day the participant joined until this many days after the
+# course's last session (and before they left).
+MAKE_UP_WINDOW_DAYS = 30
 
 # Stanford Diabetes Self-Efficacy Scale: not scored when more than this many items are missing.
 SELF_EFFICACY_MAX_MISSING = 2
@@ -123,6 +141,20 @@ DSMT_INITIAL_GROUP_HOURS = 9
 DSMT_INITIAL_INDIVIDUAL_HOURS = 1
 DSMT_INITIAL_WINDOW_MONTHS = 12
 DSMT_FOLLOW_UP_HOURS_PER_YEAR = 2
+
+# A practitioner's referral and order (models/referrals.py). Hours are ordered in steps of one 30-minute unit
+# (UNIT_MINUTES), at most this many of each kind (group, individual). The program asks for a new order once one
+# is this many months old. An NPI is 10 digits, the last a Luhn check digit over the prefix 80840 and the first
+# nine (the NPI standard).
+MAX_ORDER_HOURS = 50
+ORDER_VALID_MONTHS = 12
+MAX_PRACTICE = 200
+MAX_CONTACT = 200  # fax number or e-mail address, as text
+MAX_DIAGNOSIS_CODE = 20
+MAX_TOPIC = 200  # one topic ordered
+MAX_TOPICS = 30  # topics on one order
+NPI_DIGITS = 10
+NPI_PREFIX = "80840"
 
 
 def unit_hours(units: int) -> float:

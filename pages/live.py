@@ -57,6 +57,7 @@ curtain = bool(s.privacy_curtain)
 step_id = s.current_step or STEP_ORDER[0]
 step = cur.step(step_id)
 w = LiveWrites(engine, sid, cur, {p.participant_id: p.first_name for p in view.people})
+live_panels.share_view(view)  # the fragments drawn by this run use this read instead of their own
 
 # The header stays at the top of the screen while the educator scrolls (a 1366×768 laptop shows the clock and
 # the step controls at all times); everything in it is the app's own markup.

@@ -1,8 +1,12 @@
 """Participants: pick a person (search), then their history across sessions, DSMT hours against the
-Medicare allowance, goals and follow-up, latest topic competency and ratings over time. UI only: every
-figure comes from models.participant_history. ?participant=ID opens a person directly (a deep link)."""
+Medicare allowance, the referring practitioner's order beside it (hours ordered, used, planned and left; add an
+order, correct the latest), goals and follow-up, latest topic competency and ratings over time. UI only: every
+figure comes from models.participant_history and models.referrals. ?participant=ID opens a person directly (a
+deep link)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import altair as alt
 import pandas as pd
@@ -10,14 +14,39 @@ import streamlit as st
 
 from models import clock
 from models.db import session_scope
-from models.enums import AllowancePeriod, SessionStatus
+from models.enums import AllowancePeriod, SessionStatus, Training
+from models.errors import Conflict
+from models.letter import letter_filename, letter_pdf, letter_text, provider_letter
 from models.participant_history import ParticipantHistory, participant_history
 from models.people import find_participants, get_participant
-from models.rules import CONFIDENCE_THRESHOLD, DSMT_FOLLOW_UP_HOURS_PER_YEAR, is_low_confidence
-from models.tables import Participant
-from ui.actions import flash_errors
+from models.referrals import (
+    create_referral,
+    order_status,
+    order_text,
+    order_topics,
+    referrals_of,
+    topic_titles,
+    update_referral,
+)
+from models.rules import (
+    CONFIDENCE_THRESHOLD,
+    DSMT_FOLLOW_UP_HOURS_PER_YEAR,
+    MAX_CONTACT,
+    MAX_DIAGNOSIS_CODE,
+    MAX_NAME,
+    MAX_ORDER_HOURS,
+    MAX_PRACTICE,
+    MAX_TOPIC,
+    MAX_TOPICS,
+    NPI_DIGITS,
+    is_low_confidence,
+    unit_hours,
+)
+from models.tables import Participant, Referral
+from ui import conflicts, downloads
+from ui.actions import action, flash_errors, placed_messages, succeeded
 from ui.pages import page
-from ui.setup import int_param, page_setup
+from ui.setup import catalog, int_param, page_setup
 from ui.text import md_escape, plain
 from ui.widgets import goal_follow_up, search_box
 
@@ -108,6 +137,138 @@ if a.started:
              "Within allowance": u.counted, "Beyond": u.over, "Time": u.note} for u in a.uses]
     c[1].dataframe(pd.DataFrame(uses), hide_index=True)
 
+# ---------------------------------------------------------------- referral and order
+
+
+def _order_fields(base: str) -> dict:
+    """What the order form at `base` holds, as create_referral / update_referral take it."""
+    return {"practitioner_name": ss.get(f"{base}_name", ""), "practitioner_npi": ss.get(f"{base}_npi", ""),
+            "practice": ss.get(f"{base}_practice", ""), "contact": ss.get(f"{base}_contact", ""),
+            "order_date": ss.get(f"{base}_date"), "diagnosis_code": ss.get(f"{base}_dx", ""),
+            "group_hours": ss.get(f"{base}_group", 0.0), "individual_hours": ss.get(f"{base}_individual", 0.0),
+            "topics": list(ss.get(f"{base}_topics", [])), "training": ss.get(f"{base}_training", Training.INITIAL)}
+
+
+def _save_new_order(participant_id: int, base: str) -> None:
+    ss["ref_new_open"] = True  # the form stays open with its message
+    with action(engine, place="ref_new") as db:
+        create_referral(db, participant_id=participant_id, **_order_fields(base))
+        ss["ref_new_count"] = ss.get("ref_new_count", 0) + 1  # an empty form for the next order
+        succeeded("ref_new", "Order saved.")
+
+
+def _save_edited_order(referral_id: int, version: int) -> None:
+    _write_order(referral_id, _order_fields(f"ref_edit_{referral_id}_{version}"), version)
+
+
+def _write_order(referral_id: int, fields: dict, seen_version: int) -> None:
+    """Correct the latest order against the version this screen showed; a conflict shows both orders."""
+    base = f"ref_edit_{referral_id}"
+    ss[f"{base}_open"] = True
+
+    def on_conflict(exc: Conflict) -> None:
+        mine = Referral(participant_id=0, order_date=fields["order_date"], training=str(fields["training"]),
+                        practitioner_name=fields["practitioner_name"], practitioner_npi=fields["practitioner_npi"],
+                        practice=fields["practice"], contact=fields["contact"], diagnosis_code=fields["diagnosis_code"],
+                        group_minutes_ordered=round(fields["group_hours"] * 60),
+                        individual_minutes_ordered=round(fields["individual_hours"] * 60),
+                        topics="|".join(fields["topics"]))
+        conflicts.remember(base, conflicts.Pending("The latest order", order_text(mine), exc.theirs,
+                                                   keep_mine=lambda: _write_order(referral_id, fields, exc.version)))
+
+    with action(engine, on_conflict=on_conflict, place=base) as db:
+        update_referral(db, referral_id=referral_id, seen_version=seen_version, **fields)
+        conflicts.forget(base)
+        succeeded(base, "Order saved.")
+
+
+def _order_form(base: str, r: Referral | None, label: str, on_click, args: tuple) -> None:
+    """The order's fields, empty for a new order or filled with `r`'s."""
+    with st.form(f"{base}_form", border=False):
+        c = st.columns(2)
+        c[0].text_input("Referring practitioner", value=r.practitioner_name if r else "", key=f"{base}_name",
+                        help=f"At most {MAX_NAME} characters.")
+        c[1].text_input("NPI (optional)", value=(r.practitioner_npi or "") if r else "", key=f"{base}_npi",
+                        help=f"{NPI_DIGITS} digits; the last is a check digit.")
+        c[0].text_input("Practice (optional)", value=(r.practice or "") if r else "", key=f"{base}_practice",
+                        help=f"At most {MAX_PRACTICE} characters.")
+        c[1].text_input("Fax or e-mail (optional)", value=(r.contact or "") if r else "", key=f"{base}_contact",
+                        help=f"At most {MAX_CONTACT} characters, as text.")
+        c[0].date_input("Order date", value=r.order_date if r else today, key=f"{base}_date", format="YYYY-MM-DD",
+                        min_value=min(EARLIEST_ORDER, r.order_date) if r else EARLIEST_ORDER, max_value=today)
+        c[1].text_input("Diagnosis code (optional)", value=(r.diagnosis_code or "") if r else "", key=f"{base}_dx",
+                        help=f"As written on the order, at most {MAX_DIAGNOSIS_CODE} characters.")
+        step = unit_hours(1)
+        c[0].number_input("Group hours ordered", min_value=0.0, max_value=float(MAX_ORDER_HOURS), step=step,
+                          value=r.group_minutes_ordered / 60 if r else 0.0, format="%.1f", key=f"{base}_group")
+        c[1].number_input("Individual hours ordered", min_value=0.0, max_value=float(MAX_ORDER_HOURS), step=step,
+                          value=r.individual_minutes_ordered / 60 if r else 0.0, format="%.1f",
+                          key=f"{base}_individual")
+        stored = order_topics(r) if r else []
+        st.multiselect("Topics ordered", list(dict.fromkeys([*topic_choices, *stored])), default=stored,
+                       key=f"{base}_topics", accept_new_options=True, format_func=plain,
+                       help=f"The curricula's topics, or type another (at most {MAX_TOPICS} topics of "
+                            f"{MAX_TOPIC} characters).")
+        st.radio("Training", list(Training), index=list(Training).index(r.training) if r else 0, horizontal=True,
+                 key=f"{base}_training", format_func=str.capitalize)
+        st.form_submit_button(label, type="primary", key=f"{base}_save", on_click=on_click, args=args)
+
+
+def _referral_section(participant_id: int) -> None:
+    with session_scope(engine) as db:
+        status = order_status(db, participant_id, history=hist)
+        orders = referrals_of(db, participant_id)
+    st.subheader("Referral and order")
+    r = status.referral
+    if r is None:
+        st.caption("No order on file. Medicare DSMT needs an order from the treating practitioner stating the hours, "
+                   "the topics, and group or individual.")
+    else:
+        who = [md_escape(r.practitioner_name), f"NPI {md_escape(r.practitioner_npi)}" if r.practitioner_npi
+               else "no NPI", md_escape(r.practice) if r.practice else None,
+               md_escape(r.contact) if r.contact else None]
+        st.markdown(f"**Referred by:** {' · '.join(x for x in who if x)}  \n"
+                    f"**Order of** {r.order_date:%Y-%m-%d} · {md_escape(r.training)} training · "
+                    + (f"diagnosis {md_escape(r.diagnosis_code)}" if r.diagnosis_code else "no diagnosis code")
+                    + f" · a new order is due from {status.expires:%Y-%m-%d}  \n**Topics ordered:** "
+                    + ("; ".join(md_escape(t) for t in status.topics) or "none listed"))
+        for kind, h in (("Group", status.group), ("Individual", status.individual)):
+            m = st.columns(4)
+            m[0].metric(f"{kind} hours ordered", f"{h.limit:g}")
+            m[1].metric(f"{kind} hours used", f"{h.used:g}", help="DSMT hours billed since the order date")
+            m[2].metric(f"{kind} hours planned", f"{h.planned:g}",
+                        help="Planned DSMT sessions on the roster after now, at their planned length in full "
+                             "30-minute units")
+            m[3].metric(f"{kind} hours left", f"{h.left:g}",
+                        help=f"{h.over:g} beyond the order" if h.over else "Ordered, less used and planned")
+    st.caption("Beside it, the Medicare DSMT allowance now and to come: hours billed, planned and left")
+    st.dataframe(pd.DataFrame([{"Allowance": row.label, "Limit": row.hours.limit, "Used": row.hours.used,
+                                "Planned": row.hours.planned, "Left": row.hours.left}
+                               for row in status.allowance_rows]), hide_index=True,
+                 column_config={"Allowance": st.column_config.TextColumn(width="large")})
+    for w in status.warnings:
+        st.warning(md_escape(w), icon=":material/warning:")
+    if len(orders) > 1:
+        with st.expander(f"Earlier orders ({len(orders) - 1})"):
+            for old in orders[1:]:
+                st.text(plain(order_text(old)))
+    with st.expander("Add an order", key="ref_new_open", on_change="rerun"):
+        base = f"ref_new_{ss.get('ref_new_count', 0)}"
+        _order_form(base, None, "Save the order", _save_new_order, (participant_id, base))
+        placed_messages("ref_new")
+    if r is not None:
+        base = f"ref_edit_{r.id}"
+        with st.expander("Correct the latest order", key=f"{base}_open", on_change="rerun",
+                         expanded=conflicts.pending(base) is not None):
+            conflicts.show(base)
+            _order_form(f"{base}_{r.version}", r, "Save the corrected order", _save_edited_order, (r.id, r.version))
+            placed_messages(base)
+
+
+EARLIEST_ORDER = date(2000, 1, 1)  # the order date picker's first day (an older order keeps its own)
+topic_choices = topic_titles(catalog().curricula.values())
+_referral_section(pid)
+
 st.subheader("Sessions")
 if not hist.sessions:
     st.caption("Not on any session's roster yet.")
@@ -195,3 +356,23 @@ if hist.ratings:
         width="stretch")
 else:
     st.caption("No scorable ratings yet.")
+
+# ---------------------------------------------------------------- letter to the referring provider
+
+
+def _letter_pdf(participant_id: int) -> bytes:
+    with session_scope(engine) as db:
+        return letter_pdf(provider_letter(db, participant_id))
+
+
+st.subheader("Letter to the referring provider")
+st.caption("From the records, when asked for: the order, sessions attended, topics with competency before teaching "
+           "and the latest, outcome measures, goals with their follow-up, recommendations and the educator.")
+downloads.prepare("Prepare the letter (PDF)", lambda: _letter_pdf(pid),
+                  file_name=letter_filename(hist.participant, clock.today()), mime="application/pdf",
+                  kind="pdf-letter", key=f"pp_letter_{pid}", icon=":material/picture_as_pdf:")
+letter_box = st.expander("The same letter as plain text, to paste into the EHR", key=f"pp_letter_text_{pid}",
+                         on_change="rerun")
+if letter_box.open:  # built only when opened
+    with session_scope(engine) as db:
+        letter_box.code(letter_text(provider_letter(db, pid, history=hist)), language=None, wrap_lines=True)

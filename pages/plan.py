@@ -1,4 +1,6 @@
-"""Plan a session: curriculum, code, date and time, facilitator, setting, and the roster. Once created, the page
+"""Plan a session: curriculum, code, date and time, facilitator, setting, and the roster; above "Create session",
+a warning for each person whose order or Medicare DSMT allowance the session would go beyond, or who has no order
+for a DSMT code (models/referrals.py: never a refusal, the educator decides). Once created, the page
 shows the session as planned (curriculum, code, when, where, facilitator, roster) with links to its live view and
 projector, in place of the form; "Plan another session" brings the form back with the same choices and an empty
 roster (a new group), "Plan another for this group" with the roster kept (the next session of a series)."""
@@ -10,6 +12,7 @@ import streamlit as st
 from models import clock
 from models.db import session_scope
 from models.enums import SessionStatus
+from models.follow_ups import KIND_LABELS, fill_roster_from_follow_ups, follow_up_kind_for_code, follow_ups_due
 from models.people import (
     create_facilitator,
     create_participant,
@@ -17,6 +20,7 @@ from models.people import (
     list_facilitators,
     participants_by_id,
 )
+from models.referrals import plan_warnings
 from models.rules import (
     CODES,
     CREDENTIAL_CHOICES,
@@ -94,7 +98,55 @@ def _create() -> None:
             facilitator_id=ss.get("plan_facilitator"),
             participant_ids=list(ss["plan_roster"]),
         )
+        _schedule_follow_ups(db, s.id)
         ss["plan_created"] = s.id
+
+
+# ---------------------------------------------------------------- fill the roster from follow-ups due
+
+FOLLOW_UPS_OFFERED = 200  # follow-ups due offered at most
+
+
+def _follow_up_people(chosen: list[int]) -> dict[int, int]:
+    offered = ss.get("plan_fu_people", {})
+    return {fid: offered[fid] for fid in chosen if fid in offered}
+
+
+def _pick_follow_ups() -> None:
+    """A follow-up chosen puts its person on the roster; one unchosen takes off the person it put there."""
+    before, now = _follow_up_people(ss.get("plan_fu_shown", [])), _follow_up_people(ss.get("plan_follow_ups", []))
+    dropped = {pid for fid, pid in before.items() if fid not in now} - set(now.values())
+    roster = [pid for pid in ss["plan_roster"] if pid not in dropped]
+    ss["plan_roster"] = roster + [pid for pid in dict.fromkeys(now.values()) if pid not in roster]
+    ss["plan_fu_shown"] = list(ss.get("plan_follow_ups", []))
+
+
+def _schedule_follow_ups(db, sid: int) -> None:
+    """Link the follow-ups chosen (of people still on the roster) to the session just created, as scheduled."""
+    chosen = [fid for fid, pid in _follow_up_people(ss.get("plan_follow_ups", [])).items() if pid in ss["plan_roster"]]
+    if chosen:
+        fill_roster_from_follow_ups(db, session_id=sid, follow_up_ids=chosen)
+    ss["plan_follow_ups"], ss["plan_fu_shown"] = [], []
+
+
+def _fill_from_follow_ups(code: str) -> None:
+    """Follow-ups due by the session's day, of the kind the code takes (models/follow_ups.py), not yet scheduled:
+    choosing one puts the person on the roster, and creating the session schedules the follow-up into it."""
+    kind = follow_up_kind_for_code(code)
+    with session_scope(engine) as db:
+        due = follow_ups_due(db, until=ss["plan_date"], kind=kind, unscheduled=True, limit=FOLLOW_UPS_OFFERED)
+    ss["plan_fu_people"] = {f.follow_up_id: f.participant_id for f in due}
+    if not due:
+        return
+    labels = {f.follow_up_id: f"{plain(f.name)} · due {f.due_date:%Y-%m-%d}"
+              + (f" · from {f.session_day:%Y-%m-%d}" if f.session_day else "") for f in due}
+    for k in ("plan_follow_ups", "plan_fu_shown"):  # a follow-up no longer offered (another code, another day)
+        ss[k] = [fid for fid in ss.get(k, []) if fid in labels]
+    st.multiselect("Fill the roster from follow-ups due", list(labels), key="plan_follow_ups",
+                   format_func=lambda i: labels.get(i, "?"), on_change=_pick_follow_ups,
+                   placeholder=f"{KIND_LABELS[kind].capitalize()}s due by {ss['plan_date']:%Y-%m-%d} ({len(due)})",
+                   help=f"{KIND_LABELS[kind].capitalize()}s recommended on the live view or a session record, due "
+                        "by this session's day and not yet scheduled. Creating the session schedules them into it.")
 
 
 def _plan_another(same_group: bool) -> None:
@@ -192,6 +244,7 @@ with left:
 
 with right:
     st.subheader("Roster")
+    _fill_from_follow_ups(code)
     query = search_box("Find a participant", key="plan_search", placeholder="Name or record number")
     with session_scope(engine) as db:
         found = find_participants(db, text=query, limit=100) if query is not None else []
@@ -218,6 +271,14 @@ with right:
             st.date_input("Date of birth (optional)", value=None, key="np_dob", min_value=datetime(1900, 1, 1),
                           format="YYYY-MM-DD")
             st.form_submit_button("Add to roster", on_click=_add_participant)
+
+if n and ss.get("plan_date") and ss.get("plan_time"):  # the orders and the Medicare allowance: warned, never blocked
+    with session_scope(engine) as db:
+        order_warnings = plan_warnings(
+            db, participant_ids=list(ss["plan_roster"]), billing_code=code, planned_minutes=cur.minutes,
+            scheduled_at=clock.from_local(datetime.combine(ss["plan_date"], ss["plan_time"])))
+    for w in order_warnings:
+        st.warning(md_escape(w), icon=":material/assignment_late:")
 
 blocked = n > 0 and check.refused
 st.button("Create session", type="primary", on_click=_create, disabled=blocked or not ss.get("plan_facilitator"),

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitInvalidLayoutContextError
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from models import clock
 from models.assessments import participant_scores
@@ -15,7 +16,8 @@ from models.attendance import mark_arrived, mark_left, set_present
 from models.billing import room_count
 from models.curriculum import STEP_TITLES, activity_key, checklist_items, short_label, topic_key
 from models.db import session_scope
-from models.enums import Phase, QuestionStatus, SessionStatus
+from models.enums import FollowUpKind, Phase, QuestionStatus, SessionStatus
+from models.follow_ups import KIND_LABELS, default_due_date, follow_ups_in_session
 from models.people import find_participants
 from models.questions_goals import default_follow_up_date
 from models.rules import (
@@ -26,6 +28,7 @@ from models.rules import (
     CONFIDENCE_MIN,
     CONFIDENCE_THRESHOLD,
     FOLLOW_UP_TAGS,
+    MAX_FOLLOW_UP_NOTE,
     MAX_GOAL,
     MAX_NAME,
     MAX_QUESTION,
@@ -35,22 +38,42 @@ from models.rules import (
     TAG_SHORT,
     is_low_confidence,
 )
+from models.session_rows import session_day
 from models.session_view import Person, SessionView, load_session_view
 from ui import conflicts, drafts
 from ui.actions import flash_errors
-from ui.live_writes import LiveWrites, competency_key, note_keys, rating_key
+from ui.live_writes import LiveWrites, competency_key, follow_up_keys, note_keys, rating_key
 from ui.text import md_escape, plain
 from ui.widgets import picker_label, search_box
 
 ss = st.session_state
 
 
+_SHARED = "_live_view"
+
+
+def share_view(view: SessionView) -> None:
+    """The page's own read of the session, for the fragments drawn by the same full run (they need not read it
+    again); a fragment that reruns on its own reads the session afresh."""
+    ss[_SHARED] = view
+
+
+def _fragment_rerun() -> bool:
+    ctx = get_script_run_ctx()
+    return bool(ctx and ctx.fragment_ids_this_run)
+
+
 def _load(engine: Engine, sid: int) -> tuple[SessionView, LiveWrites]:
-    """A fragment's own fresh read of the session. When the fragment reruns alone, a message its callback left
-    (refused, not saved, already done elsewhere) is shown here, next to what the educator clicked."""
-    flash_errors()
-    with session_scope(engine) as db:
-        view = load_session_view(db, sid)
+    """The session as this part shows it: the page's read when drawn by a full run, a fresh read when the
+    fragment reruns alone. Then, a message its callback left (refused, not saved, already done elsewhere) is
+    shown here, next to what the educator clicked."""
+    shared = ss.get(_SHARED)
+    if _fragment_rerun() or shared is None or shared.session.id != sid:
+        flash_errors()
+        with session_scope(engine) as db:
+            view = load_session_view(db, sid)
+    else:
+        view = shared
     first_names = {p.participant_id: p.first_name for p in view.people}
     return view, LiveWrites(engine, sid, view.curriculum, first_names)
 
@@ -216,6 +239,19 @@ def questions(engine: Engine, sid: int) -> None:
 # ---------------------------------------------------------------- goals (summary step)
 
 
+def _recommend_follow_up(view: SessionView, w: LiveWrites, pid: int) -> None:
+    """One participant's compact "Recommend a follow-up" form (due date, kind, note), in the goals fragment."""
+    day = session_day(view.session)
+    date_key, kind_key, note_key = follow_up_keys(view.session.id, pid)
+    with st.expander("Recommend a follow-up", icon=":material/event_repeat:"):
+        c1, c2 = st.columns(2)
+        c1.date_input("Due", value=default_due_date(day), min_value=day, key=date_key, format="YYYY-MM-DD")
+        c2.selectbox("Kind", list(FollowUpKind), key=kind_key, format_func=lambda k: KIND_LABELS[k].capitalize())
+        st.text_input("Note (optional)", key=note_key, placeholder="What to follow up",
+                      help=f"At most {MAX_FOLLOW_UP_NOTE:,} characters.")
+        st.button("Recommend", key=f"fu_{view.session.id}_{pid}_add", on_click=w.recommend_follow_up, args=(pid,))
+
+
 @st.fragment
 def goals(engine: Engine, sid: int) -> None:
     view, w = _load(engine, sid)
@@ -229,6 +265,8 @@ def goals(engine: Engine, sid: int) -> None:
         st.warning("Follow-up flags raised in notes:")
         st.text("\n".join(f"• {names.get(n.participant_id, 'Group')}: {', '.join(n.tags)} — {plain(n.text[:200])}"
                           for n in followups))
+    with session_scope(engine) as db:
+        recommended = follow_ups_in_session(db, session_id=sid)
     for p in (p for p in view.people if p.present):
         mine = [g for g in view.goals if g.participant_id == p.participant_id]
         with st.container(border=True):
@@ -238,8 +276,12 @@ def goals(engine: Engine, sid: int) -> None:
                         if is_low_confidence(g.confidence) else "")
                 due = f", follow up {g.follow_up_date:%Y-%m-%d}" if g.follow_up_date else ""
                 st.text(f"🎯 {g.behaviour}: {plain(g.text)} (confidence {g.confidence}/{CONFIDENCE_MAX}{due}){flag}")
+            for f in (f for f in recommended if f.participant_id == p.participant_id):
+                note = f": {plain(f.note)}" if f.note else ""
+                st.text(f"📅 {f.kind_label.capitalize()} due {f.due_date:%Y-%m-%d}{note}")
             if ro:
                 continue
+            _recommend_follow_up(view, w, p.participant_id)
             k = f"goal_{sid}_{p.participant_id}"
             g1, g2 = st.columns(2)
             g1.selectbox("Behaviour", ADCES7, key=f"{k}_beh")

@@ -19,6 +19,7 @@ from models.assessments import set_competency, set_rating
 from models.attendance import add_to_roster, set_caregiver
 from models.curriculum import Curriculum, checklist_items
 from models.errors import Conflict
+from models.follow_ups import recommend_follow_up
 from models.forgotten import given_end
 from models.notes import save_live_note
 from models.people import create_participant
@@ -43,6 +44,11 @@ def rating_key(sid: int, pid: int, item_id: str, phase: str) -> str:
 
 def competency_key(sid: int, pid: int, topic_id: str, phase: str) -> str:
     return f"competency_{sid}_{pid}_{topic_id}_{phase}"
+
+
+def follow_up_keys(sid: int, pid: int) -> tuple[str, str, str]:
+    """Widget keys of one participant's "Recommend a follow-up" form: its due date, kind and note."""
+    return f"fu_{sid}_{pid}_date", f"fu_{sid}_{pid}_kind", f"fu_{sid}_{pid}_note"
 
 
 def _with_tags(text: str, tags) -> str:
@@ -221,3 +227,12 @@ class LiveWrites:
                      text=ss.get(f"{k}_text", ""), confidence=int(ss.get(f"{k}_conf", CONFIDENCE_DEFAULT)),
                      follow_up_date=ss.get(f"{k}_date"))
             ss[f"{k}_text"] = ""
+
+    def recommend_follow_up(self, pid: int) -> None:
+        """The "Recommend a follow-up" form of one participant (follow_up_keys): saved, its note emptied."""
+        date_key, kind_key, note_key = follow_up_keys(self.sid, pid)
+        with action(self.engine) as db:
+            recommend_follow_up(db, participant_id=pid, session_id=self.sid, due_date=ss.get(date_key),
+                                kind=ss.get(kind_key) or "", note=ss.get(note_key, ""))
+            ss[note_key] = ""
+            notice(f"Follow-up recommended for {self.first_names.get(pid, 'this participant')}.")

@@ -1,7 +1,8 @@
 """The session record on /review?session=ID: attendance (signatures on the sign-in sheet, presence corrections),
 billing units, time per step, fidelity, notes with their history (add and amend), ratings, competency, questions,
-goals, the instructor's attestation and exports (with the sign-in sheet). UI only:
-every figure comes from models.session_record and every change goes through the models' action functions."""
+goals, follow-ups recommended (add, mark done), the instructor's attestation and exports (with the sign-in sheet).
+UI only: every figure comes from models.session_record (follow-ups from models.follow_ups) and every change goes
+through the models' action functions."""
 
 from __future__ import annotations
 
@@ -12,20 +13,29 @@ import streamlit as st
 from models import clock
 from models.csv_exports import attendance_csv, export_filename, goals_csv, notes_csv, ratings_csv
 from models.db import session_scope
-from models.enums import Phase, SessionStatus
+from models.enums import FollowUpKind, Phase, SessionStatus
+from models.follow_ups import (
+    KIND_LABELS,
+    default_due_date,
+    follow_ups_in_session,
+    mark_follow_up_done,
+    recommend_follow_up,
+)
 from models.forgotten import confirm_extra_time, withdraw_extra_time
 from models.pdf_record import participant_pdfs_zip, session_pdf
 from models.rules import (
     CODES,
     COMPETENCY_LEVELS,
     CONFIDENCE_MAX,
+    MAX_FOLLOW_UP_NOTE,
     MAX_NAME,
     MAX_REASON,
     SELF_EFFICACY_MAX_MISSING,
 )
 from models.session_record import SessionRecord, session_record
+from models.session_rows import session_day
 from ui import downloads, paper, record_attendance, record_attestation, record_notes
-from ui.actions import action
+from ui.actions import action, placed_messages, succeeded
 from ui.pages import link
 from ui.setup import get_engine
 from ui.text import md_escape, plain
@@ -196,6 +206,55 @@ def _goals(rec: SessionRecord) -> None:
                 goal_follow_up(get_engine(), g.id, g.followed_up_at, g.follow_up_date, today, f"goal_fu_{g.id}")
 
 
+def _mark_follow_up(follow_up_id: int, seen_version: int, key: str) -> None:
+    with action(get_engine()) as db:
+        mark_follow_up_done(db, follow_up_id=follow_up_id, done=bool(ss.get(key)), seen_version=seen_version)
+
+
+def _recommend_follow_up(sid: int) -> None:
+    k = f"rfu_{sid}"
+    with action(get_engine(), place=k) as db:
+        recommend_follow_up(db, participant_id=ss.get(f"{k}_who"), session_id=sid, due_date=ss.get(f"{k}_date"),
+                            kind=ss.get(f"{k}_kind") or "", note=ss.get(f"{k}_note", ""))
+        ss[f"{k}_note"] = ""
+        succeeded(k, "Follow-up recommended.")
+
+
+def _follow_up(rec: SessionRecord) -> None:
+    """Follow-ups recommended in this session (models/follow_ups.py): each marked done at once, and a form to
+    recommend another."""
+    st.header("Follow-up")
+    sid, today = rec.session.id, clock.today()
+    with session_scope(get_engine()) as db:
+        rows = follow_ups_in_session(db, session_id=sid)
+    if not rows:
+        st.caption("No follow-up recommended in this session.")
+    for f in rows:
+        with st.container(border=True):
+            c = st.columns([3, 1])
+            c[0].caption(md_escape(rec.name(f.participant_id)) + md_escape(  # the name isolated on its own
+                f" · {f.describe(today)}"))
+            if f.note:
+                c[0].text(plain(f.note))
+            key = f"fu_done_{f.follow_up_id}"
+            ss[key] = f.done_at is not None  # what is stored, also when another screen changed it
+            c[1].checkbox("Done", key=key, on_change=_mark_follow_up, args=(f.follow_up_id, f.version, key))
+    if not rec.view.people:
+        return
+    k = f"rfu_{sid}"
+    people = {p.participant_id: plain(p.name) for p in rec.view.people}
+    day = session_day(rec.session)
+    with st.expander("Recommend a follow-up", icon=":material/event_repeat:", key=f"{k}_open", on_change="rerun"):
+        placed_messages(k)
+        c = st.columns([2, 1, 1])
+        c[0].selectbox("Participant", list(people), key=f"{k}_who", format_func=lambda i: people.get(i, "?"))
+        c[1].date_input("Due", value=default_due_date(day), min_value=day, key=f"{k}_date", format="YYYY-MM-DD")
+        c[2].selectbox("Kind", list(FollowUpKind), key=f"{k}_kind", format_func=lambda x: KIND_LABELS[x].capitalize())
+        st.text_input("Note (optional)", key=f"{k}_note", help=f"At most {MAX_FOLLOW_UP_NOTE:,} characters.")
+        st.button("Recommend the follow-up", key=f"{k}_add", on_click=_recommend_follow_up, args=(sid,),
+                  type="primary")
+
+
 def _billing(rec: SessionRecord) -> None:
     st.header("Billing units")
     bill = rec.billing
@@ -311,5 +370,6 @@ def show(sid: int) -> None:
     _competency(rec)
     _questions(rec)
     _goals(rec)
+    _follow_up(rec)
     record_attestation.section(rec)
     _exports(rec)

@@ -11,9 +11,17 @@ from sqlmodel import func, select
 
 from models.db import session_scope
 from models.notes import add_note
-from models.rules import MAX_GOAL, MAX_NAME, MAX_NOTE, MAX_QUESTION, MAX_RECORD_NUMBER, MAX_SEARCH
+from models.rules import (
+    MAX_FOLLOW_UP_NOTE,
+    MAX_GOAL,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_QUESTION,
+    MAX_RECORD_NUMBER,
+    MAX_SEARCH,
+)
 from models.sessions import end_session, go_to_step, start_session
-from models.tables import Facilitator, Goal, Note, NoteVersion, Participant, Question
+from models.tables import Facilitator, FollowUp, Goal, Note, NoteVersion, Participant, Question
 from tests.factories import make_session
 from tests.pages.helpers import app, rendered
 
@@ -124,8 +132,15 @@ def test_live_refuses_over_long_question_goal_note_and_names(engine):
     assert not at.exception
     expected = {f"q_text_{sid}", f"goal_{sid}_{pid}_text", f"goal_{sid}_{people[1].id}_text", f"late_q_{sid}",
                 f"late_first_{sid}", f"late_last_{sid}", f"note_{sid}_{pid}_summary",
-                f"note_{sid}_{people[1].id}_summary", f"note_{sid}_group_summary"}
+                f"note_{sid}_{people[1].id}_summary", f"note_{sid}_group_summary", f"fu_{sid}_{pid}_note",
+                f"fu_{sid}_{people[1].id}_note"}
     assert _text_fields(at) == expected  # every text field /live shows in a session is tested below
+
+    long_fu = "Call about the meter. " * 92  # 2,024 characters
+    at.text_input(key=f"fu_{sid}_{pid}_note").set_value(long_fu)
+    next(b for b in at.button if b.key == f"fu_{sid}_{pid}_add").click().run()
+    _refused(at, MAX_FOLLOW_UP_NOTE)
+    assert _count(engine, FollowUp) == 0
 
     long_q = "Is fruit okay? " * 134  # 2,010 characters
     at.text_input(key=f"q_text_{sid}").set_value(long_q)
