@@ -3,17 +3,19 @@ flat list of deliverable checklist items a session ticks. No Streamlit here."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import time as wall_time
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from models.rules import ADCES7
+from models.rules import ADCES7, CODES, MAX_COURSE_MODULES, MAX_NAME
 
 STEP_ORDER = ("intro", "teach", "activity", "qa", "summary")
 STEP_TITLES = {
@@ -216,18 +218,81 @@ class CurriculumError:
         return f"{self.file}: {self.field}: {self.reason}"
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class CourseTemplate(_Strict):
+    """A course file (`courses/*.yaml` beside the curricula): a named series of module curricula in order, each
+    module one session, weekly by default. A curriculum may be listed more than once (a topic revisited)."""
+
+    id: Slug
+    name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME, strip_whitespace=True)]
+    description: Text | None = None
+    modules: list[Slug] = Field(min_length=1, max_length=MAX_COURSE_MODULES)  # curriculum ids, in order
+    code: Literal[tuple(CODES)] | None = None  # type: ignore[valid-type]  # the billing code proposed
+    weekday: Literal[WEEKDAYS] | None = None  # type: ignore[valid-type]  # the day proposed for the first session
+    time: Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] | None = None  # HH:MM
+
+    @property
+    def start_time(self) -> wall_time | None:
+        return wall_time.fromisoformat(self.time) if self.time else None
+
+    @property
+    def weekday_number(self) -> int | None:
+        """Monday 0 … Sunday 6, as date.weekday()."""
+        return WEEKDAYS.index(self.weekday) if self.weekday else None
+
+
+def course_codes(curricula: list[Curriculum]) -> list[str]:
+    """The billing codes every one of these curricula may be delivered under, in the first one's order."""
+    return [c for c in curricula[0].codes if all(c in cur.codes for cur in curricula)] if curricula else []
+
+
+def _course_problems(t: CourseTemplate, curricula: dict[str, Curriculum]) -> list[tuple[str, str]]:
+    """(field, reason) for a course file whose modules or code do not fit the curricula loaded beside it."""
+    missing = [(f"modules.{i}", f"no curriculum '{m}' in the curricula folder")
+               for i, m in enumerate(t.modules) if m not in curricula]
+    if missing:
+        return missing
+    codes = course_codes([curricula[m] for m in t.modules])
+    if not codes:
+        return [("modules", "the modules have no billing code in common, and a course has one code")]
+    if t.code and t.code not in codes:
+        return [("code", f"{t.code} is not a code of every module; they share {', '.join(codes)}")]
+    return []
+
+
+def load_course_file(path: Path, curricula: dict[str, Curriculum]) -> tuple[CourseTemplate | None,
+                                                                             list[CurriculumError]]:
+    data, errors = _read_mapping(path, "id, name, modules …")
+    if data is None:
+        return None, errors
+    try:
+        template = CourseTemplate.model_validate(data)
+    except ValidationError as exc:
+        return None, _validation_errors(path.name, exc)
+    problems = _course_problems(template, curricula)
+    if problems:
+        return None, [CurriculumError(path.name, f, reason) for f, reason in problems]
+    return template, []
+
+
 @dataclass
 class CurriculumCatalog:
     curricula: dict[str, Curriculum]
     errors: list[CurriculumError]
     files: dict[str, str]  # curriculum id -> file name
+    courses: dict[str, CourseTemplate] = dataclasses.field(default_factory=dict)  # course files (COURSES_SUBDIR)
+    course_errors: list[CurriculumError] = dataclasses.field(default_factory=list)
+    course_files: dict[str, str] = dataclasses.field(default_factory=dict)  # course id -> file name
 
 
 def _field_path(loc: tuple) -> str:
     return ".".join(str(p) for p in loc) or "(whole file)"
 
 
-def load_file(path: Path) -> tuple[Curriculum | None, list[CurriculumError]]:
+def _read_mapping(path: Path, expected: str) -> tuple[dict | None, list[CurriculumError]]:
+    """A YAML file's top-level mapping, or the reasons it cannot be read as one (size, encoding, syntax)."""
     name = path.name
     try:
         size = path.stat().st_size
@@ -248,17 +313,28 @@ def load_file(path: Path) -> tuple[Curriculum | None, list[CurriculumError]]:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, [CurriculumError(name, where, f"not valid YAML: {problem}")]
     if not isinstance(data, dict):
-        return None, [CurriculumError(name, "(whole file)", "expected a mapping with id, title, steps …")]
+        return None, [CurriculumError(name, "(whole file)", f"expected a mapping with {expected}")]
+    return data, []
+
+
+def _validation_errors(name: str, exc: ValidationError) -> list[CurriculumError]:
+    errors = []
+    for err in exc.errors(include_url=False):
+        msg = err["msg"].removeprefix("Value error, ")
+        cause = (err.get("ctx") or {}).get("error")
+        field = cause.field if isinstance(cause, _FieldError) else _field_path(err["loc"])
+        errors.append(CurriculumError(name, field, msg))
+    return errors
+
+
+def load_file(path: Path) -> tuple[Curriculum | None, list[CurriculumError]]:
+    data, errors = _read_mapping(path, "id, title, steps …")
+    if data is None:
+        return None, errors
     try:
         return Curriculum.model_validate(data), []
     except ValidationError as exc:
-        errors = []
-        for err in exc.errors(include_url=False):
-            msg = err["msg"].removeprefix("Value error, ")
-            cause = (err.get("ctx") or {}).get("error")
-            field = cause.field if isinstance(cause, _FieldError) else _field_path(err["loc"])
-            errors.append(CurriculumError(name, field, msg))
-        return None, errors
+        return None, _validation_errors(path.name, exc)
 
 
 def load_catalog(folder: Path) -> CurriculumCatalog:
@@ -278,7 +354,29 @@ def load_catalog(folder: Path) -> CurriculumCatalog:
             continue
         curricula[cur.id] = cur
         files[cur.id] = path.name
-    return CurriculumCatalog(curricula, errors, files)
+    catalog = CurriculumCatalog(curricula, errors, files)
+    _load_courses(folder / COURSES_SUBDIR, catalog)
+    return catalog
+
+
+COURSES_SUBDIR = "courses"
+
+
+def _load_courses(folder: Path, catalog: CurriculumCatalog) -> None:
+    """The course files of a curricula folder, checked against its curricula; no folder, no courses."""
+    if not folder.is_dir():
+        return
+    for path in sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml"))):
+        template, errs = load_course_file(path, catalog.curricula)
+        if template is None:
+            catalog.course_errors.extend(errs)
+        elif template.id in catalog.courses:
+            catalog.course_errors.append(CurriculumError(
+                path.name, "id", f"id '{template.id}' is already used by {catalog.course_files[template.id]}; "
+                                 "this file is ignored"))
+        else:
+            catalog.courses[template.id] = template
+            catalog.course_files[template.id] = path.name
 
 
 CURRICULA_DIR = Path(__file__).resolve().parent.parent / "curricula"

@@ -1,4 +1,5 @@
-"""Every standardized curriculum with its steps, minutes and checklists, and the files that failed."""
+"""Every standardized curriculum with its steps, minutes and checklists, the course files (module curricula in
+order), and the files that failed."""
 
 import streamlit as st
 
@@ -25,6 +26,22 @@ if cat.errors:
 
 if not cat.curricula:
     st.warning("No valid curriculum was found.")
+
+if cat.courses or cat.course_errors:
+    st.subheader("Courses")
+    st.caption("A course file in the courses/ folder lists its module curricula in order, one session each, weekly "
+               "unless other dates are chosen; plan one on the Courses page.")
+    if cat.course_errors:
+        st.dataframe([{"file": plain(e.file), "field": plain(e.field), "reason": plain(e.reason)}
+                      for e in cat.course_errors], hide_index=True, width="stretch")
+    st.dataframe([{
+        "course": plain(t.name),
+        "modules": " → ".join(plain(cat.curricula[m].title) for m in t.modules),
+        "code": t.code or "",
+        "when": " ".join(x for x in ((t.weekday or "").capitalize(), t.time or "") if x),
+        "file": cat.course_files.get(t.id, "?"),
+    } for t in sorted(cat.courses.values(), key=lambda t: t.name)], hide_index=True, width="stretch")
+    st.subheader("Curricula")
 
 for cur in sorted(cat.curricula.values(), key=lambda c: c.title):
     with st.expander(f"{md_escape(cur.title)} — version {md_escape(cur.version)} · {cur.minutes} min"):

@@ -38,6 +38,9 @@ from models.tables import (
     Attendance,
     ChecklistTick,
     CompetencyRating,
+    Course,
+    CourseEnrolment,
+    CourseModule,
     Facilitator,
     Goal,
     GroupSession,
@@ -50,7 +53,7 @@ from models.tables import (
     Rating,
     StepRun,
 )
-from scripts.demo_program import SLOTS, Plan, Seeder, local_slot
+from scripts.demo_program import SLOTS, CoursePlan, Plan, Seeder, local_slot
 
 Progress = Callable[[int, int], None]
 
@@ -69,7 +72,11 @@ TABLES = {
     "competency_rating": CompetencyRating,
     "question": Question,
     "goal": Goal,
+    "course": Course,
+    "course_module": CourseModule,
+    "course_enrolment": CourseEnrolment,
 }
+COURSE_SHARE = 0.25  # of a program's past sessions, about this share are modules of weekly courses
 
 # ---------------------------------------------------------------- running a bulk load
 
@@ -137,9 +144,11 @@ def seed_program(
     end: datetime | None = None,
 ) -> dict[str, int]:
     """Fill a database with a busy program: `sessions` ended sessions over `years` years up to `end` (now by
-    default) across every shipped curriculum and code, `participants` invented people, several facilitators,
-    plus a few sessions never started and a few planned after `end`. The same seed and `end` give the same
-    data (sessions sit at wall-clock slots in the server's time zone). Returns the row count of every table."""
+    default) across every shipped curriculum and code, about COURSE_SHARE of them the modules of weekly courses
+    (with people who join later, leave, miss a module and make it up in another session of its curriculum),
+    `participants` invented people, several facilitators, plus a few sessions never started and a few planned
+    after `end`. The same seed and `end` give the same data (sessions sit at wall-clock slots in the server's
+    time zone). Returns the row count of every table."""
     if sessions < 1 or participants < 1 or years <= 0:
         raise ValueError("sessions, participants and years must be positive")
     migrate(engine)
@@ -154,7 +163,7 @@ def seed_program(
         seeder.add_facilitators(max(4, min(14, 3 + sessions // 200)))
         seeder.plan_people(participants, initial_share=0.3,
                            active_years=(min(1.0, years) * 0.6, max(1.0, years * 0.6)))
-        plans = seeder.plan_sessions(sessions, never, future)
+        plans = seeder.plan_sessions(sessions, never, future, course_share=COURSE_SHARE)
         for i, plan in enumerate(plans, 1):
             seeder.run_session(plan)
             if progress:
@@ -164,35 +173,47 @@ def seed_program(
 
 
 def seed_demo(engine: Engine, *, end: datetime | None = None, seed: int = 7) -> dict[str, int]:
-    """A small demo: about twelve invented participants, six ended sessions over the last weeks, one session
-    planned for later today and one for next week, so the review pages have something to show."""
+    """A small demo: about twelve invented participants and six ended sessions over the last weeks, three of
+    them the first modules of a weekly diabetes course (someone misses module 2 and makes it up in a stand-alone
+    session, someone joins before module 3, someone leaves before module 4), its fourth module planned in four
+    days, and one session planned for later today, so the review and course pages have something to show."""
     migrate(engine)
     rng = random.Random(seed)
     now = _aware(end, clock.now())
     start = now - timedelta(days=42)
     catalog = list(load_catalog(CURRICULA_DIR).curricula.values())
     by_id = {c.id: c for c in catalog}
+
+    def pick(cid: str, code: str, i: int):
+        cur = by_id.get(cid) or catalog[i % len(catalog)]
+        return cur, code if code in cur.codes else cur.codes[0]
+
+    def slot(days: int, n: int) -> datetime:
+        return local_slot(clock.to_local(now + timedelta(days=days)).date(), SLOTS[n])
+
     with clock.simulated(start) as sim:
         seeder = Seeder(engine, rng=rng, sim=sim, catalog=catalog, start=start, end=now)
+        seeder.make_up_share = 1.0
         seeder.add_facilitators(3)
         seeder.plan_people(12, initial_share=1.0, active_years=(1.0, 2.0))
-        wanted = [("diabetes-dsmt-group", "G0109"), ("hypertension-group", "98962"), ("asthma-group", "98961"),
-                  ("diabetes-dsmt-group", "G0109"), ("hypertension-group", "98961"), ("asthma-group", "98962"),
-                  ("diabetes-dsmt-group", "G0109"), ("hypertension-group", "98962")]
-        pairs = []
-        for i, (cid, code) in enumerate(wanted):
-            cur = by_id.get(cid) or catalog[i % len(catalog)]
-            pairs.append((cur, code if code in cur.codes else cur.codes[0]))
-        plans = []
-        for week in range(6):  # one a week, the last one a few days ago
-            d = clock.to_local(now - timedelta(days=7 * (6 - week) - 4 + week % 3)).date()
-            plans.append(Plan(local_slot(d, SLOTS[week % 3]), *pairs[week], "ended"))
+        diabetes = pick("diabetes-dsmt-group", "G0109", 0)
+        first = clock.to_local(slot(-17, 1))
+        course = CoursePlan(f"Living well with diabetes: {first:%A} group", join_before=2, leave_before=3,
+                            no_shows={1: 1})
+        for i, days in enumerate((-17, -10, -3, 4)):
+            course.plans.append(Plan(slot(days, 1), *diabetes, "ended" if days < 0 else "future", course, i))
         today = (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
         if clock.to_local(today).date() != clock.to_local(now).date():
             today = now.replace(second=0, microsecond=0)
-        plans.append(Plan(today, *pairs[6], "future"))
-        nxt = local_slot(clock.to_local(now + timedelta(days=7)).date(), SLOTS[0])
-        plans.append(Plan(nxt, *pairs[7], "future"))
+        plans = [
+            Plan(slot(-31, 0), *pick("hypertension-group", "98962", 1), "ended"),
+            Plan(slot(-24, 2), *pick("asthma-group", "98961", 2), "ended"),
+            *course.plans[:2],
+            Plan(slot(-6, 2), *diabetes, "ended"),  # the make-up for module 2
+            course.plans[2],
+            Plan(today, *pick("hypertension-group", "98962", 1), "future"),
+            course.plans[3],
+        ]
         for plan in plans:
             seeder.run_session(plan)
         seeder.finish()

@@ -22,8 +22,10 @@ from sqlalchemy.engine import Engine
 from models import clock
 from models.assessments import set_competency, set_rating
 from models.attendance import add_to_roster, mark_arrived, mark_left, set_caregiver, set_present
+from models.courses import add_make_up, course_sessions, enrol, leave, plan_course
 from models.curriculum import Curriculum, checklist_items
 from models.db import session_scope
+from models.errors import RuleError
 from models.notes import add_note, amend_note, save_live_note
 from models.people import create_facilitator, create_participant
 from models.questions_goals import add_goal, add_question, mark_goal_followed_up, set_question_status
@@ -50,6 +52,11 @@ _CREDENTIALS = ("RN, CDCES", "RD, CDCES", "CHW", "PharmD", "RDN", "NP", "RN", "R
 SLOTS = (time(9, 0), time(10, 30), time(13, 0), time(14, 30), time(17, 30))
 _SLOT_WEIGHTS = (4, 3, 3, 2, 2)
 _SETTINGS = (("clinic", 6), ("community health centre", 2), ("telehealth", 2))
+# Weekly courses: how many modules one has (the same curriculum each week), from how many past sessions a
+# program has courses at all, and how long a missed module waits for a make-up.
+_COURSE_MODULES = (3, 4, 4, 5)
+_COURSES_FROM = 20
+_MAKE_UP_DAYS = 35
 
 # Sessions per curriculum condition and per code (any other condition or code gets a default weight).
 _CONDITION_WEIGHT = {"diabetes": 45, "hypertension": 32, "asthma": 23}
@@ -134,16 +141,54 @@ class _Person:
     id: int | None = None
     attended: int = 0
     busy_days: set[date] = field(default_factory=set)
+    in_course: dict[str, datetime] = field(default_factory=dict)  # curriculum id -> last session of their course
+
+    def free_for(self, cur: Curriculum, when: datetime) -> bool:
+        """Free on that day and not in a course of that curriculum then (a course's own sessions and its
+        make-ups are how they get it)."""
+        return when.date() not in self.busy_days and self.in_course.get(cur.id, when - timedelta(1)) < when
 
 
 @dataclass
 class Plan:
-    """One session to create: when, which curriculum and code, and how far it goes."""
+    """One session to create: when, which curriculum and code, and how far it goes; for a course's session, the
+    course and which of its modules (from 0)."""
 
     scheduled_at: datetime
     cur: Curriculum
     code: str
     run: str  # "ended" / "never" (past, never started) / "future"
+    course: CoursePlan | None = None
+    module: int = 0
+
+
+@dataclass
+class CoursePlan:
+    """A weekly course in the simulation: one Plan a module (the same curriculum each week), someone who joins
+    before module `join_before`, someone who leaves before module `leave_before`, the participants who do not
+    come to a module (`no_shows`: module -> how many, beside the chance no-shows of any session). Planned (all
+    its sessions at once) when its first module's turn comes; `cohort` is who is enrolled then on."""
+
+    name: str
+    plans: list[Plan] = field(default_factory=list)
+    join_before: int | None = None
+    leave_before: int | None = None
+    no_shows: dict[int, int] = field(default_factory=dict)
+    id: int | None = None
+    code: str = ""  # the code it is planned under (the one that fits its first roster)
+    module_ids: list[int] = field(default_factory=list)
+    session_ids: list[int] = field(default_factory=list)
+    cohort: list[_Person] = field(default_factory=list)
+
+
+@dataclass
+class _MissedModule:
+    """A course module someone did not come to: offered as a make-up in a later session of its curriculum."""
+
+    person: _Person
+    course: CoursePlan
+    module: int
+    missed_at: datetime
 
 
 @dataclass
@@ -190,6 +235,8 @@ class Seeder:
         self.facilitators: list[tuple[int, str]] = []
         self.fac_busy: set[tuple[int, datetime]] = set()
         self.record_seq = 0
+        self.missed: list[_MissedModule] = []  # course modules not attended, waiting for a make-up
+        self.make_up_share = 0.6  # of those, how many take a make-up offered in time
 
     # -------------------------------------------------------- setup
 
@@ -243,9 +290,10 @@ class Seeder:
 
     # -------------------------------------------------------- choosing who and when
 
-    def plan_sessions(self, ended: int, never: int, future: int) -> list[Plan]:
+    def plan_sessions(self, ended: int, never: int, future: int, *, course_share: float = 0.0) -> list[Plan]:
         """Curriculum and code for each session (every pair used at least once when there are enough
-        sessions), spread over weekdays between start and end, in time order."""
+        sessions), spread over weekdays between start and end, in time order. About `course_share` of the past
+        sessions are the modules of weekly courses (their last modules may fall after the end: planned)."""
         rng = self.rng
         pairs, weights = [], []
         for cur in self.catalog:
@@ -257,17 +305,21 @@ class Seeder:
                 weights.append(cw * _CODE_WEIGHT.get(code, 20) / total)
         wsum = sum(weights)
         n_past = ended + never
-        counts = [max(1, math.floor(n_past * w / wsum)) if n_past >= len(pairs) else 0 for w in weights]
-        while sum(counts) < n_past:
+        last_ok = self.end - timedelta(hours=4)
+        courses = self._plan_courses(round(n_past * course_share), pairs, weights, last_ok) \
+            if n_past >= _COURSES_FROM else []
+        in_courses = [p for c in courses for p in c.plans if p.run != "future"]
+        n_alone = n_past - len(in_courses)
+        counts = [max(1, math.floor(n_alone * w / wsum)) if n_alone >= len(pairs) else 0 for w in weights]
+        while sum(counts) < n_alone:
             counts[rng.choices(range(len(pairs)), weights=weights)[0]] += 1
-        while sum(counts) > n_past:  # only when n_past < len(pairs) forced ones; trim the largest
+        while sum(counts) > n_alone:  # only when n_alone < len(pairs) forced ones; trim the largest
             counts[counts.index(max(counts))] -= 1
         past = [pair for pair, k in zip(pairs, counts, strict=True) for _ in range(k)]
         rng.shuffle(past)
         days = (self.end - self.start).days
         times = []
-        last_ok = self.end - timedelta(hours=4)
-        for _ in range(n_past):
+        for _ in range(n_alone):
             while True:
                 d = (self.start + timedelta(days=rng.randrange(max(days, 1)))).date()
                 if d.weekday() >= 5 and rng.random() < 0.9:
@@ -277,14 +329,47 @@ class Seeder:
                     break
             times.append(when)
         times.sort()
+        plans = sorted([Plan(t, cur, code, "") for t, (cur, code) in zip(times, past, strict=True)] + in_courses,
+                       key=lambda p: p.scheduled_at)
         runs = ["ended"] * ended + ["never"] * never
         rng.shuffle(runs)
-        plans = [Plan(t, cur, code, run) for t, (cur, code), run in zip(times, past, runs, strict=True)]
+        for plan, run in zip(plans, runs, strict=True):
+            plan.run = run
         for i in range(future):
             d = (self.end + timedelta(days=1 + (i * 17 % 21))).date()
             cur, code = rng.choices(pairs, weights=weights)[0]
             plans.append(Plan(local_slot(d, rng.choice(SLOTS)), cur, code, "future"))
-        return plans
+        plans += [p for c in courses for p in c.plans if p.run == "future"]
+        return sorted(plans, key=lambda p: p.scheduled_at)
+
+    def _plan_courses(self, target: int, pairs, weights, last_ok: datetime) -> list[CoursePlan]:
+        """Weekly courses of one group curriculum and code each, until about `target` of their sessions lie
+        before `last_ok`; a course begun near the end has its last modules after it."""
+        rng = self.rng
+        group = [(pair, w) for pair, w in zip(pairs, weights, strict=True) if CODES[pair[1]].max_patients >= 4]
+        days = max((self.end - self.start).days - 7, 1)
+        out: list[CoursePlan] = []
+        total = 0
+        while group and total < target:
+            cur, code = _weighted(rng, group)
+            n = rng.choice(_COURSE_MODULES)
+            while True:
+                d0 = (self.start + timedelta(days=rng.randrange(days))).date()
+                if d0.weekday() < 5:
+                    break
+            slot = _weighted(rng, zip(SLOTS, _SLOT_WEIGHTS, strict=True))
+            course = CoursePlan(f"{cur.condition} group, {d0:%A}s from {d0:%Y-%m-%d}",
+                                join_before=rng.randrange(1, n) if rng.random() < 0.3 else None,
+                                leave_before=rng.randrange(2, n) if n > 2 and rng.random() < 0.15 else None)
+            for i in range(n):
+                when = local_slot(d0 + timedelta(days=7 * i), slot)
+                course.plans.append(Plan(when, cur, code, "" if when < last_ok else "future", course, i))
+            past = sum(1 for p in course.plans if p.run != "future")
+            if total + past > target:
+                break
+            total += past
+            out.append(course)
+        return out
 
     def roster(self, when: datetime, cur: Curriculum, code: str) -> tuple[str, list[_Person]]:
         rng = self.rng
@@ -293,7 +378,7 @@ class Seeder:
         want = max(CODES[code].min_patients, min(want, CODES[code].max_patients))
         day = when.date()
         cond = _condition_key(cur)
-        free = [p for p in self.people if day not in p.busy_days]
+        free = [p for p in self.people if p.free_for(cur, when)]
         tiers = (
             [p for p in free if cond in p.conditions and p.active_until >= when],
             [p for p in free if cond in p.conditions and p.active_until < when],
@@ -331,31 +416,167 @@ class Seeder:
     # -------------------------------------------------------- one session
 
     def run_session(self, plan: Plan) -> None:
+        if plan.course is not None:
+            self._run_module(plan)
+            return
         rng = self.rng
         cur = plan.cur
         with session_scope(self.engine) as db:
-            plan_day = clock.to_local(plan.scheduled_at - timedelta(days=rng.uniform(1, 28))).date()
-            plan_at = local_slot(plan_day, time(rng.randint(8, 16), rng.randint(0, 59), rng.randint(0, 59)))
-            self.enrol_until(db, plan.scheduled_at - timedelta(hours=2))
-            code, people = self.roster(plan.scheduled_at, cur, plan.code)
+            people, code, fid, plan_at = self._group_for(db, plan)
             if not people:
                 return
-            fid = self.facilitator_for(plan.scheduled_at, code)
-            latest = max(p.enrolled_at for p in people)
-            plan_at = min(max(plan_at, latest + timedelta(hours=1)), plan.scheduled_at - timedelta(hours=1))
-            if plan.run == "future":
-                plan_at = min(plan_at, self.end - timedelta(hours=rng.randint(1, 72)))
             self.sim.at(plan_at)
             s = create_session(db, curriculum=cur, billing_code=code, scheduled_at=plan.scheduled_at,
                                setting=_weighted(rng, _SETTINGS), facilitator_id=fid,
                                participant_ids=[p.id for p in people])
-            for p in people:
-                if rng.random() < 0.08:
-                    set_caregiver(db, session_id=s.id, participant_id=p.id, present=True)
+            self._caregivers(db, s.id, people)
+            people += self._make_ups(db, s.id, plan, code, len(people), plan_at)
             if plan.run == "ended":
                 self._live(db, s.id, cur, code, plan.scheduled_at, people)
 
-    def _live(self, db, sid: int, cur: Curriculum, code: str, scheduled: datetime, people: list[_Person]) -> None:
+    def _group_for(self, db, plan: Plan) -> tuple[list[_Person], str, int | None, datetime]:
+        """Who is on a new session's roster, its code (the one that fits them), its facilitator and when it is
+        planned: a few weeks before, after everyone on it registered. Nobody when no one is free."""
+        rng = self.rng
+        plan_day = clock.to_local(plan.scheduled_at - timedelta(days=rng.uniform(1, 28))).date()
+        plan_at = local_slot(plan_day, time(rng.randint(8, 16), rng.randint(0, 59), rng.randint(0, 59)))
+        self.enrol_until(db, plan.scheduled_at - timedelta(hours=2))
+        code, people = self.roster(plan.scheduled_at, plan.cur, plan.code)
+        if not people:
+            return [], code, None, plan_at
+        fid = self.facilitator_for(plan.scheduled_at, code)
+        latest = max(p.enrolled_at for p in people)
+        plan_at = min(max(plan_at, latest + timedelta(hours=1)), plan.scheduled_at - timedelta(hours=1))
+        if plan.run == "future":
+            plan_at = min(plan_at, self.end - timedelta(hours=rng.randint(1, 72)))
+        return people, code, fid, plan_at
+
+    def _caregivers(self, db, sid: int, people: list[_Person]) -> None:
+        for p in people:
+            if self.rng.random() < 0.08:
+                set_caregiver(db, session_id=sid, participant_id=p.id, present=True)
+
+    # -------------------------------------------------------- courses
+
+    def _run_module(self, plan: Plan) -> None:
+        """A course's module: the course is planned (every session, its roster) when its first module's turn
+        comes; before a later one someone may join or leave; a make-up may fill a place; then it runs."""
+        rng, course = self.rng, plan.course
+        with session_scope(self.engine) as db:
+            if plan.module == 0:
+                self._plan_course(db, plan)
+            if course.id is None:  # nobody was free for it
+                return
+            sid = course.session_ids[plan.module]
+            # a moment before this module (after the one before it, never after the end) for joining, leaving
+            # and make-ups
+            t = min(plan.scheduled_at - timedelta(hours=rng.randint(2, 72)),
+                    self.end - timedelta(hours=rng.randint(1, 48)))
+            if plan.module:
+                t = max(t, course.plans[plan.module - 1].scheduled_at + timedelta(hours=3))
+            t = min(t, self.end - timedelta(minutes=1))
+            self.enrol_until(db, t)
+            if plan.module == course.join_before:
+                self._join(db, plan, t)
+            if plan.module == course.leave_before:
+                self._leave(db, course, t)
+            self.sim.at(t)
+            if plan.module:
+                self._caregivers(db, sid, course.cohort)
+            people = list(course.cohort) + self._make_ups(db, sid, plan, course.code, len(course.cohort), t)
+            if plan.run == "ended":
+                absent = rng.sample(course.cohort, min(course.no_shows.get(plan.module, 0), len(course.cohort)))
+                missed = self._live(db, sid, plan.cur, course.code, plan.scheduled_at, people,
+                                    no_show={p.id for p in absent})
+                cohort = {p.id for p in course.cohort}
+                self.missed += [_MissedModule(p, course, plan.module, plan.scheduled_at) for p in missed
+                                if p.id in cohort]
+
+    def _plan_course(self, db, plan: Plan) -> None:
+        course = plan.course
+        people, code, fid, plan_at = self._group_for(db, plan)
+        if not people:
+            return
+        for later in course.plans[1:]:
+            self.fac_busy.add((fid, later.scheduled_at))
+        for p in people:
+            self._in_course(p, course, 0)
+        self.sim.at(plan_at)
+        c = plan_course(db, name=course.name, modules=[x.cur for x in course.plans],
+                        dates=[clock.local_day(x.scheduled_at) for x in course.plans],
+                        start_time=clock.to_local(plan.scheduled_at).time().replace(tzinfo=None),
+                        setting=_weighted(self.rng, _SETTINGS), facilitator_id=fid, billing_code=code,
+                        participant_ids=[p.id for p in people])
+        sessions = course_sessions(db, c.id)
+        course.id, course.code, course.cohort = c.id, code, list(people)
+        course.session_ids = [s.id for s in sessions]
+        course.module_ids = [s.course_module_id for s in sessions]
+        self._caregivers(db, course.session_ids[0], people)
+
+    def _join(self, db, plan: Plan, t: datetime) -> None:
+        """Someone who has the course's condition and is free on the days left joins the course at `t`."""
+        course = plan.course
+        if len(course.cohort) >= CODES[course.code].max_patients:
+            return
+        days = {x.scheduled_at.date() for x in course.plans[plan.module:]}
+        cond, enrolled = _condition_key(plan.cur), {p.id for p in course.cohort}
+        free = [p for p in self.people if p.id not in enrolled and cond in p.conditions and not days & p.busy_days
+                and p.free_for(plan.cur, plan.scheduled_at)]
+        if not free:
+            return
+        person = self.rng.choice(free)
+        self.sim.at(t)
+        enrol(db, course_id=course.id, participant_id=person.id)
+        self._in_course(person, course, plan.module)
+        course.cohort.append(person)
+
+    @staticmethod
+    def _in_course(person: _Person, course: CoursePlan, first: int) -> None:
+        person.busy_days.update(x.scheduled_at.date() for x in course.plans[first:])
+        for x in course.plans:
+            person.in_course[x.cur.id] = max(person.in_course.get(x.cur.id, x.scheduled_at), x.scheduled_at)
+
+    def _leave(self, db, course: CoursePlan, t: datetime) -> None:
+        if len(course.cohort) <= CODES[course.code].min_patients:
+            return
+        person = self.rng.choice(course.cohort)
+        self.sim.at(t)
+        leave(db, course_id=course.id, participant_id=person.id)
+        course.cohort.remove(person)
+        for x in course.plans:
+            person.in_course.pop(x.cur.id, None)
+
+    def _make_ups(self, db, sid: int, plan: Plan, code: str, size: int, t: datetime) -> list[_Person]:
+        """Participants who missed a module of another course with this session's curriculum in the last
+        _MAKE_UP_DAYS days and are free that day: most take this session as their make-up (models.courses),
+        while it has room. Returns those put on its roster."""
+        room = CODES[code].max_patients - size
+        day, out = plan.scheduled_at.date(), []
+        for m in list(self.missed):
+            if plan.scheduled_at - m.missed_at > timedelta(days=_MAKE_UP_DAYS):
+                self.missed.remove(m)
+                continue
+            if (room <= 0 or m.course is plan.course or m.course.plans[m.module].cur.id != plan.cur.id
+                    or plan.scheduled_at <= m.missed_at or day in m.person.busy_days
+                    or all(p is not m.person for p in m.course.cohort)):
+                continue
+            self.missed.remove(m)
+            if self.rng.random() >= self.make_up_share:
+                continue
+            self.sim.at(min(max(t, m.missed_at + timedelta(hours=2)), plan.scheduled_at - timedelta(minutes=30)))
+            try:
+                add_make_up(db, participant_id=m.person.id, module_id=m.course.module_ids[m.module], session_id=sid)
+            except RuleError:  # made up meanwhile in a session of its curriculum they happened to be on
+                continue
+            m.person.busy_days.add(day)
+            out.append(m.person)
+            room -= 1
+        return out
+
+    def _live(self, db, sid: int, cur: Curriculum, code: str, scheduled: datetime, people: list[_Person], *,
+              no_show: frozenset[int] | set[int] = frozenset()) -> list[_Person]:
+        """Run the session minute by minute; `no_show` are the ids of people who do not come. Returns the people
+        on the roster who were never in the room."""
         rng = self.rng
         events: list[tuple[datetime, int, Callable[[], object]]] = []
         seq = iter(range(1_000_000))
@@ -391,7 +612,7 @@ class Seeder:
             line = _Timeline(p.id, p)
             lines.append(line)
             r = rng.random()
-            if r < (0.03 if individual else 0.08):  # no-show, unticked at roll call or after the start
+            if p.id in no_show or r < (0.03 if individual else 0.08):  # no-show: unticked at roll call or later
                 if rng.random() < 0.5:
                     at(start - timedelta(minutes=1), lambda p=p: set_present(db, session_id=sid, participant_id=p.id,
                                                                               present=False))
@@ -427,8 +648,7 @@ class Seeder:
 
         # a walk-in added to the roster during the introduction
         if not individual and rng.random() < 0.06 and len(people) < CODES[code].max_patients:
-            cand = [p for p in self.people if scheduled.date() not in p.busy_days
-                    and _condition_key(cur) in p.conditions]
+            cand = [p for p in self.people if p.free_for(cur, scheduled) and _condition_key(cur) in p.conditions]
             if cand:
                 walk = rng.choice(cand)
                 walk.busy_days.add(scheduled.date())
@@ -545,6 +765,7 @@ class Seeder:
         for t, _, fn in events:
             self.sim.at(t)
             fn()
+        return [line.person for line in lines if not line.intervals]
 
     def _note(self, db, at, sid, pid, step_id, text, t, ended) -> None:
         rng = self.rng

@@ -10,6 +10,7 @@ write and query no records) take `any_db_url` and run once, on SQLite.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -91,6 +92,20 @@ def db(engine):
 
 
 # ---------------------------------------------------------------- the clock
+
+
+@pytest.fixture
+def local_zone(monkeypatch) -> Callable[[str], None]:
+    """`local_zone("America/New_York")` makes that the server's local time zone for the rest of the test (TZ and
+    time.tzset); the process's own zone is back afterwards."""
+
+    def use(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield use
+    monkeypatch.undo()
+    time.tzset()
 
 
 def pytest_configure(config) -> None:

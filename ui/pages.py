@@ -36,6 +36,7 @@ PAGES: dict[str, PageSpec] = {
     for p in (
         PageSpec("home", "streamlit_app.py", "Home", ":material/home:"),
         PageSpec("plan", "pages/plan.py", "Plan a session", ":material/event:"),
+        PageSpec("courses", "pages/courses.py", "Courses", ":material/date_range:"),
         PageSpec("live", "pages/live.py", "Live session", ":material/play_circle:"),
         PageSpec("review", "pages/review.py", "Review & records", ":material/fact_check:"),
         PageSpec("participants", "pages/participants.py", "Participants", ":material/groups:"),

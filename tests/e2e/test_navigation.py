@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app_idle
 
-MENU_LABELS = ["Home", "Plan a session", "Live session", "Review & records", "Participants", "Curricula"]
+MENU_LABELS = ["Home", "Plan a session", "Courses", "Live session", "Review & records", "Participants",
+               "Curricula"]
 
 CASES = [
     # (path, expected h1 or None for "any non-empty title", whether our menu must be in the sidebar)

@@ -3,7 +3,6 @@ same function in models/. Every person here is invented."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -21,13 +20,9 @@ from tests.pages.helpers import app
 
 
 @pytest.fixture
-def far_east(monkeypatch):
+def far_east(local_zone):
     """The server's zone is UTC+14, so for the first 14 hours of a UTC day the local date is a day ahead."""
-    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    local_zone("Pacific/Kiritimati")
 
 
 def test_mean_change_on_live_is_the_records_change(engine):

@@ -16,11 +16,24 @@ import pytest
 from sqlmodel import select
 
 from models import clock
+from models.course_progress import ModuleStatus, course_progress
+from models.courses import course_sessions
 from models.curriculum import CURRICULA_DIR, load_catalog
 from models.db import DEFAULT_DB, init_engine, make_engine, session_scope
 from models.rules import CODES, check_group_size, is_qualified_instructor
 from models.session_view import load_session_view
-from models.tables import Attendance, Facilitator, GroupSession, Note, NoteVersion, Participant, Question, Rating
+from models.tables import (
+    Attendance,
+    Course,
+    CourseEnrolment,
+    Facilitator,
+    GroupSession,
+    Note,
+    NoteVersion,
+    Participant,
+    Question,
+    Rating,
+)
 from scripts import demo_program
 from scripts.demo_data import seed_demo, seed_live_room, seed_program, table_counts
 from scripts.seed import main as seed_main
@@ -112,6 +125,32 @@ def test_small_program_has_the_shape_of_a_real_one(small):
     assert counts["question"] >= 2 * N
     assert counts["competency_rating"] > 0 and counts["checklist_tick"] > 20 * N
     assert counts["step_run"] >= 5 * N
+
+
+def test_small_program_has_weekly_courses(small):
+    """About a quarter of the sessions are modules of weekly courses: each course's sessions a week apart at one
+    local time, its roster carried from session to session."""
+    engine, counts, *_ = small
+    assert counts["course"] >= 2 and counts["course_enrolment"] >= 2 * counts["course"]
+    with session_scope(engine) as db:
+        courses = db.exec(select(Course)).all()
+        in_courses = 0
+        for course in courses:
+            own = course_sessions(db, course.id)
+            in_courses += sum(s.status == "ended" for s in own)
+            local = [clock.to_local(s.scheduled_at) for s in own]
+            assert {t.strftime("%A %H:%M") for t in local} == {local[0].strftime("%A %H:%M")}
+            assert ([(b.date() - a.date()).days for a, b in zip(local, local[1:], strict=False)]
+                    == [7] * (len(own) - 1))
+            enrolments = db.exec(select(CourseEnrolment).where(CourseEnrolment.course_id == course.id)).all()
+            from_start = {e.participant_id for e in enrolments if e.joined_at == min(x.joined_at for x in enrolments)}
+            for s in own[:2]:  # nobody leaves before the third module
+                assert from_start <= {a.participant_id for a in db.exec(select(Attendance)
+                                                                         .where(Attendance.session_id == s.id))}
+        assert 0.1 * N <= in_courses <= 0.4 * N
+        visits = [v for c in courses for x in course_progress(db, c.id).participants for v in x.modules]
+    statuses = {v.status for v in visits}
+    assert ModuleStatus.ATTENDED in statuses and statuses & {ModuleStatus.MADE_UP, ModuleStatus.MISSED}
 
 
 def _path(engine):
@@ -225,10 +264,26 @@ def test_demo(engine):
     assert len(ended) == 6 and len(planned) == 2
     assert all(s.ended_at.replace(tzinfo=UTC) <= now for s in ended)
     assert min(s.scheduled_at for s in ended).replace(tzinfo=UTC) > now - timedelta(days=60)
-    today, next_week = (clock.to_local(s.scheduled_at.replace(tzinfo=UTC)).date() for s in planned)
+    today, module_4 = (clock.to_local(s.scheduled_at.replace(tzinfo=UTC)).date() for s in planned)
     assert today == clock.to_local(now).date()
-    assert 6 <= (next_week - today).days <= 8
+    assert 3 <= (module_4 - today).days <= 5
     assert counts["note"] and counts["rating"] and counts["goal"] and counts["question"]
+
+    # a weekly course: three modules held, the fourth planned; someone made a module up elsewhere, someone
+    # joined later and missed the first two, someone left before the last
+    assert (counts["course"], counts["course_module"]) == (1, 4)
+    with session_scope(engine) as db:
+        course = db.exec(select(Course)).one()
+        own = course_sessions(db, course.id)
+        assert [s.status for s in own] == ["ended", "ended", "ended", "planned"]
+        assert [s.id for s in own][-1] == planned[-1].id
+        assert len({clock.fmt_local(s.scheduled_at, "%A %H:%M") for s in own}) == 1
+        progress = course_progress(db, course.id)
+    statuses = [[v.status for v in x.modules] for x in progress.participants]
+    assert any(ModuleStatus.MADE_UP in row for row in statuses)
+    assert any(row[:2] == [ModuleStatus.MISSED] * 2 and row[2] == ModuleStatus.ATTENDED for row in statuses)
+    assert any(x.left_at for x in progress.participants)
+    assert progress.next_session == (own[-1].id, own[-1].scheduled_at)
 
 
 def test_command_refuses_the_apps_database_and_a_full_file(tmp_path, monkeypatch, capsys, template):
