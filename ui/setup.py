@@ -17,6 +17,12 @@ from ui.pages import menu, page
 
 log = logging.getLogger("facilitator")
 
+# WCAG 2.2 target size (2.5.8, at least 24 × 24 px): Streamlit's date and time inputs draw each part (year, month,
+# day, hour, minute) as a react-aria spin button about 19 × 21 px. Drawn on every page, once, as a style only.
+_TARGET_SIZE_CSS = """<style>
+[role="spinbutton"][data-rac] { min-width: 24px; min-height: 24px; line-height: 24px; text-align: center; }
+</style>"""
+
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
@@ -60,6 +66,7 @@ def page_setup(key: str, *, layout: str = "wide", sidebar: str | None = None) ->
         log.error("database start-up failed: %s", type(exc).__name__)
         st.error("The database could not be opened. Check DATABASE_URL or the data/ folder, then reload.")
         st.stop()
+    st.html(_TARGET_SIZE_CSS)
     _access_check()
     if spec.in_menu:
         with st.sidebar:
