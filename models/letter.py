@@ -413,7 +413,7 @@ def letter_footer(letter: Letter) -> str:
 
 def letter_pdf(letter: Letter) -> bytes:
     """The letter as a PDF. Raises ExportError naming the part that could not be built."""
-    return _render(letter_parts(letter), letter_footer(letter))
+    return _render(letter_parts(letter), letter_footer(letter), title=TITLE)
 
 
 def _wrap(text: str, first: str = "", rest: str = "") -> list[str]:

@@ -229,7 +229,7 @@ def _cluster_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 class RecordPDF(FPDF):
-    def __init__(self, footer_text: str, fallbacks: list[str]) -> None:
+    def __init__(self, footer_text: str, fallbacks: list[str], title: str = "Group education session record") -> None:
         super().__init__(format="letter")
         self.footer_text = footer_text
         self.set_margins(15, 15, 15)
@@ -252,7 +252,7 @@ class RecordPDF(FPDF):
             self.can_shape = False
             log.warning("uharfbuzz is not available: PDF text is not shaped")
         self._widths: dict[tuple, float] = {}
-        self.set_title("Group education session record")
+        self.set_title(title)  # the document title a PDF reader shows
         self.set_creator("Group Session Facilitator")
 
     def shape_for(self, text: str, *, paragraph: bool = False) -> None:

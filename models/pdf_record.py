@@ -298,14 +298,14 @@ def _chg(a, b) -> str:
 # ---------------------------------------------------------------- the PDF
 
 
-def _render(parts: list[Part], footer: str) -> bytes:
+def _render(parts: list[Part], footer: str, *, title: str = "Group education session record") -> bytes:
     with _part("Fonts"):
         footer = clean_text(footer)
         fallbacks, table = printable([footer, *(t for p in parts for b in p.blocks for t in block_texts(b))])
         if table:
             parts = [Part(p.name, [map_text(b, lambda t: t.translate(table)) for b in p.blocks]) for p in parts]
             footer = footer.translate(table)
-        pdf = RecordPDF(footer, fallbacks)
+        pdf = RecordPDF(footer, fallbacks, title)
     with _part("Document"):
         pdf.add_page()
     for part in parts:

@@ -31,7 +31,7 @@ def sign_in_sheet_pdf(source: SessionView | SessionRecord) -> bytes:
     for name, build in (("Session details", _details), ("Patients", _patients), ("Caregivers", _caregivers)):
         with _part(name):
             parts.append(Part(name, tuple(map_text(b, clean_text) for b in build(view))))
-    return _render(parts, footer)
+    return _render(parts, footer, title="Sign-in sheet")
 
 
 def _sort_key(p: Person) -> tuple:

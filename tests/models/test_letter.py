@@ -134,7 +134,9 @@ def test_text_and_pdf_say_the_same(db, frozen_clock):
     text = letter_text(letter)
     assert all(len(line) <= LETTER_TEXT_WIDTH for line in text.splitlines())
     assert not any(c in text for c in "*#<>`") and "\t" not in text
-    pdf = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(letter_pdf(letter))).pages).split())
+    reader = PdfReader(io.BytesIO(letter_pdf(letter)))
+    assert reader.metadata.title == "Letter to the referring provider"  # what a PDF reader's title bar shows
+    pdf = " ".join("\n".join(p.extract_text() for p in reader.pages).split())
     flat = " ".join(text.split())
     for fact in ("Ada Testwell", "record MRN-1", "born 1961-04-05", "Dr Quinn Imaginary", "E11.9",
                  "9 (8 group, 1 individual)", "3 (2.5 group, 0.5 individual)", "6 (5.5 group, 0.5 individual)",

@@ -55,7 +55,9 @@ def test_sign_in_sheet_holds_names_sorted_by_last_name_and_lines_to_sign(db, fro
     set_caregiver(db, session_id=sid, participant_id=pids[0], present=True, name="Rafa Zapatero", relationship="son")
     set_caregiver(db, session_id=sid, participant_id=pids[2], present=True)  # came, nobody named yet: a blank line
     add_note(db, session_id=sid, participant_id=pids[1], step="intro", text="Worried about foot ulcer", tags=[])
-    text = _text(sign_in_sheet_pdf(load_session_view(db, sid)))
+    data = sign_in_sheet_pdf(load_session_view(db, sid))
+    assert PdfReader(io.BytesIO(data)).metadata.title == "Sign-in sheet"
+    text = _text(data)
     lines = [line.strip() for line in text.splitlines()]
     assert "Sign-in sheet: group education session" in text
     assert f"Time {clock.fmt_local(T0, '%H:%M')}" in text and "Setting clinic" in text
