@@ -69,10 +69,14 @@ def _course_list() -> None:
         "Completion": r.completion_rate,
     } for r in rows]), hide_index=True, width="stretch", column_config={
         "Course": st.column_config.LinkColumn(display_text="Open", width=56),
-        "Name": st.column_config.TextColumn(width="large"),
-        "Enrolled": st.column_config.NumberColumn(help="Enrolled and not left"),
-        "Completed": st.column_config.TextColumn(help="Attended or made up every module, of everyone who enrolled"),
-        "Completion": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+        # every column fits a 1366 px laptop without scrolling sideways; a long name shows whole on hover
+        "Name": st.column_config.TextColumn(width="medium"),
+        "Modules": st.column_config.NumberColumn(width=72),
+        "Next session": st.column_config.TextColumn(width=128),
+        "Enrolled": st.column_config.NumberColumn(width=76, help="Enrolled and not left"),
+        "Completed": st.column_config.TextColumn(width=88, help="Attended or made up every module, of everyone who "
+                                                              "enrolled"),
+        "Completion": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1, width=100),
     })
     c = st.columns([1, 1, 4])
     c[0].button("← Newer", key="courses_newer", disabled=offset == 0,
@@ -405,11 +409,14 @@ def _course_page(cid: int) -> None:
     st.caption(f"{md_escape(CODES[course.billing_code].label)} · {md_escape(course.setting.capitalize())} · "
                f"facilitator {md_escape(fac.name) if fac else 'none'} · {len(p.modules)} modules")
     m = st.columns(4)
-    m[0].metric("Enrolled", p.active, help="Enrolled and not left")
+    m[0].metric("Enrolled now", p.active, help=f"Enrolled and not left; {p.enrolled} enrolled in all")
     m[1].metric("Completed", f"{p.completed} of {p.enrolled}",
-                help="Attended every module, in this course or as a make-up, of everyone who enrolled")
+                help="Attended every module, in this course or as a make-up, of everyone who ever enrolled "
+                     "(those who left included)")
     m[2].metric("Completion rate", f"{p.completion_rate:.0%}" if p.completion_rate is not None else "—")
-    m[3].metric("Next session", clock.fmt_local(p.next_session[1], "%a %m-%d %H:%M") if p.next_session else "—")
+    # short enough for a quarter of a 1366 px laptop screen; the weekday and year in the tooltip
+    m[3].metric("Next session", clock.fmt_local(p.next_session[1], "%m-%d %H:%M") if p.next_session else "—",
+                help=clock.fmt_local(p.next_session[1], "%A %Y-%m-%d %H:%M") if p.next_session else None)
     _sessions(p)
     left, right = st.columns(2, gap="large")
     with left:
