@@ -68,6 +68,7 @@ from models.session_view import load_session_view  # noqa: E402
 from models.sessions import go_to_step  # noqa: E402
 from scripts.demo_data import seed_live_room  # noqa: E402
 from scripts.loadrun import BROWSER_ARGS, machine_busy_seconds  # noqa: E402
+from scripts.page_js import FINISHES_JS  # noqa: E402
 from scripts.serve import CHROMIUM, StreamlitServer  # noqa: E402
 
 TIMEOUT_MS = 20_000
@@ -108,22 +109,7 @@ WATCH_JS = """
   // the server's "script finished" message (ForwardMsg field 6; only the top-level fields are read): a run's
   // start and end can fall in one render, so the page's own script-state attribute may never show "running".
   // Kept too: when the server's first message came, when the run's end, and the bytes received until then.
-  const finishes = (data) => {
-    if (!(data instanceof ArrayBuffer)) return false;
-    const b = new Uint8Array(data);
-    let i = 0;
-    const varint = () => {
-      let v = 0, m = 1;
-      for (;;) { const x = b[i++]; v += (x & 127) * m; m *= 128; if (x < 128 || i >= b.length) return v; }
-    };
-    while (i < b.length) {
-      const tag = varint(), field = Math.floor(tag / 8), type = tag % 8;
-      if (field === 6 && type === 0) return true;
-      if (type === 0) varint(); else if (type === 2) i += varint(); else if (type === 1) i += 8;
-      else if (type === 5) i += 4; else return false;
-    }
-    return false;
-  };
+/*FINISHES*/
   const Socket = window.WebSocket;
   window.WebSocket = class extends Socket {
     constructor(...a) {
@@ -176,7 +162,7 @@ WATCH_JS = """
     requestAnimationFrame(frame);
   };
 })();
-"""
+""".replace("/*FINISHES*/", FINISHES_JS)
 
 IDLE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
