@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitInvalidLayoutContextError
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
 
 from models import clock
 from models.assessments import participant_scores
-from models.attendance import mark_arrived, mark_left, set_present
+from models.attendance import mark_arrived, mark_left
 from models.billing import room_count
 from models.curriculum import STEP_TITLES, activity_key, checklist_items, short_label, topic_key
 from models.db import session_scope
@@ -42,7 +42,16 @@ from models.session_rows import session_day
 from models.session_view import Person, SessionView, load_session_view
 from ui import conflicts, drafts
 from ui.actions import flash_errors
-from ui.live_writes import LiveWrites, competency_key, follow_up_keys, note_keys, rating_key
+from ui.live_writes import (
+    LiveWrites,
+    card_key,
+    competency_key,
+    follow_up_keys,
+    note_keys,
+    people_key,
+    rating_key,
+    room_key,
+)
 from ui.text import md_escape, plain
 from ui.widgets import picker_label, search_box
 
@@ -50,28 +59,32 @@ ss = st.session_state
 
 
 _SHARED = "_live_view"
+_UNSAVED = "_live_unsaved"
 
 
 def share_view(view: SessionView) -> None:
-    """The page's own read of the session, for the fragments drawn by the same full run (they need not read it
-    again); a fragment that reruns on its own reads the session afresh."""
+    """The read of the session that the parts drawn inside the current run use (the page's, or a fragment's that
+    reruns on its own, for the fragments nested in it): they need not read it again."""
     ss[_SHARED] = view
 
 
-def _fragment_rerun() -> bool:
+def _own_rerun() -> bool:
+    """Whether the fragment running now is the one this run reruns, not one drawn inside its page or its parent."""
     ctx = get_script_run_ctx()
-    return bool(ctx and ctx.fragment_ids_this_run)
+    ids = ctx.fragment_ids_this_run if ctx else None
+    return bool(ids) and ThreadState.get().fragment_id in ids
 
 
 def _load(engine: Engine, sid: int) -> tuple[SessionView, LiveWrites]:
-    """The session as this part shows it: the page's read when drawn by a full run, a fresh read when the
-    fragment reruns alone. Then, a message its callback left (refused, not saved, already done elsewhere) is
-    shown here, next to what the educator clicked."""
+    """The session as this part shows it: the read of the run that draws it (the page's, or its parent
+    fragment's), or a fresh read when this fragment reruns on its own. Then, a message its callback left
+    (refused, not saved, already done elsewhere) is shown here, next to what the educator clicked."""
     shared = ss.get(_SHARED)
-    if _fragment_rerun() or shared is None or shared.session.id != sid:
+    if _own_rerun() or shared is None or shared.session.id != sid:
         flash_errors()
         with session_scope(engine) as db:
             view = load_session_view(db, sid)
+        share_view(view)
     else:
         view = shared
     first_names = {p.participant_id: p.first_name for p in view.people}
@@ -313,7 +326,7 @@ def _note_fields(view: SessionView, w: LiveWrites, pid: int | None, label: str, 
             ss[nkey], ss[tkey], ss[seen] = stored[1], list(stored[2]), stored
     conflicts.show(nkey)
     draft = unsaved.get(nkey)
-    if draft is not None and not ro and conflicts.pending(nkey) is None:
+    if draft is not None and draft.text != stored[1] and not ro and conflicts.pending(nkey) is None:
         with st.container(border=True, key=f"draft_{nkey}"):
             st.warning(f"Not saved: text typed in this browser at {clock.fmt_local(draft.typed_at, '%H:%M')} "
                        "that never reached the record (the page was reloaded or the connection dropped).",
@@ -354,25 +367,21 @@ def _person(view: SessionView, w: LiveWrites, p: Person, unsaved: dict, ro: bool
         top = st.columns([1, 1, 1.2], vertical_alignment="center")
         if s.status == SessionStatus.LIVE:
             if p.in_room:
-                top[0].button("Left now", key=f"left_{pid}", on_click=w.do, args=(mark_left,),
-                              kwargs={"participant_id": pid}, width="stretch",
-                              help=f"{md_escape(p.first_name)} left the room")
+                top[0].button("Left now", key=f"left_{pid}", on_click=w.presence, args=(mark_left, pid),
+                              width="stretch", help=f"{md_escape(p.first_name)} left the room")
             else:
-                top[0].button("Arrived now", key=f"arr_{pid}", on_click=w.do, args=(mark_arrived,),
-                              kwargs={"participant_id": pid}, width="stretch",
-                              help=f"{md_escape(p.first_name)} came into the room")
-            if p.present and p.intervals:
-                top[1].button("Never came", key=f"abs_{pid}", type="tertiary", on_click=w.do, args=(set_present,),
-                              kwargs={"participant_id": pid, "present": False},
+                top[0].button("Arrived now", key=f"arr_{pid}", on_click=w.presence, args=(mark_arrived, pid),
+                              width="stretch", help=f"{md_escape(p.first_name)} came into the room")
+            if p.present and p.intervals:  # the whole page: the ratings grid and the goals list whom is present
+                top[1].button("Never came", key=f"abs_{pid}", type="tertiary", on_click=w.never_came, args=(pid,),
                               help="Mark absent: withdraws the presence recorded so far (kept in history)")
         elif s.status == SessionStatus.PLANNED:
             pk = f"present_{sid}_{pid}"
             ss[pk] = p.present
-            top[0].checkbox("Present", key=pk, on_change=lambda: w.do(set_present, participant_id=pid,
-                                                                      present=ss[pk]))
+            top[0].checkbox("Present", key=pk, on_change=w.set_planned_presence, args=(pid, pk))
         ck, version = f"carer_{sid}_{pid}", view.version("attendance", pid)
         ss[ck] = p.caregiver
-        top[2].checkbox("Caregiver", key=ck, disabled=ro, on_change=w.set_caregiver, args=(pid, version),
+        top[2].checkbox("Caregiver", key=ck, disabled=ro, on_change=w.set_caregiver, args=(pid, version, True),
                         help="A caregiver or family member came with them (never counted in the group size)")
         if p.caregiver and not ro:
             nk, rk = f"carer_name_{sid}_{pid}", f"carer_rel_{sid}_{pid}"
@@ -386,17 +395,35 @@ def _person(view: SessionView, w: LiveWrites, p: Person, unsaved: dict, ro: bool
             _note_fields(view, w, pid, f"Notes on {md_escape(p.first_name)}", unsaved, ro)
 
 
-@st.fragment
-def people(engine: Engine, sid: int) -> None:
-    """The head-count with its billing check, one card per person (presence, caregiver, notes), the group's
-    note and late arrivals. Every note field here is mirrored in the browser until it is saved."""
-    view, w = _load(engine, sid)
-    ro, curtain = _locked(view)
+def _room(engine: Engine, sid: int) -> None:
+    """The head-count in the room with its billing check (a fragment: an arrival or a caregiver reruns it)."""
+    view, _ = _load(engine, sid)
     room = room_count(view)
     if room.check.ok:
         st.caption(f":material/groups: {room.text}. {room.check.message}")
     else:
         st.warning(f"{room.text}. {room.check.message}", icon=":material/groups:")
+
+
+def _card(engine: Engine, sid: int, pid: int) -> None:
+    """One person's card (a fragment). A person taken off the roster by another screen has none."""
+    view, w = _load(engine, sid)
+    p = next((x for x in view.people if x.participant_id == pid), None)
+    if p is not None:
+        _person(view, w, p, ss.get(_UNSAVED) or {}, _locked(view)[0])
+
+
+def people(engine: Engine, sid: int) -> None:
+    """The people panel, a fragment keyed by the session (see people_key)."""
+    st.fragment(_people, key=people_key(sid))(engine, sid)
+
+
+def _people(engine: Engine, sid: int) -> None:
+    """The head-count with its billing check, one card per person (presence, caregiver, notes), the group's
+    note and late arrivals. Every note field here is mirrored in the browser until it is saved."""
+    view, w = _load(engine, sid)
+    ro, curtain = _locked(view)
+    st.fragment(_room, key=room_key(sid))(engine, sid)
     if curtain:
         st.caption("Participants are hidden while the privacy curtain is on.")
         return
@@ -407,8 +434,9 @@ def people(engine: Engine, sid: int) -> None:
         owners = [p.participant_id for p in view.people if p.present] + [None]
         unsaved = drafts.keeper(f"gsf-draft:{sid}", {note_keys(sid, pid, step_id)[0]: stored.get((pid, step_id), "")
                                                     for pid in owners}, key=f"drafts_{sid}")
-    for p in view.people:
-        _person(view, w, p, unsaved, ro)
+    ss[_UNSAVED] = unsaved
+    for p in view.people:  # each card its own fragment: a click on one card reruns that card alone
+        st.fragment(_card, key=card_key(sid, p.participant_id))(engine, sid, p.participant_id)
     if view.session.status != SessionStatus.PLANNED:
         with st.container(border=True, key=f"group_{sid}"):
             st.markdown("**Whole group**")

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from models import clock
 from models.assessments import set_competency, set_rating
-from models.attendance import add_to_roster, set_caregiver
+from models.attendance import add_to_roster, set_caregiver, set_present
 from models.curriculum import Curriculum, checklist_items
 from models.errors import Conflict
 from models.follow_ups import recommend_follow_up
@@ -53,6 +53,20 @@ def follow_up_keys(sid: int, pid: int) -> tuple[str, str, str]:
 
 def _with_tags(text: str, tags) -> str:
     return text + (f"\n[tags: {', '.join(tags)}]" if tags else "")
+
+
+def card_key(sid: int, pid: int) -> str:
+    """The fragment keys of /live's parts: a person's card (an arrival reruns that card and the head-count only),
+    the head-count, the people panel."""
+    return f"card_{sid}_{pid}"
+
+
+def room_key(sid: int) -> str:
+    return f"room_{sid}"
+
+
+def people_key(sid: int) -> str:
+    return f"people_{sid}"
 
 
 class LiveWrites:
@@ -186,11 +200,31 @@ class LiveWrites:
                 notice(f"\u201c{self.item_labels.get(key, key)}\u201d was already "
                        f"{'ticked' if done else 'unticked'} on another screen; nothing was changed.")
 
-    def set_caregiver(self, pid: int, seen_version: int) -> None:
+    def set_caregiver(self, pid: int, seen_version: int, recount: bool = False) -> None:
+        """The caregiver's box, name or relationship; the box also changes the head-count's caregivers."""
         sid = self.sid
         self.do(set_caregiver, participant_id=pid, present=bool(ss.get(f"carer_{sid}_{pid}")),
                 name=ss.get(f"carer_name_{sid}_{pid}"), relationship=ss.get(f"carer_rel_{sid}_{pid}"),
                 seen_version=seen_version)
+        if recount:
+            self._rerun_card(pid)
+
+    def presence(self, fn: Callable, pid: int) -> None:
+        """Arrived now / Left now: the card and the head-count show it; nothing else on the page changes."""
+        self.do(fn, participant_id=pid)
+        self._rerun_card(pid)
+
+    def never_came(self, pid: int) -> None:
+        """Mark absent: the whole people panel (the person's notes go, the head-count changes)."""
+        self.do(set_present, participant_id=pid, present=False)
+        st.rerun([people_key(self.sid)])
+
+    def set_planned_presence(self, pid: int, key: str) -> None:
+        self.do(set_present, participant_id=pid, present=bool(ss.get(key)))
+        self._rerun_card(pid)
+
+    def _rerun_card(self, pid: int) -> None:
+        st.rerun([card_key(self.sid, pid), room_key(self.sid)])
 
     def add_late(self) -> None:
         pid = ss.get(f"late_pick_{self.sid}")

@@ -120,9 +120,14 @@ def test_live_and_review_edit_the_same_session_at_once(server, browser, tmp_path
             wait_for_app_idle(review)
             _no_errors(live, review)
 
-        # one more action on /live: its note fields now show the amendments; it did not write over them
+        # one more action on /live, then /live drawn afresh (a click on one card reruns that card only, so the
+        # others show the amendments once the page is drawn again): its note fields show the amendments, it did
+        # not write over them, and nothing typed there is offered back as unsaved
         live.get_by_text(INTRO_ITEMS[ROUNDS], exact=True).click()
         wait_for_app_idle(live)
+        live.reload()
+        wait_for_app_idle(live)
+        expect(live.get_by_text("Not saved: text typed in this browser")).to_have_count(0)
         for r, first in enumerate(PEOPLE):
             text = f"Live note {r} on {first}" + (", amended on review" if r < ROUNDS - 1 else "")
             expect(live.get_by_label(f"Notes on {first}")).to_have_value(text)
