@@ -20,10 +20,12 @@ log = logging.getLogger("facilitator")
 # Drawn on every page, once, as a style only. WCAG 2.2 target size (2.5.8, at least 24 × 24 px): Streamlit's date
 # and time inputs draw each part (year, month, day, hour, minute) as a react-aria spin button about 19 × 21 px.
 # Focus visible (2.4.7): a checkbox reached with Tab gets a ring like the buttons' (Streamlit only tints its label
-# faintly, about 1.2:1 against white); mouse clicks draw none.
+# faintly, about 1.2:1 against white); mouse clicks draw none. A folded sidebar (/live, /projector) is out of view,
+# and its links out of the Tab order too (they were about eight invisible stops before the page's first control).
 _TARGET_SIZE_CSS = """<style>
 [role="spinbutton"][data-rac] { min-width: 24px; min-height: 24px; line-height: 24px; text-align: center; }
 [data-testid="stCheckbox"] label[data-focus-visible="true"] { outline: 2px solid #0B4F8A; outline-offset: 2px; }
+[data-testid="stSidebar"][data-collapsed="true"] { visibility: hidden; }
 </style>"""
 
 

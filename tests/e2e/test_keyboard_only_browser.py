@@ -112,6 +112,17 @@ def test_live_flow_by_keyboard_alone(server, page):
     header = page.locator(".st-key-live_header")
     button = lambda name: header.get_by_role("button", name=name)  # noqa: E731  (icon and shortcut in the name)
 
+    # the folded sidebar's links are out of the Tab order: no press from the top of the page stops in it
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+    stops = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate("() => { const e = document.activeElement; return [e.tagName, "
+                                   "(e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 40), "
+                                   "!!e.closest('[data-testid=stSidebar]')]; }"))
+    assert not [s for s in stops if s[2]], stops
+    page.evaluate("() => document.activeElement.blur()")
+
     # start: Tab from the top of the page to "Start session", Enter
     _press(page, button("Start session"), "Enter")
     eventually(lambda: view().session.status == "live")
