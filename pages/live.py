@@ -60,8 +60,10 @@ w = LiveWrites(engine, sid, cur, {p.participant_id: p.first_name for p in view.p
 live_panels.share_view(view)  # the fragments drawn by this run use this read instead of their own
 
 # The header stays at the top of the screen while the educator scrolls (a 1366×768 laptop shows the clock and
-# the step controls at all times); everything in it is the app's own markup.
+# the step controls at all times); everything in it is the app's own markup. A control reached with Tab is
+# scrolled into view below the header, not under it (scroll padding a little taller than the header).
 st.html("""<style>
+[data-testid="stMain"] { scroll-padding-top: 21rem; }
 [data-testid="stHeader"] { height: 2.5rem; min-height: 2.5rem; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.6rem; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-live_header) { position: sticky; top: 2.5rem; z-index: 99; }
