@@ -214,15 +214,27 @@ def latest_referral(db: Session, participant_id: int) -> Referral | None:
                    .order_by(Referral.order_date.desc(), Referral.id.desc()).limit(1)).first()
 
 
+def ordered_hours(r: Referral) -> tuple[float, float]:
+    """The group and the individual hours an order asks for (stored as minutes)."""
+    return r.group_minutes_ordered / 60, r.individual_minutes_ordered / 60
+
+
+def draft_order_text(**fields) -> str:
+    """order_text of an order a form holds, not stored (create_referral's fields but participant_id), checked as
+    they are when written: what a conflict box shows as "yours"."""
+    return order_text(Referral(participant_id=0, **_values(**fields)))
+
+
 def order_text(r: Referral) -> str:
     """An order in plain text, one fact a line (the conflict box shows it; never Markdown)."""
+    group, individual = ordered_hours(r)
     who = " · ".join(x for x in (r.practitioner_name, f"NPI {r.practitioner_npi}" if r.practitioner_npi else None,
                                  r.practice, r.contact) if x)
     return "\n".join([
         f"{who}",
         f"Order of {r.order_date:%Y-%m-%d}, {r.training} training"
         + (f", diagnosis {r.diagnosis_code}" if r.diagnosis_code else ""),
-        f"{r.group_minutes_ordered / 60:g} group hours, {r.individual_minutes_ordered / 60:g} individual hours",
+        f"{group:g} group hours, {individual:g} individual hours",
         "Topics: " + ("; ".join(order_topics(r)) or "none listed"),
     ])
 
@@ -373,7 +385,7 @@ def _beyond_order(what: str, kind: str, h: Hours, r: Referral) -> str:
 
 def _order_vs_allowance(r: Referral, a: DsmtAllowance) -> list[str]:
     """Where the order itself asks for more than Medicare's allowance for its kind of training."""
-    group, individual = r.group_minutes_ordered / 60, r.individual_minutes_ordered / 60
+    group, individual = ordered_hours(r)
     if r.training == Training.FOLLOW_UP:
         if group + individual > DSMT_FOLLOW_UP_HOURS_PER_YEAR:
             return [f"The order asks for {group + individual:g} hours of follow-up training; Medicare allows "
@@ -420,8 +432,9 @@ def _status(db: Session, participant_id: int, *, now: datetime, today: date,
         if row.dsmt_hours is not None and (r is None or row.day >= r.order_date):
             used[CODES[row.billed_code].is_group] += row.dsmt_hours
     plan = {g: sum(p.hours for p in planned if p.group == g) for g in (True, False)}
-    group = Hours(r.group_minutes_ordered / 60 if r else 0.0, used[True], plan[True])
-    individual = Hours(r.individual_minutes_ordered / 60 if r else 0.0, used[False], plan[False])
+    ordered = ordered_hours(r) if r else (0.0, 0.0)
+    group = Hours(ordered[0], used[True], plan[True])
+    individual = Hours(ordered[1], used[False], plan[False])
     billed = [AllowanceEntry(x.session_id, x.day, x.billed_code, x.units or 0, x.time_note)
               for x in hist.sessions if x.billed_code]
     with_plan = dsmt_allowance(billed + [AllowanceEntry(p.session_id, p.day, p.code, p.units) for p in planned],

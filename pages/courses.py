@@ -162,9 +162,9 @@ def _plan_form() -> None:
             dates = None
             days = weekly_dates(ss["course_first"], len(modules)) if ss.get("course_first") else []
         else:
-            days = []
+            days, proposed = [], weekly_dates(ss.get("course_first") or clock.today(), len(modules))
             for i in range(len(modules)):
-                ss.setdefault(f"course_date_{i}", (ss.get("course_first") or clock.today()) + timedelta(days=7 * i))
+                ss.setdefault(f"course_date_{i}", proposed[i])  # weekly until changed
                 days.append(st.date_input(f"Module {i + 1} date", key=f"course_date_{i}", format="YYYY-MM-DD"))
             dates = days
         if days and ss.get("course_time"):

@@ -21,9 +21,11 @@ from models.participant_history import ParticipantHistory, participant_history
 from models.people import find_participants, get_participant
 from models.referrals import (
     create_referral,
+    draft_order_text,
     order_status,
     order_text,
     order_topics,
+    ordered_hours,
     referrals_of,
     topic_titles,
     update_referral,
@@ -167,13 +169,7 @@ def _write_order(referral_id: int, fields: dict, seen_version: int) -> None:
     ss[f"{base}_open"] = True
 
     def on_conflict(exc: Conflict) -> None:
-        mine = Referral(participant_id=0, order_date=fields["order_date"], training=str(fields["training"]),
-                        practitioner_name=fields["practitioner_name"], practitioner_npi=fields["practitioner_npi"],
-                        practice=fields["practice"], contact=fields["contact"], diagnosis_code=fields["diagnosis_code"],
-                        group_minutes_ordered=round(fields["group_hours"] * 60),
-                        individual_minutes_ordered=round(fields["individual_hours"] * 60),
-                        topics="|".join(fields["topics"]))
-        conflicts.remember(base, conflicts.Pending("The latest order", order_text(mine), exc.theirs,
+        conflicts.remember(base, conflicts.Pending("The latest order", draft_order_text(**fields), exc.theirs,
                                                    keep_mine=lambda: _write_order(referral_id, fields, exc.version)))
 
     with action(engine, on_conflict=on_conflict, place=base) as db:
@@ -198,11 +194,11 @@ def _order_form(base: str, r: Referral | None, label: str, on_click, args: tuple
                         min_value=min(EARLIEST_ORDER, r.order_date) if r else EARLIEST_ORDER, max_value=today)
         c[1].text_input("Diagnosis code (optional)", value=(r.diagnosis_code or "") if r else "", key=f"{base}_dx",
                         help=f"As written on the order, at most {MAX_DIAGNOSIS_CODE} characters.")
-        step = unit_hours(1)
+        step, (group, individual) = unit_hours(1), ordered_hours(r) if r else (0.0, 0.0)
         c[0].number_input("Group hours ordered", min_value=0.0, max_value=float(MAX_ORDER_HOURS), step=step,
-                          value=r.group_minutes_ordered / 60 if r else 0.0, format="%.1f", key=f"{base}_group")
+                          value=group, format="%.1f", key=f"{base}_group")
         c[1].number_input("Individual hours ordered", min_value=0.0, max_value=float(MAX_ORDER_HOURS), step=step,
-                          value=r.individual_minutes_ordered / 60 if r else 0.0, format="%.1f",
+                          value=individual, format="%.1f",
                           key=f"{base}_individual")
         stored = order_topics(r) if r else []
         st.multiselect("Topics ordered", list(dict.fromkeys([*topic_choices, *stored])), default=stored,

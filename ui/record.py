@@ -44,10 +44,6 @@ from ui.widgets import NAME_COLUMN, goal_follow_up
 ss = st.session_state
 
 
-def _local(ts, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    return clock.fmt_local(ts, pattern)
-
-
 def back() -> None:
     if "session" in st.query_params:
         del st.query_params["session"]
@@ -65,8 +61,8 @@ def _header(rec: SessionRecord) -> None:
                 else "no facilitator recorded")
     st.markdown(
         f"**Code:** {md_escape(code)}  \n"
-        f"**Scheduled:** {_local(s.scheduled_at)} · **started** {_local(s.started_at)} · "
-        f"**ended** {_local(s.ended_at)}  \n"
+        f"**Scheduled:** {clock.fmt_local(s.scheduled_at)} · **started** {clock.fmt_local(s.started_at)} · "
+        f"**ended** {clock.fmt_local(s.ended_at)}  \n"
         f"**Setting:** {md_escape(s.setting)} · **Facilitator:** {fac_text}")
     record_attendance.session_times(rec)
     m = st.columns(4)
@@ -271,7 +267,8 @@ def _billing(rec: SessionRecord) -> None:
     _extra_time(rec)
     if len(bill.segments) > 1:
         with st.expander("Head-count over the session"):
-            st.dataframe(pd.DataFrame([{"From": _local(x.start, "%H:%M:%S"), "To": _local(x.end, "%H:%M:%S"),
+            st.dataframe(pd.DataFrame([{"From": clock.fmt_local(x.start, "%H:%M:%S"),
+                                        "To": clock.fmt_local(x.end, "%H:%M:%S"),
                                         "Patients": x.patients, "Minutes": round(x.minutes, 1)}
                                        for x in bill.segments]), hide_index=True)
 

@@ -25,13 +25,6 @@ from ui.text import md_escape, plain
 from ui.widgets import NAME_COLUMN
 
 ss = st.session_state
-# A name column of a set width, so that a long name cannot push a table's figures (attended, units) out of
-# view at 1400 px; the whole name shows when the cell is opened.
-
-
-
-def _local(ts, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    return clock.fmt_local(ts, pattern)
 
 
 def _times_key(sid: int) -> str:
@@ -52,7 +45,7 @@ def _write_times(sid: int, start, end, reason: str, by: str, shown) -> None:
     def on_conflict(exc: Conflict) -> None:
         conflicts.remember(base, conflicts.Pending(
             "The session's start and end", f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}",
-            f"{_local(exc.theirs[0])}–{_local(exc.theirs[1], '%H:%M')}",
+            f"{clock.fmt_local(exc.theirs[0])}–{clock.fmt_local(exc.theirs[1], '%H:%M')}",
             keep_mine=lambda: _write_times(sid, start, end, reason, by, exc.version)))
 
     with action(get_engine(), on_conflict=on_conflict, place=base) as db:
@@ -103,13 +96,13 @@ def session_times(rec: SessionRecord) -> None:
     if history:
         st.markdown("**Start and end corrected** (every earlier value is kept)")
         st.dataframe(pd.DataFrame([{
-            "Recorded": _local(c.recorded_at), "By": plain(c.corrected_by or ""), "Change": correction_text(c),
+            "Recorded": clock.fmt_local(c.recorded_at), "By": plain(c.corrected_by or ""), "Change": correction_text(c),
             "Reason": plain(c.reason)} for c in reversed(history)]), hide_index=True, column_config={
             "Change": st.column_config.TextColumn(width="large"), "Reason": st.column_config.TextColumn(width="large")})
 
 
 def _iv(a, b) -> str:
-    return f"{_local(a, '%H:%M')}–{_local(b, '%H:%M') if b else 'now'}"
+    return f"{clock.fmt_local(a, '%H:%M')}–{clock.fmt_local(b, '%H:%M') if b else 'now'}"
 
 
 def attendance(rec: SessionRecord) -> None:
@@ -127,7 +120,7 @@ def attendance(rec: SessionRecord) -> None:
             "Attended": "yes" if p.participant_id in rec.attended else "no",
             "Corrected": "yes" if any(not e.current for e in hist) else "",
             "Late": "yes" if p.added_late else "",
-            "Signed the roster": _local(p.signed_at, "%H:%M") if p.signed_at else "",
+            "Signed the roster": clock.fmt_local(p.signed_at, "%H:%M") if p.signed_at else "",
         })
     st.dataframe(pd.DataFrame(rows), hide_index=True,
                  column_config=NAME_COLUMN | {"In the room": st.column_config.TextColumn(width=200)})
@@ -150,7 +143,7 @@ def _write_signature(sid: int, pid: int, signed: bool, seen_version: int, name: 
     def on_conflict(exc: Conflict) -> None:
         conflicts.remember(key, conflicts.Pending(
             f"{name}'s signature on the roster", "signed" if signed else "not signed",
-            f"signed, recorded {_local(exc.theirs)}" if exc.theirs else "not signed",
+            f"signed, recorded {clock.fmt_local(exc.theirs)}" if exc.theirs else "not signed",
             keep_mine=lambda: _write_signature(sid, pid, signed, exc.version, name)))
 
     with action(get_engine(), retry=lambda: _write_signature(sid, pid, signed, seen_version, name),
@@ -176,7 +169,7 @@ def _signatures(rec: SessionRecord) -> None:
             ss[key] = p.signed_at is not None
             st.checkbox(f"{md_escape(p.name)}: signed the roster", key=key, on_change=_save_signature,
                         args=(sid, p.participant_id, rec.view.version("attendance", p.participant_id), p.name),
-                        help=f"Recorded {_local(p.signed_at)}" if p.signed_at else None)
+                        help=f"Recorded {clock.fmt_local(p.signed_at)}" if p.signed_at else None)
 
 
 def _presence_key(sid: int, pid: int) -> str:
@@ -259,7 +252,8 @@ def _presence_corrections(rec: SessionRecord) -> None:
             for pid, hist in amended.items():
                 for e in hist:
                     rows.append({"Participant": plain(rec.name(pid)), "Interval": _iv(e.arrived_at, e.left_at),
-                                 "Recorded": _local(e.recorded_at, "%Y-%m-%d %H:%M:%S"),
+                                 "Recorded": clock.fmt_local(e.recorded_at, "%Y-%m-%d %H:%M:%S"),
                                  "Correction": "yes" if e.amended else "",
-                                 "Status": "current" if e.current else f"superseded {_local(e.superseded_at)}"})
+                                 "Status": ("current" if e.current
+                                            else f"superseded {clock.fmt_local(e.superseded_at)}")})
             st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=NAME_COLUMN)

@@ -22,12 +22,6 @@ from ui.setup import get_engine
 from ui.text import md_escape, plain
 
 ss = st.session_state
-# A name column of a set width, so that a long name cannot push a table's figures (attended, units) out of
-# view at 1400 px; the whole name shows when the cell is opened.
-
-
-def _local(ts, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    return clock.fmt_local(ts, pattern)
 
 
 def _attestation_keys(sid: int) -> tuple[str, str, str, str, str]:
@@ -36,7 +30,7 @@ def _attestation_keys(sid: int) -> tuple[str, str, str, str, str]:
 
 
 def _described(a: Attestation | None) -> str:
-    return f"{a.name} ({a.credential}), recorded {_local(a.at)}:\n{a.text}" if a else "(no attestation)"
+    return f"{a.name} ({a.credential}), recorded {clock.fmt_local(a.at)}:\n{a.text}" if a else "(no attestation)"
 
 
 def _attest(sid: int, seen) -> None:
@@ -74,14 +68,14 @@ def section(rec: SessionRecord) -> None:
     if a:
         with st.container(border=True):
             st.markdown(f"**Attested by {md_escape(a.name)}** ({md_escape(a.credential)}) · recorded "
-                        f"{_local(a.at, '%Y-%m-%d %H:%M:%S')}")
+                        f"{clock.fmt_local(a.at, '%Y-%m-%d %H:%M:%S')}")
             st.text(plain(a.text))
             warning = instructor_warning(code, a.credential)
             if warning:
                 st.warning(md_escape(warning))
             for e in a.earlier:
-                st.caption(md_escape(f"Replaced on {_local(e.replaced_at)} by {e.replaced_by}: {e.name} "
-                                     f"({e.credential}), recorded {_local(e.at)}: {e.text}"))
+                st.caption(md_escape(f"Replaced on {clock.fmt_local(e.replaced_at)} by {e.replaced_by}: {e.name} "
+                                     f"({e.credential}), recorded {clock.fmt_local(e.at)}: {e.text}"))
     else:
         st.info("Not attested yet: the record's PDFs carry blank lines for the instructor's name, credential, date "
                 "and signature.")

@@ -19,12 +19,6 @@ from ui.setup import get_engine
 from ui.text import md_escape, plain
 
 ss = st.session_state
-# A name column of a set width, so that a long name cannot push a table's figures (attended, units) out of
-# view at 1400 px; the whole name shows when the cell is opened.
-
-
-def _local(ts, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    return clock.fmt_local(ts, pattern)
 
 
 def _add_note(sid: int) -> None:
@@ -89,7 +83,7 @@ def notes(rec: SessionRecord) -> None:
         st.subheader(md_escape(rec.name(owner)))
         for n in notes:
             with st.container(border=True):
-                bits = [STEP_TITLES.get(n.step, n.step), f"last written {_local(n.updated_at)}"]
+                bits = [STEP_TITLES.get(n.step, n.step), f"last written {clock.fmt_local(n.updated_at)}"]
                 if n.tags:
                     bits.append("tags: " + ", ".join(n.tags))
                 if n.edited_after_session:
@@ -101,7 +95,7 @@ def notes(rec: SessionRecord) -> None:
                     with st.expander(f"Edit history ({len(hist)} versions)"):
                         for i, v in enumerate(hist, 1):
                             tags = v.tags.replace("|", ", ")
-                            st.caption(md_escape(f"Version {i} · {_local(v.created_at, '%Y-%m-%d %H:%M:%S')}"
+                            st.caption(md_escape(f"Version {i} · {clock.fmt_local(v.created_at, '%Y-%m-%d %H:%M:%S')}"
                                                  + (" · after the session" if v.after_session else "")
                                                  + (f" · tags: {tags}" if tags else "")))
                             prev = hist[i - 2] if i > 1 else None

@@ -22,7 +22,7 @@ log = logging.getLogger("facilitator")
 # Focus visible (2.4.7): a checkbox reached with Tab gets a ring like the buttons' (Streamlit only tints its label
 # faintly, about 1.2:1 against white); mouse clicks draw none. A folded sidebar (/live, /projector) is out of view,
 # and its links out of the Tab order too (they were about eight invisible stops before the page's first control).
-_TARGET_SIZE_CSS = """<style>
+_ACCESSIBLE_CSS = """<style>
 [role="spinbutton"][data-rac] { min-width: 24px; min-height: 24px; line-height: 24px; text-align: center; }
 [data-testid="stCheckbox"] label[data-focus-visible="true"] { outline: 2px solid #0B4F8A; outline-offset: 2px; }
 [data-testid="stSidebar"][data-collapsed="true"] { visibility: hidden; }
@@ -71,7 +71,7 @@ def page_setup(key: str, *, layout: str = "wide", sidebar: str | None = None) ->
         log.error("database start-up failed: %s", type(exc).__name__)
         st.error("The database could not be opened. Check DATABASE_URL or the data/ folder, then reload.")
         st.stop()
-    st.html(_TARGET_SIZE_CSS)
+    st.html(_ACCESSIBLE_CSS)
     _access_check()
     if spec.in_menu:
         with st.sidebar:
