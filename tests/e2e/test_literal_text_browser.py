@@ -86,6 +86,9 @@ def test_note_and_question_shown_as_typed_on_every_page_and_in_the_pdf(server, p
     wait_for_app_idle(page)
     fields = page.locator("textarea")
     expect(fields.first).to_be_visible()
+    # the cards are fragments of their own, drawn after the first field: wait for the one holding the note
+    page.wait_for_function("(v) => [...document.querySelectorAll('textarea')].some((t) => t.value === v)",
+                           arg=LITERAL_LINE, timeout=15_000)
     assert LITERAL_LINE in [fields.nth(i).input_value() for i in range(fields.count())]
     expect(page.get_by_text("Notes on Ann")).to_be_visible()
     assert not [a for a in page.evaluate(_FIND)["links"] if "evil.example" in a]  # nor from the name in a label
