@@ -76,10 +76,11 @@ def mark_arrived(db: Session, *, session_id: int, participant_id: int) -> None:
         return  # already in the room
     if open_interval(db, att.id) is None:
         db.add(PresenceInterval(attendance_id=att.id, arrived_at=clock.now()))
-    att.present = True
+    newly_present, att.present = not att.present, True
     db.add(att)
     _changed(db, att)
-    touch(db, session_id)
+    # the projector shows who is present (first names on the welcome slide), never who is in the room just now
+    (touch if newly_present else mark_activity)(db, session_id)
     db.flush()
 
 
@@ -92,7 +93,7 @@ def mark_left(db: Session, *, session_id: int, participant_id: int) -> None:
     iv.left_at = clock.now()
     db.add(iv)
     _changed(db, att)
-    touch(db, session_id)
+    mark_activity(db, session_id)  # still present: nothing the projector shows changes (see mark_arrived)
     db.flush()
 
 

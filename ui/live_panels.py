@@ -4,6 +4,8 @@ whole page being rebuilt. A step change, pause or end reruns the whole page."""
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -50,16 +52,16 @@ from ui.live_writes import (
     note_keys,
     people_key,
     rating_key,
-    room_key,
 )
 from ui.text import md_escape, plain
 from ui.widgets import picker_label, search_box
 
 ss = st.session_state
-
+log = logging.getLogger("facilitator")
 
 _SHARED = "_live_view"
 _UNSAVED = "_live_unsaved"
+_ROOM_SLOT = "_live_room_slot"  # (session id, the st.empty the head-count is drawn in)
 
 
 def share_view(view: SessionView) -> None:
@@ -97,6 +99,7 @@ def _rerun_part() -> None:
     try:
         st.rerun(scope="fragment")
     except StreamlitInvalidLayoutContextError:
+        log.info("live: a card's run had no place for the head-count; the page is drawn again")
         st.rerun()
 
 
@@ -381,7 +384,7 @@ def _person(view: SessionView, w: LiveWrites, p: Person, unsaved: dict, ro: bool
             top[0].checkbox("Present", key=pk, on_change=w.set_planned_presence, args=(pid, pk))
         ck, version = f"carer_{sid}_{pid}", view.version("attendance", pid)
         ss[ck] = p.caregiver
-        top[2].checkbox("Caregiver", key=ck, disabled=ro, on_change=w.set_caregiver, args=(pid, version, True),
+        top[2].checkbox("Caregiver", key=ck, disabled=ro, on_change=w.set_caregiver, args=(pid, version),
                         help="A caregiver or family member came with them (never counted in the group size)")
         if p.caregiver and not ro:
             nk, rk = f"carer_name_{sid}_{pid}", f"carer_rel_{sid}_{pid}"
@@ -395,14 +398,23 @@ def _person(view: SessionView, w: LiveWrites, p: Person, unsaved: dict, ro: bool
             _note_fields(view, w, pid, f"Notes on {md_escape(p.first_name)}", unsaved, ro)
 
 
-def _room(engine: Engine, sid: int) -> None:
-    """The head-count in the room with its billing check (a fragment: an arrival or a caregiver reruns it)."""
-    view, _ = _load(engine, sid)
+def _room(view: SessionView) -> None:
+    """The head-count in the room with its billing check, drawn into the people panel's slot for it (see _people)
+    by every card, in every run of the card: so a click on a card (an arrival, a departure, a caregiver) shows the
+    new count in the same short run. Streamlit lets a fragment's own run write outside it only where that fragment
+    wrote during the page's last run; when that run was cut short by a click, the page is drawn again instead."""
+    held = ss.get(_ROOM_SLOT)
+    if held is None or held[0] != view.session.id:
+        return
     room = room_count(view)
-    if room.check.ok:
-        st.caption(f":material/groups: {room.text}. {room.check.message}")
-    else:
-        st.warning(f"{room.text}. {room.check.message}", icon=":material/groups:")
+    try:
+        if room.check.ok:
+            held[1].caption(f":material/groups: {room.text}. {room.check.message}")
+        else:
+            held[1].warning(f"{room.text}. {room.check.message}", icon=":material/groups:")
+    except StreamlitInvalidLayoutContextError:
+        log.info("live: a card's run had no place for the head-count; the page is drawn again")
+        st.rerun()
 
 
 def _card(engine: Engine, sid: int, pid: int) -> None:
@@ -411,6 +423,7 @@ def _card(engine: Engine, sid: int, pid: int) -> None:
     p = next((x for x in view.people if x.participant_id == pid), None)
     if p is not None:
         _person(view, w, p, ss.get(_UNSAVED) or {}, _locked(view)[0])
+    _room(view)  # see _people
 
 
 def people(engine: Engine, sid: int) -> None:
@@ -423,7 +436,9 @@ def _people(engine: Engine, sid: int) -> None:
     note and late arrivals. Every note field here is mirrored in the browser until it is saved."""
     view, w = _load(engine, sid)
     ro, curtain = _locked(view)
-    st.fragment(_room, key=room_key(sid))(engine, sid)
+    ss[_ROOM_SLOT] = (sid, st.empty())
+    if curtain or not view.people:
+        _room(view)  # else each card draws it there (the last one drawn stays)
     if curtain:
         st.caption("Participants are hidden while the privacy curtain is on.")
         return

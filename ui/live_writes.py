@@ -56,13 +56,9 @@ def _with_tags(text: str, tags) -> str:
 
 
 def card_key(sid: int, pid: int) -> str:
-    """The fragment keys of /live's parts: a person's card (an arrival reruns that card and the head-count only),
-    the head-count, the people panel."""
+    """The fragment keys of /live's parts: a person's card (a click on it reruns that card, which also redraws
+    the head-count), the people panel."""
     return f"card_{sid}_{pid}"
-
-
-def room_key(sid: int) -> str:
-    return f"room_{sid}"
 
 
 def people_key(sid: int) -> str:
@@ -200,19 +196,16 @@ class LiveWrites:
                 notice(f"\u201c{self.item_labels.get(key, key)}\u201d was already "
                        f"{'ticked' if done else 'unticked'} on another screen; nothing was changed.")
 
-    def set_caregiver(self, pid: int, seen_version: int, recount: bool = False) -> None:
-        """The caregiver's box, name or relationship; the box also changes the head-count's caregivers."""
+    def set_caregiver(self, pid: int, seen_version: int) -> None:
+        """The caregiver's box, name or relationship (the card's rerun redraws the head-count's caregivers)."""
         sid = self.sid
         self.do(set_caregiver, participant_id=pid, present=bool(ss.get(f"carer_{sid}_{pid}")),
                 name=ss.get(f"carer_name_{sid}_{pid}"), relationship=ss.get(f"carer_rel_{sid}_{pid}"),
                 seen_version=seen_version)
-        if recount:
-            self._rerun_card(pid)
 
     def presence(self, fn: Callable, pid: int) -> None:
-        """Arrived now / Left now: the card and the head-count show it; nothing else on the page changes."""
+        """Arrived now / Left now: the card's own rerun shows it, with the head-count; nothing else changes."""
         self.do(fn, participant_id=pid)
-        self._rerun_card(pid)
 
     def never_came(self, pid: int) -> None:
         """Mark absent: the whole people panel (the person's notes go, the head-count changes)."""
@@ -221,10 +214,6 @@ class LiveWrites:
 
     def set_planned_presence(self, pid: int, key: str) -> None:
         self.do(set_present, participant_id=pid, present=bool(ss.get(key)))
-        self._rerun_card(pid)
-
-    def _rerun_card(self, pid: int) -> None:
-        st.rerun([card_key(self.sid, pid), room_key(self.sid)])
 
     def add_late(self) -> None:
         pid = ss.get(f"late_pick_{self.sid}")

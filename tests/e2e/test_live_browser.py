@@ -100,3 +100,58 @@ def test_projector_follows_live_within_two_seconds(server, browser):
         expect(projector.get_by_test_id("stException")).to_have_count(0)
     finally:
         context.close()
+
+
+# Counts what the server sends the page, from the time `window.__gsfBytes` is set to 0.
+_COUNT_BYTES = """
+(() => {
+  window.__gsfBytes = null;
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...a) {
+      super(...a);
+      this.addEventListener("message", (e) => {
+        if (window.__gsfBytes !== null) window.__gsfBytes += e.data.byteLength || e.data.length || 0;
+      });
+    }
+  };
+})();
+"""
+
+
+def test_a_card_click_reruns_that_card_with_the_head_count(server, page):
+    """"Left now", "Arrived now" and "Caregiver" answer with that card and the head-count only (a page run sends
+    the whole page, tens of kB), and the head-count says the new numbers in the same answer."""
+    sid, pids = seed(server.db_url, _session)
+    page.add_init_script(_COUNT_BYTES)
+    page.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(page)
+    page.get_by_role("button", name="Start session").click()
+    expect(page.get_by_text("3 patient(s) in the room", exact=False)).to_be_visible()
+    wait_for_app_idle(page)
+    card = page.locator(f".st-key-person_{sid}_{pids[0]}")
+
+    def answer(click, *shown: str) -> int:
+        page.evaluate("() => { window.__gsfBytes = 0; }")
+        click()
+        for text in shown:
+            expect(page.get_by_text(text, exact=False).first).to_be_visible()
+        wait_for_app_idle(page)
+        expect(page.get_by_text(re.compile(r"patient\(s\) in the room"))).to_have_count(1)  # one head-count
+        return page.evaluate("() => window.__gsfBytes")
+
+    page.evaluate("() => { window.__gsfBytes = 0; }")
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    wait_for_app_idle(page)
+    whole_page = page.evaluate("() => window.__gsfBytes")
+
+    left = answer(card.get_by_role("button", name="Left now").click, "Ada Testwell · left",
+                  "2 patient(s) in the room")
+    back = answer(card.get_by_role("button", name="Arrived now").click, "Ada Testwell · in the room",
+                  "3 patient(s) in the room")
+    carer = answer(card.get_by_text("Caregiver", exact=True).click, "Ada Testwell · in the room · caregiver")
+    expect(card.get_by_role("checkbox", name="Caregiver")).to_be_checked()
+    expect(page.get_by_text("1 with a caregiver or family member", exact=False).first).to_be_visible()
+    for size in (left, back, carer):
+        assert 0 < size < whole_page / 4, (size, whole_page)

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import Session
 
 from models import signals
+from models.attendance import mark_arrived, mark_left, set_caregiver, set_present
 from models.db import init_engine, session_scope
 from models.session_view import session_revision
 from models.sessions import go_to_step, start_session
@@ -126,6 +127,27 @@ def test_a_rolled_back_write_signals_nothing(engine, heard):
     with session_scope(engine) as db:
         start_session(db, session_id=sid)
     assert heard == [(sid, 1)]
+
+
+def test_only_what_the_projector_shows_signals_it(engine, heard):
+    """Leaving the room, coming back and a caregiver change nothing the projector shows (it names, at most, who
+    is present): they record activity without waking the projectors; a person marked absent who arrives does."""
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=3)
+        sid, ada, cora = s.id, people[0].id, people[2].id
+        set_present(db, session_id=sid, participant_id=cora, present=False)
+        start_session(db, session_id=sid)
+    heard.clear()
+    for fn in (mark_left, mark_arrived):
+        with session_scope(engine) as db:
+            fn(db, session_id=sid, participant_id=ada)
+    with session_scope(engine) as db:
+        set_caregiver(db, session_id=sid, participant_id=ada, present=True, name="Invented Helper")
+    assert heard == []
+    with session_scope(engine) as db:
+        before = session_revision(db, sid)
+        mark_arrived(db, session_id=sid, participant_id=cora)  # was absent: now present, as the projector may say
+    assert heard == [(sid, before + 1)]
 
 
 # ---------------------------------------------------------------- PostgreSQL: another replica's change
