@@ -70,6 +70,7 @@ st.html("""<style>
 .st-key-live_header { background: #fff; padding: 0.25rem 0 0.4rem; border-bottom: 1px solid #d9dee5; }
 .st-key-live_header h1 { font-size: 1.35rem; line-height: 1.25; padding: 0; margin: 0; }
 .st-key-live_header [data-testid="stCaptionContainer"] p { margin: 0; }
+.st-key-live_steps > *, .st-key-live_controls > * { flex: 1 1 0; min-width: 0; }
 .gsf-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 </style>""")
 
@@ -82,22 +83,23 @@ def _offset(delta: int) -> None:
 
 def _stepper() -> None:
     """The five steps with short labels (the full title in the tooltip and for screen readers)."""
-    cols = st.columns(len(STEP_ORDER))
+    row = st.container(horizontal=True, gap="small", key="live_steps")  # one layout block (columns: six)
     live_now = status == SessionStatus.LIVE
-    for i, (col, st_) in enumerate(zip(cols, cur.steps, strict=True), 1):
+    for i, st_ in enumerate(cur.steps, 1):
         current = st_.id == s.current_step and status != SessionStatus.PLANNED
         title = plain(st_.display_title)
-        col.button(f"{i} {STEP_SHORT[st_.id]} · {st_.minutes}′", key=f"step_{st_.id}", width="stretch",
+        row.button(f"{i} {STEP_SHORT[st_.id]} · {st_.minutes}′", key=f"step_{st_.id}", width="stretch",
                    type="primary" if current else "secondary", disabled=ro or not live_now,
                    on_click=w.jump, args=(st_.id,),
                    help=f"{title} ({st_.minutes} min)" + ("" if current else " — go to this step"))
 
 
-def _end_controls(flag) -> None:
+def _end_controls(row, flag) -> None:
+    """"End session…" in the row of controls; once pressed, the confirmation below that row."""
     confirm_key = f"confirm_end_{sid}"
     if not ss.get(confirm_key):
-        st.button("End session…", on_click=lambda: ss.__setitem__(confirm_key, True), icon=":material/stop_circle:",
-                  help="End the session (asks first)", width="stretch")
+        row.button("End session…", on_click=lambda: ss.__setitem__(confirm_key, True), icon=":material/stop_circle:",
+                   help="End the session (asks first)", width="stretch")
         return
     undelivered = [i.label for i in checklist_items(cur) if i.key not in view.ticks]
     with st.container(border=True, key=f"end_box_{sid}"):
@@ -117,10 +119,10 @@ def _end_controls(flag) -> None:
             st.warning("End the session now? The clock stops and the end time is recorded.")
         if undelivered:
             st.caption(f"Not ticked as delivered ({len(undelivered)}): " + "; ".join(md_escape(x) for x in undelivered))
-        e1, e2 = st.columns(2)
-        e1.button("Yes, end the session", type="primary", on_click=w.end,
+        e = st.container(horizontal=True)
+        e.button("Yes, end the session", type="primary", on_click=w.end,
                   args=(flag is not None, flag.earliest_end if flag else None))
-        e2.button("Cancel", on_click=lambda: ss.pop(confirm_key, None))
+        e.button("Cancel", on_click=lambda: ss.pop(confirm_key, None))
 
 
 def _header() -> None:
@@ -159,17 +161,16 @@ def _header() -> None:
                 st.button("Start session", type="primary", on_click=w.do, args=(start_session,), shortcut="s",
                           icon=":material/play_arrow:", help="Starts the clock on step 1. Shortcut: S")
             elif status == SessionStatus.LIVE:
-                b = st.columns(4)
-                b[0].button("Previous", on_click=_offset, args=(-1,), shortcut="b", icon=":material/skip_previous:",
-                            disabled=step_offset(s, -1) is None, help="Previous step. Shortcut: B", width="stretch")
-                b[1].button("Resume" if timer.paused else "Pause", on_click=w.do, args=(toggle_pause,), shortcut="p",
-                            icon=":material/play_arrow:" if timer.paused else ":material/pause:",
-                            help="Pause or resume the clock. Shortcut: P", width="stretch",
-                            type="primary" if timer.paused else "secondary")
-                b[2].button("Next", on_click=_offset, args=(1,), shortcut="n", icon=":material/skip_next:",
-                            disabled=step_offset(s, 1) is None, help="Next step. Shortcut: N", width="stretch")
-                with b[3]:
-                    _end_controls(flag)
+                b = st.container(horizontal=True, gap="small", key="live_controls")  # one block (columns: five)
+                b.button("Previous", on_click=_offset, args=(-1,), shortcut="b", icon=":material/skip_previous:",
+                         disabled=step_offset(s, -1) is None, help="Previous step. Shortcut: B", width="stretch")
+                b.button("Resume" if timer.paused else "Pause", on_click=w.do, args=(toggle_pause,), shortcut="p",
+                         icon=":material/play_arrow:" if timer.paused else ":material/pause:",
+                         help="Pause or resume the clock. Shortcut: P", width="stretch",
+                         type="primary" if timer.paused else "secondary")
+                b.button("Next", on_click=_offset, args=(1,), shortcut="n", icon=":material/skip_next:",
+                         disabled=step_offset(s, 1) is None, help="Next step. Shortcut: N", width="stretch")
+                _end_controls(b, flag)
             else:
                 st.info(f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.")
                 link("review", "Open the session record", session=sid)

@@ -241,15 +241,15 @@ def questions(engine: Engine, sid: int) -> None:
                    (QuestionStatus.PARKED, "Park", "qp", "Park it for follow-up; it carries into the session record"),
                    (QuestionStatus.OPEN, "Reopen", "qo", "Open it again"))
         for q in view.questions:
-            cols = st.columns([4, 1, 1, 1], vertical_alignment="center")
+            row = st.container(horizontal=True, vertical_alignment="center")  # one block per question
             asked = "" if curtain or q.participant_id is None else f" — {who_names.get(q.participant_id, '')}"
-            cols[0].text(f"[{q.status}] {plain(q.text)}{asked}")
+            row.text(f"[{q.status}] {plain(q.text)}{asked}", width="stretch")
             if ro:
                 continue
-            for col, (target, label, prefix, help_text) in zip(cols[1:], actions, strict=True):
+            for target, label, prefix, help_text in actions:
                 if q.status != target:
-                    col.button(label, key=f"{prefix}_{q.id}", on_click=w.question_status, args=(q.id, target),
-                               help=help_text, width="stretch")
+                    row.button(label, key=f"{prefix}_{q.id}", on_click=w.question_status, args=(q.id, target),
+                               help=help_text)
 
 
 # ---------------------------------------------------------------- goals (summary step)
@@ -367,33 +367,35 @@ def _person(view: SessionView, w: LiveWrites, p: Person, unsaved: dict, ro: bool
     s, sid, pid = view.session, view.session.id, p.participant_id
     with st.container(border=True, key=f"person_{sid}_{pid}"):
         st.markdown(f"**{md_escape(_status_line(view, p))}**")
-        top = st.columns([1, 1, 1.2], vertical_alignment="center")
+        # one row of controls (a flex row: one layout block, where columns are one per cell and one around them;
+        # every element on the page costs the browser a redraw on each run, fragments' runs included)
+        top = st.container(horizontal=True, vertical_alignment="center", gap="medium")
         if s.status == SessionStatus.LIVE:
             if p.in_room:
-                top[0].button("Left now", key=f"left_{pid}", on_click=w.presence, args=(mark_left, pid),
-                              width="stretch", help=f"{md_escape(p.first_name)} left the room")
+                top.button("Left now", key=f"left_{pid}", on_click=w.presence, args=(mark_left, pid),
+                           help=f"{md_escape(p.first_name)} left the room")
             else:
-                top[0].button("Arrived now", key=f"arr_{pid}", on_click=w.presence, args=(mark_arrived, pid),
-                              width="stretch", help=f"{md_escape(p.first_name)} came into the room")
+                top.button("Arrived now", key=f"arr_{pid}", on_click=w.presence, args=(mark_arrived, pid),
+                           help=f"{md_escape(p.first_name)} came into the room")
             if p.present and p.intervals:  # the whole page: the ratings grid and the goals list whom is present
-                top[1].button("Never came", key=f"abs_{pid}", type="tertiary", on_click=w.never_came, args=(pid,),
-                              help="Mark absent: withdraws the presence recorded so far (kept in history)")
+                top.button("Never came", key=f"abs_{pid}", type="tertiary", on_click=w.never_came, args=(pid,),
+                           help="Mark absent: withdraws the presence recorded so far (kept in history)")
         elif s.status == SessionStatus.PLANNED:
             pk = f"present_{sid}_{pid}"
             ss[pk] = p.present
-            top[0].checkbox("Present", key=pk, on_change=w.set_planned_presence, args=(pid, pk))
+            top.checkbox("Present", key=pk, on_change=w.set_planned_presence, args=(pid, pk))
         ck, version = f"carer_{sid}_{pid}", view.version("attendance", pid)
         ss[ck] = p.caregiver
-        top[2].checkbox("Caregiver", key=ck, disabled=ro, on_change=w.set_caregiver, args=(pid, version),
-                        help="A caregiver or family member came with them (never counted in the group size)")
+        top.checkbox("Caregiver", key=ck, disabled=ro, on_change=w.set_caregiver, args=(pid, version),
+                     help="A caregiver or family member came with them (never counted in the group size)")
         if p.caregiver and not ro:
             nk, rk = f"carer_name_{sid}_{pid}", f"carer_rel_{sid}_{pid}"
             ss[nk], ss[rk] = p.caregiver_name or "", p.caregiver_relationship or ""
-            c1, c2 = st.columns(2)
-            c1.text_input("Caregiver's name", key=nk, on_change=w.set_caregiver, args=(pid, version),
-                          help=f"At most {MAX_NAME} characters.")
-            c2.text_input("Relationship", key=rk, on_change=w.set_caregiver, args=(pid, version),
-                          placeholder="e.g. daughter", help=f"At most {MAX_RELATIONSHIP} characters.")
+            who = st.container(horizontal=True, gap="small")
+            who.text_input("Caregiver's name", key=nk, on_change=w.set_caregiver, args=(pid, version),
+                           help=f"At most {MAX_NAME} characters.")
+            who.text_input("Relationship", key=rk, on_change=w.set_caregiver, args=(pid, version),
+                           placeholder="e.g. daughter", help=f"At most {MAX_RELATIONSHIP} characters.")
         if p.present and s.status != SessionStatus.PLANNED:
             _note_fields(view, w, pid, f"Notes on {md_escape(p.first_name)}", unsaved, ro)
 
