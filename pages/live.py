@@ -29,7 +29,7 @@ from models.timer import fmt_clock
 from ui import live_panels
 from ui.actions import flash_errors
 from ui.clock import PROJECTOR_CLOCK_LABELS, clock_face
-from ui.live_writes import LiveWrites
+from ui.live_writes import LiveWrites, whole_page
 from ui.pages import link, page
 from ui.paper import sign_in_sheet_download
 from ui.setup import int_param, page_setup
@@ -75,8 +75,9 @@ st.html("""<style>
 </style>""")
 
 
-def _offset(delta: int) -> None:
-    target = step_offset(s, delta)
+def _offset(w: LiveWrites, shown, delta: int) -> None:
+    """Previous / Next: the step before or after the one this screen showed."""
+    target = step_offset(shown, delta)
     if target:
         w.jump(target)
 
@@ -94,14 +95,14 @@ def _stepper() -> None:
                    help=f"{title} ({st_.minutes} min)" + ("" if current else " — go to this step"))
 
 
-def _end_controls(row, flag) -> None:
+def _end_controls(row, view, w: LiveWrites, flag) -> None:
     """"End session…" in the row of controls; once pressed, the confirmation below that row."""
     confirm_key = f"confirm_end_{sid}"
     if not ss.get(confirm_key):
         row.button("End session…", on_click=lambda: ss.__setitem__(confirm_key, True), icon=":material/stop_circle:",
                    help="End the session (asks first)", width="stretch")
         return
-    undelivered = [i.label for i in checklist_items(cur) if i.key not in view.ticks]
+    undelivered = [i.label for i in checklist_items(view.curriculum) if i.key not in view.ticks]
     with st.container(border=True, key=f"end_box_{sid}"):
         if flag:
             st.warning("End this session? It looks forgotten: say when it ended. Step times, pauses and presence "
@@ -120,7 +121,7 @@ def _end_controls(row, flag) -> None:
         if undelivered:
             st.caption(f"Not ticked as delivered ({len(undelivered)}): " + "; ".join(md_escape(x) for x in undelivered))
         e = st.container(horizontal=True)
-        e.button("Yes, end the session", type="primary", on_click=w.end,
+        e.button("Yes, end the session", type="primary", on_click=whole_page(w.end),
                   args=(flag is not None, flag.earliest_end if flag else None))
         e.button("Cancel", on_click=lambda: ss.pop(confirm_key, None))
 
@@ -143,45 +144,55 @@ def _header() -> None:
                       help="Privacy curtain: hides surnames, notes, tags, ratings and goals so this screen can be "
                            "mirrored to the room. Shortcut: H")
         _stepper()
-        timer = view.timer()
-        flag = check_forgotten(s, view.runs) if status == SessionStatus.LIVE else None
-        c_clock, c_ctrl = st.columns([3, 4], vertical_alignment="center")
-        with c_clock:
-            if status == SessionStatus.PLANNED:
-                st.markdown(f"**Not started** · planned length {cur.minutes} min. Mark who is here, then start.")
-            else:
-                clock_face(timer, step_label=step.display_title, key=f"clock_{sid}", scale=0.72, caption=False)
-                remaining = timer.step_remaining
-                st.html(f'<span class="gsf-sr">{html.escape(step.display_title)}: '
-                        f'{"over by " if remaining < 0 else ""}{fmt_clock(abs(remaining))} '
-                        f'{"" if remaining < 0 else "left"} when the page was drawn; session '
-                        f'{fmt_clock(timer.session_elapsed)} of {fmt_clock(timer.session_planned)}.</span>')
-        with c_ctrl:
-            if status == SessionStatus.PLANNED:
-                st.button("Start session", type="primary", on_click=w.do, args=(start_session,), shortcut="s",
-                          icon=":material/play_arrow:", help="Starts the clock on step 1. Shortcut: S")
-            elif status == SessionStatus.LIVE:
-                b = st.container(horizontal=True, gap="small", key="live_controls")  # one block (columns: five)
-                b.button("Previous", on_click=_offset, args=(-1,), shortcut="b", icon=":material/skip_previous:",
-                         disabled=step_offset(s, -1) is None, help="Previous step. Shortcut: B", width="stretch")
-                b.button("Resume" if timer.paused else "Pause", on_click=w.do, args=(toggle_pause,), shortcut="p",
-                         icon=":material/play_arrow:" if timer.paused else ":material/pause:",
-                         help="Pause or resume the clock. Shortcut: P", width="stretch",
-                         type="primary" if timer.paused else "secondary")
-                b.button("Next", on_click=_offset, args=(1,), shortcut="n", icon=":material/skip_next:",
-                         disabled=step_offset(s, 1) is None, help="Next step. Shortcut: N", width="stretch")
-                _end_controls(b, flag)
-            else:
-                st.info(f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.")
-                link("review", "Open the session record", session=sid)
-        if flag:
-            st.warning(f"Needs attention: {flag.message} Use End session… to end it at "
-                       f"{'the pause' if flag.paused else 'the last recorded activity'} or at a time you give; "
-                       "time beyond the planned length plus the margin is not billed unless confirmed on the record.",
-                       icon=":material/schedule:")
-        if curtain:
-            st.warning("Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen.",
-                       icon=":material/lock:")
+        st.fragment(_clock_and_controls, key=f"live_clock_{sid}")(engine, sid)
+
+
+def _clock_and_controls(engine, sid: int) -> None:
+    """The clock and Previous / Pause / Next / End (a fragment): Pause, Resume, End… and Cancel rerun this part
+    alone; a step change, a start or an end draws the whole page (whole_page)."""
+    view, w = live_panels.part_view(engine, sid)
+    s, cur = view.session, view.curriculum
+    status, step = s.status, cur.step(s.current_step or STEP_ORDER[0])
+    timer = view.timer()
+    flag = check_forgotten(s, view.runs) if status == SessionStatus.LIVE else None
+    c_clock, c_ctrl = st.columns([3, 4], vertical_alignment="center")
+    with c_clock:
+        if status == SessionStatus.PLANNED:
+            st.markdown(f"**Not started** · planned length {cur.minutes} min. Mark who is here, then start.")
+        else:
+            clock_face(timer, step_label=step.display_title, key=f"clock_{sid}", scale=0.72, caption=False)
+            remaining = timer.step_remaining
+            st.html(f'<span class="gsf-sr">{html.escape(step.display_title)}: '
+                    f'{"over by " if remaining < 0 else ""}{fmt_clock(abs(remaining))} '
+                    f'{"" if remaining < 0 else "left"} when the page was drawn; session '
+                    f'{fmt_clock(timer.session_elapsed)} of {fmt_clock(timer.session_planned)}.</span>')
+    with c_ctrl:
+        if status == SessionStatus.PLANNED:
+            st.button("Start session", type="primary", on_click=whole_page(w.do), args=(start_session,),
+                      shortcut="s", icon=":material/play_arrow:", help="Starts the clock on step 1. Shortcut: S")
+        elif status == SessionStatus.LIVE:
+            b = st.container(horizontal=True, gap="small", key="live_controls")  # one block (columns: five)
+            b.button("Previous", on_click=whole_page(_offset), args=(w, s, -1), shortcut="b",
+                     icon=":material/skip_previous:", disabled=step_offset(s, -1) is None,
+                     help="Previous step. Shortcut: B", width="stretch")
+            b.button("Resume" if timer.paused else "Pause", on_click=w.do, args=(toggle_pause,), shortcut="p",
+                     icon=":material/play_arrow:" if timer.paused else ":material/pause:",
+                     help="Pause or resume the clock. Shortcut: P", width="stretch",
+                     type="primary" if timer.paused else "secondary")
+            b.button("Next", on_click=whole_page(_offset), args=(w, s, 1), shortcut="n", icon=":material/skip_next:",
+                     disabled=step_offset(s, 1) is None, help="Next step. Shortcut: N", width="stretch")
+            _end_controls(b, view, w, flag)
+        else:
+            st.info(f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.")
+            link("review", "Open the session record", session=sid)
+    if flag:
+        st.warning(f"Needs attention: {flag.message} Use End session… to end it at "
+                   f"{'the pause' if flag.paused else 'the last recorded activity'} or at a time you give; "
+                   "time beyond the planned length plus the margin is not billed unless confirmed on the record.",
+                   icon=":material/schedule:")
+    if view.session.privacy_curtain:
+        st.warning("Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen.",
+                   icon=":material/lock:")
 
 
 _header()

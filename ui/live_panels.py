@@ -77,7 +77,7 @@ def _own_rerun() -> bool:
     return bool(ids) and ThreadState.get().fragment_id in ids
 
 
-def _load(engine: Engine, sid: int) -> tuple[SessionView, LiveWrites]:
+def part_view(engine: Engine, sid: int) -> tuple[SessionView, LiveWrites]:
     """The session as this part shows it: the read of the run that draws it (the page's, or its parent
     fragment's), or a fresh read when this fragment reruns on its own. Then, a message its callback left
     (refused, not saved, already done elsewhere) is shown here, next to what the educator clicked."""
@@ -122,7 +122,7 @@ def _tick_box(view: SessionView, w: LiveWrites, key: str, label: str, ro: bool) 
 @st.fragment
 def deliverables(engine: Engine, sid: int) -> None:
     """The step's topics or activities with their ticks, the facilitator checklist, and how much is delivered."""
-    view, w = _load(engine, sid)
+    view, w = part_view(engine, sid)
     ro, _ = _locked(view)
     cur, step = view.curriculum, view.curriculum.step(view.session.current_step or "intro")
     done, total = view.progress()
@@ -153,7 +153,7 @@ def deliverables(engine: Engine, sid: int) -> None:
 @st.fragment
 def ratings(engine: Engine, sid: int, phase: str) -> None:
     """The pre or post ratings grid (one row per person present) and, when opened, topic competency."""
-    view, w = _load(engine, sid)
+    view, w = part_view(engine, sid)
     ro, curtain = _locked(view)
     present = [p for p in view.people if p.present]
     if not present:
@@ -222,7 +222,7 @@ def ratings(engine: Engine, sid: int, phase: str) -> None:
 
 @st.fragment
 def questions(engine: Engine, sid: int) -> None:
-    view, w = _load(engine, sid)
+    view, w = part_view(engine, sid)
     ro, curtain = _locked(view)
     present = [p for p in view.people if p.present]
     open_count = sum(1 for q in view.questions if q.status == QuestionStatus.OPEN)
@@ -270,7 +270,7 @@ def _recommend_follow_up(view: SessionView, w: LiveWrites, pid: int) -> None:
 
 @st.fragment
 def goals(engine: Engine, sid: int) -> None:
-    view, w = _load(engine, sid)
+    view, w = part_view(engine, sid)
     ro, curtain = _locked(view)
     if curtain:
         return
@@ -421,7 +421,7 @@ def _room(view: SessionView) -> None:
 
 def _card(engine: Engine, sid: int, pid: int) -> None:
     """One person's card (a fragment). A person taken off the roster by another screen has none."""
-    view, w = _load(engine, sid)
+    view, w = part_view(engine, sid)
     p = next((x for x in view.people if x.participant_id == pid), None)
     if p is not None:
         _person(view, w, p, ss.get(_UNSAVED) or {}, _locked(view)[0])
@@ -436,7 +436,7 @@ def people(engine: Engine, sid: int) -> None:
 def _people(engine: Engine, sid: int) -> None:
     """The head-count with its billing check, one card per person (presence, caregiver, notes), the group's
     note and late arrivals. Every note field here is mirrored in the browser until it is saved."""
-    view, w = _load(engine, sid)
+    view, w = part_view(engine, sid)
     ro, curtain = _locked(view)
     ss[_ROOM_SLOT] = (sid, st.empty())
     if curtain or not view.people:

@@ -65,6 +65,17 @@ def people_key(sid: int) -> str:
     return f"people_{sid}"
 
 
+def whole_page(callback: Callable) -> Callable:
+    """`callback`, then a run of the whole page: for a control drawn in a fragment (/live's clock and controls)
+    whose change shows elsewhere too (a step change, a start, an end). Streamlit first ends the fragment's run,
+    then draws the page."""
+    def run(*args, **kwargs) -> None:
+        callback(*args, **kwargs)
+        st.rerun()
+
+    return run
+
+
 class LiveWrites:
     def __init__(self, engine: Engine, sid: int, cur: Curriculum, first_names: dict[int, str]) -> None:
         self.engine, self.sid, self.cur, self.first_names = engine, sid, cur, first_names

@@ -121,7 +121,8 @@ _COUNT_BYTES = """
 
 def test_a_card_click_reruns_that_card_with_the_head_count(server, page):
     """"Left now", "Arrived now" and "Caregiver" answer with that card and the head-count only (a page run sends
-    the whole page, tens of kB), and the head-count says the new numbers in the same answer."""
+    the whole page, tens of kB), and the head-count says the new numbers in the same answer; Pause with the clock
+    and its controls."""
     sid, pids = seed(server.db_url, _session)
     page.add_init_script(_COUNT_BYTES)
     page.goto(server.page_url(f"/live?session={sid}"))
@@ -141,10 +142,12 @@ def test_a_card_click_reruns_that_card_with_the_head_count(server, page):
         return page.evaluate("() => window.__gsfBytes")
 
     page.evaluate("() => { window.__gsfBytes = 0; }")
-    page.get_by_role("button", name="Pause").click()
-    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    page.locator(".st-key-step_teach button").first.click()  # a step change draws the whole page
+    expect(page.locator("h3").filter(has_text="Teaching")).to_be_visible()
     wait_for_app_idle(page)
     whole_page = page.evaluate("() => window.__gsfBytes")
+    pause = answer(page.get_by_role("button", name="Pause").click, "Resume")  # the clock and its controls only
+    assert 0 < pause < whole_page / 3, (pause, whole_page)
 
     left = answer(card.get_by_role("button", name="Left now").click, "Ada Testwell · left",
                   "2 patient(s) in the room")
