@@ -29,7 +29,7 @@ from models.timer import fmt_clock
 from ui import live_panels
 from ui.actions import flash_errors
 from ui.clock import PROJECTOR_CLOCK_LABELS, clock_face
-from ui.live_writes import LiveWrites, whole_page
+from ui.live_writes import LiveWrites, projector_options_key, whole_page
 from ui.pages import link, page
 from ui.paper import sign_in_sheet_download
 from ui.setup import int_param, page_setup
@@ -229,28 +229,30 @@ with people_col:
             sign_in_sheet_download(s)
 
 if not ro and not curtain:
-    with st.expander("Projector options"):
-        nk = f"names_{sid}"
-        ss[nk] = bool(s.show_first_names)
-        st.toggle("Show first names on the projector's welcome slide", key=nk,
-                  on_change=lambda: w.do(set_projector_names, show=ss[nk]),
-                  help="Off by default. Only first names, only during the introduction.")
-        ck = f"projector_clock_{sid}"
-        ss[ck] = s.projector_clock
-        st.radio("Clock on the projector", list(PROJECTOR_CLOCK_LABELS), key=ck, horizontal=True,
-                 format_func=PROJECTOR_CLOCK_LABELS.get, on_change=lambda: w.do(set_projector_clock, mode=ss[ck]),
-                 help="What the room sees: the countdown with its overtime warnings, the minutes left for this "
-                      "part without warnings, or only the step's title. For this session.")
-        with session_scope(engine) as db:
-            slide = current_slide(view, welcome_first_names(db, session_id=sid))
-        if len(slide.pages) > 1:  # the projector follows the page chosen here
-            st.markdown(f"The projector shows **{slide.label.lower()}**.")
-            pp = st.columns(2)
-            pp[0].button("Previous page", key=f"ppage_prev_{sid}", on_click=w.do, args=(set_projector_page,),
-                         kwargs={"page": slide.page - 1}, disabled=slide.page == 0, shortcut="shift+b",
-                         icon=":material/chevron_left:", help="Projector: previous page. Shortcut: Shift+B",
-                         width="stretch")
-            pp[1].button("Next page", key=f"ppage_next_{sid}", on_click=w.do, args=(set_projector_page,),
-                         kwargs={"page": slide.page + 1}, disabled=slide.page == len(slide.pages) - 1,
-                         shortcut="shift+n", icon=":material/chevron_right:",
-                         help="Projector: next page. Shortcut: Shift+N", width="stretch")
+    options = st.expander("Projector options", key=projector_options_key(sid), on_change="rerun")
+    if options.open:  # drawn only while open (see the late arrivals)
+        with options:
+            nk = f"names_{sid}"
+            ss[nk] = bool(s.show_first_names)
+            st.toggle("Show first names on the projector's welcome slide", key=nk,
+                      on_change=lambda: w.do(set_projector_names, show=ss[nk]),
+                      help="Off by default. Only first names, only during the introduction.")
+            ck = f"projector_clock_{sid}"
+            ss[ck] = s.projector_clock
+            st.radio("Clock on the projector", list(PROJECTOR_CLOCK_LABELS), key=ck, horizontal=True,
+                     format_func=PROJECTOR_CLOCK_LABELS.get, on_change=lambda: w.do(set_projector_clock, mode=ss[ck]),
+                     help="What the room sees: the countdown with its overtime warnings, the minutes left for this "
+                          "part without warnings, or only the step's title. For this session.")
+            with session_scope(engine) as db:
+                slide = current_slide(view, welcome_first_names(db, session_id=sid))
+            if len(slide.pages) > 1:  # the projector follows the page chosen here
+                st.markdown(f"The projector shows **{slide.label.lower()}**.")
+                pp = st.columns(2)
+                pp[0].button("Previous page", key=f"ppage_prev_{sid}", on_click=w.do, args=(set_projector_page,),
+                             kwargs={"page": slide.page - 1}, disabled=slide.page == 0, shortcut="shift+b",
+                             icon=":material/chevron_left:", help="Projector: previous page. Shortcut: Shift+B",
+                             width="stretch")
+                pp[1].button("Next page", key=f"ppage_next_{sid}", on_click=w.do, args=(set_projector_page,),
+                             kwargs={"page": slide.page + 1}, disabled=slide.page == len(slide.pages) - 1,
+                             shortcut="shift+n", icon=":material/chevron_right:",
+                             help="Projector: next page. Shortcut: Shift+N", width="stretch")

@@ -49,6 +49,7 @@ from ui.live_writes import (
     card_key,
     competency_key,
     follow_up_keys,
+    late_open_key,
     note_keys,
     people_key,
     rating_key,
@@ -459,16 +460,20 @@ def _people(engine: Engine, sid: int) -> None:
             st.markdown("**Whole group**")
             _note_fields(view, w, None, "Group notes", unsaved, ro)
     if not ro:
-        with st.expander("Add a late arrival"):
-            q = search_box("Find", key=f"late_q_{sid}", placeholder="Name or record number")
-            with session_scope(engine) as db:
-                found = [p for p in (find_participants(db, text=q, limit=30) if q is not None else [])
-                         if p.id not in {x.participant_id for x in view.people}]
-            labels = {p.id: picker_label(p) for p in found}
-            st.selectbox("Known participant", list(labels), index=None, key=f"late_pick_{sid}",
-                         format_func=lambda i: labels.get(i, "?"))
-            st.button("Add to this session", on_click=w.add_late, key=f"late_add_{sid}")
-            st.divider()
-            st.text_input("First name", key=f"late_first_{sid}", help=f"At most {MAX_NAME} characters.")
-            st.text_input("Last name", key=f"late_last_{sid}", help=f"At most {MAX_NAME} characters.")
-            st.button("Add new participant", on_click=w.add_new_late, key=f"late_new_{sid}")
+        # drawn only while open, like the other rarely used parts of /live: every element on the page costs the
+        # browser a redraw on each run of any part of it
+        late = st.expander("Add a late arrival", key=late_open_key(sid), on_change="rerun")
+        if late.open:
+            with late:
+                q = search_box("Find", key=f"late_q_{sid}", placeholder="Name or record number")
+                with session_scope(engine) as db:
+                    found = [p for p in (find_participants(db, text=q, limit=30) if q is not None else [])
+                             if p.id not in {x.participant_id for x in view.people}]
+                labels = {p.id: picker_label(p) for p in found}
+                st.selectbox("Known participant", list(labels), index=None, key=f"late_pick_{sid}",
+                             format_func=lambda i: labels.get(i, "?"))
+                st.button("Add to this session", on_click=w.add_late, key=f"late_add_{sid}")
+                st.divider()
+                st.text_input("First name", key=f"late_first_{sid}", help=f"At most {MAX_NAME} characters.")
+                st.text_input("Last name", key=f"late_last_{sid}", help=f"At most {MAX_NAME} characters.")
+                st.button("Add new participant", on_click=w.add_new_late, key=f"late_new_{sid}")

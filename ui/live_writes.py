@@ -55,6 +55,16 @@ def _with_tags(text: str, tags) -> str:
     return text + (f"\n[tags: {', '.join(tags)}]" if tags else "")
 
 
+def late_open_key(sid: int) -> str:
+    """The "Add a late arrival" expander: its widgets are drawn only while it is open (True)."""
+    return f"late_open_{sid}"
+
+
+def projector_options_key(sid: int) -> str:
+    """The "Projector options" expander on /live, likewise."""
+    return f"projector_opts_{sid}"
+
+
 def card_key(sid: int, pid: int) -> str:
     """The fragment keys of /live's parts: a person's card (a click on it reruns that card, which also redraws
     the head-count), the people panel."""

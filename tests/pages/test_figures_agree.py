@@ -17,6 +17,7 @@ from models.session_record import session_record
 from models.sessions import go_to_step, start_session
 from tests.factories import curriculum, make_session
 from tests.pages.helpers import app
+from ui.live_writes import late_open_key
 
 
 @pytest.fixture
@@ -76,7 +77,9 @@ def test_plan_and_live_find_by_full_name_and_take_wildcards_literally(engine):
     plan.text_input(key="plan_search").input("%").run()  # a LIKE wildcard, taken as the character itself
     assert plan.multiselect(key="plan_roster").options == []
 
-    live = app("pages/live.py", session=sid).run()
+    live = app("pages/live.py", session=sid)
+    live.session_state[late_open_key(sid)] = True  # "Add a late arrival" opened
+    live.run()
     live.text_input(key=f"late_q_{sid}").input("dov madeup").run()
     assert live.selectbox(key=f"late_pick_{sid}").options == ["Dov Madeup"]
     live.text_input(key=f"late_q_{sid}").input("_").run()

@@ -24,6 +24,7 @@ from models.sessions import end_session, go_to_step, start_session
 from models.tables import Facilitator, FollowUp, Goal, Note, NoteVersion, Participant, Question
 from tests.factories import make_session
 from tests.pages.helpers import app, rendered
+from ui.live_writes import late_open_key
 
 # Values no page may read as an id: other digits than ASCII (superscript, circled, Arabic-Indic, full-width),
 # a float, spaces, too many digits, beyond PostgreSQL's integer, zero, negative, hex, a second line.
@@ -128,7 +129,9 @@ def test_live_refuses_over_long_question_goal_note_and_names(engine):
         sid, pid = s.id, people[0].id
         start_session(db, session_id=sid)
         go_to_step(db, session_id=sid, step="summary")  # goals are set at the summary
-    at = app("pages/live.py", session=sid).run()
+    at = app("pages/live.py", session=sid)
+    at.session_state[late_open_key(sid)] = True  # "Add a late arrival" opened
+    at.run()
     assert not at.exception
     expected = {f"q_text_{sid}", f"goal_{sid}_{pid}_text", f"goal_{sid}_{people[1].id}_text", f"late_q_{sid}",
                 f"late_first_{sid}", f"late_last_{sid}", f"note_{sid}_{pid}_summary",
@@ -231,7 +234,9 @@ def test_nul_characters_are_refused_not_a_trace(engine):
         sid, pid = s.id, people[0].id
         start_session(db, session_id=sid)
         go_to_step(db, session_id=sid, step="summary")
-    at = app("pages/live.py", session=sid).run()
+    at = app("pages/live.py", session=sid)
+    at.session_state[late_open_key(sid)] = True
+    at.run()
     at.text_input(key=f"q_text_{sid}").set_value("Is\x00it")
     _button(at, "Add question").click().run()
     assert not at.exception and any("NUL" in e.value for e in at.error)

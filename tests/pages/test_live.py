@@ -12,6 +12,7 @@ from models.session_view import load_session_view
 from models.tables import ChecklistTick, Goal, GroupSession, NoteVersion, Question, Rating, StepRun
 from tests.factories import make_session
 from tests.pages.helpers import all_text, app, rendered
+from ui.live_writes import late_open_key
 
 pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(microsecond=0) - timedelta(hours=3))
 
@@ -208,6 +209,9 @@ def test_late_arrival_added_during_session(engine, frozen_clock):
         sid = s.id
     at = app("pages/live.py", session=sid).run()
     _button(at, "Start session").click().run()
+    assert f"late_first_{sid}" not in [t.key for t in at.text_input]  # drawn only once opened
+    at.session_state[late_open_key(sid)] = True  # "Add a late arrival" opened
+    at.run()
     at.text_input(key=f"late_first_{sid}").input("Quin")
     at.text_input(key=f"late_last_{sid}").input("Tardyson")
     _button(at, "Add new participant").click().run()

@@ -25,6 +25,7 @@ from models.sessions import (
 )
 from tests.factories import make_session
 from tests.pages.helpers import all_text, app, rendered
+from ui.live_writes import projector_options_key
 
 
 def _md(at) -> str:
@@ -203,6 +204,9 @@ def test_live_chooses_the_clock_and_moves_the_pages(engine):
         start_session(db, session_id=sid)
     at = app("pages/live.py", session=sid).run()
     assert not at.exception
+    assert not at.radio  # "Projector options" draws its controls only once opened
+    at.session_state[projector_options_key(sid)] = True
+    at.run()
     clock_choice = at.radio(key=f"projector_clock_{sid}")
     assert clock_choice.options == ["Full countdown", "Calm: time for this part", "No clock"]
     assert clock_choice.value == "full"
