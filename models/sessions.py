@@ -304,11 +304,13 @@ def set_tick(db: Session, *, session_id: int, item_key: str, done: bool,
     """Tick (or untick) a deliverable item, checked against the version the screen showed; returns the version
     now stored. Ticking an item another screen has ticked meanwhile keeps their tick and its time."""
     s = require_session(db, session_id, statuses=tuple(SessionStatus))
-    valid = {i.key for i in checklist_items(session_curriculum(s))}
-    if item_key not in valid:
+    item = next((i for i in checklist_items(session_curriculum(s)) if i.key == item_key), None)
+    if item is None:
         raise RuleError("That checklist item is not part of this session's curriculum.")
     written = write_cell(db, ChecklistTick, {"session_id": session_id, "item_key": item_key}, "done", bool(done),
                          seen_version, stamp="ticked_at", empty=False)
-    touch(db, session_id)
+    # the projector marks topics and activities covered (models/projector_pages.py); the facilitator's own
+    # checklist it never shows, so ticking that wakes no projector
+    (mark_activity if item.kind == "check" else touch)(db, session_id)
     db.flush()
     return written

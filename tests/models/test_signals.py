@@ -14,9 +14,10 @@ from sqlmodel import Session
 
 from models import signals
 from models.attendance import mark_arrived, mark_left, set_caregiver, set_present
+from models.curriculum import checklist_items
 from models.db import init_engine, session_scope
-from models.session_view import session_revision
-from models.sessions import go_to_step, start_session
+from models.session_view import load_session_view, session_revision
+from models.sessions import go_to_step, set_tick, start_session
 from models.signals import Notifier, PgListener, parse_payload, start_listener
 from tests.factories import make_session
 
@@ -130,8 +131,9 @@ def test_a_rolled_back_write_signals_nothing(engine, heard):
 
 
 def test_only_what_the_projector_shows_signals_it(engine, heard):
-    """Leaving the room, coming back and a caregiver change nothing the projector shows (it names, at most, who
-    is present): they record activity without waking the projectors; a person marked absent who arrives does."""
+    """Leaving the room, coming back, a caregiver and a tick on the facilitator's checklist change nothing the
+    projector shows (it names, at most, who is present, and marks topics and activities covered): they record
+    activity without waking the projectors; a person marked absent who arrives, or a topic ticked, does."""
     with session_scope(engine) as db:
         s, people, _ = make_session(db, n=3)
         sid, ada, cora = s.id, people[0].id, people[2].id
@@ -143,7 +145,17 @@ def test_only_what_the_projector_shows_signals_it(engine, heard):
             fn(db, session_id=sid, participant_id=ada)
     with session_scope(engine) as db:
         set_caregiver(db, session_id=sid, participant_id=ada, present=True, name="Invented Helper")
+    with session_scope(engine) as db:
+        items = checklist_items(load_session_view(db, sid).curriculum)
+    check = next(i.key for i in items if i.kind == "check")
+    topic = next(i.key for i in items if i.kind == "topic")
+    with session_scope(engine) as db:
+        set_tick(db, session_id=sid, item_key=check, done=True)  # the facilitator's own checklist
     assert heard == []
+    with session_scope(engine) as db:
+        set_tick(db, session_id=sid, item_key=topic, done=True)  # a topic: covered on the projector
+    assert len(heard) == 1
+    heard.clear()
     with session_scope(engine) as db:
         before = session_revision(db, sid)
         mark_arrived(db, session_id=sid, participant_id=cora)  # was absent: now present, as the projector may say
