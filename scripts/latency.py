@@ -10,15 +10,18 @@ from round to round, each after a random pause of 0-1 s (so clicks fall at rando
 
 - step: a step of the stepper, round all five (/live reruns the whole page); shown when the step's title is in
   the clock's label or a heading. Bare: a button that sets the heading.
-- tick: the current step's first checklist item (a fragment rerun); shown when the box is ticked (or unticked)
-  and "Curriculum delivered: n of m items" counts it. Bare: a checkbox, shown when "Ticked: yes/no" follows it.
-- arrive: "Left now" / "Arrived now" on one person's card (fragment); shown when the card's status line says
-  "left" / "in the room". Bare: a button that sets the heading.
-- carer: "Caregiver" on another person's card (fragment); shown when the box is ticked and the status line says
+- tick: the current step's first checklist item (the checklist fragment reruns); shown when the box is ticked
+  (or unticked) and "Curriculum delivered: n of m items" counts it. Bare: a checkbox, shown when "Ticked: yes/no"
+  follows it.
+- arrive: "Left now" / "Arrived now" on one person's card (that card's fragment reruns, and draws the
+  head-count); shown when the card's status line says "left" / "in the room". Bare: a button that sets the
+  heading.
+- carer: "Caregiver" on another person's card (its card); shown when the box is ticked and the status line says
   "caregiver" (or no longer does). Bare: the checkbox.
-- pause: Pause / Resume in the header (whole page); shown when the button says Resume / Pause. Bare: a button.
-- note: a third person's note for the current step, typed, then Tab leaves the field, which saves it
-  (fragment); timed from the focusout. Bare: a text area whose value is echoed below it.
+- pause: Pause / Resume in the header (the clock-and-controls fragment); shown when the button says Resume /
+  Pause. Bare: a button.
+- note: a third person's note for the current step, typed, then Tab leaves the field, which saves it (its
+  card); timed from the focusout. Bare: a text area whose value is echoed below it.
 
 A saved note changes nothing else on /live (a failed save would show a message or a conflict there), so "shown"
 for a note is the first frame after the run its leaving started is over, with the typed text still in the field;
@@ -76,11 +79,11 @@ TIMEOUT_MS = 20_000
 # kind: (row label, how /live reruns for it, the bare page's widget of the same kind)
 KINDS = {
     "step": ("step change (stepper)", "page", "button"),
-    "tick": ("checklist tick", "fragment", "checkbox"),
-    "arrive": ("arrive / leave", "fragment", "button"),
-    "carer": ("caregiver", "fragment", "checkbox"),
-    "pause": ("pause / resume", "page", "button"),
-    "note": ("note saved (field left)", "fragment", "text area"),
+    "tick": ("checklist tick", "checklist", "checkbox"),
+    "arrive": ("arrive / leave", "card", "button"),
+    "carer": ("caregiver", "card", "checkbox"),
+    "pause": ("pause / resume", "clock", "button"),
+    "note": ("note saved (field left)", "card", "text area"),
 }
 
 # Installed in every page before it loads. `__lat.arm(want)` starts watching, frame by frame, for what `want`
