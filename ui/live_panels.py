@@ -1,14 +1,18 @@
 """The parts of /live that change on their own, each a fragment: a click inside one reruns only that part (its
 own fresh read of the session), so the educator sees a tick, an arrival or a saved note at once, without the
-whole page being rebuilt. A step change, pause or end reruns the whole page."""
+whole page being rebuilt: each person's card, each deliverable's box, the ratings, the questions, the goals. A
+figure that several of them change (the head-count, the progress) sits in a slot that each redraws (_slot).
+A step change or an end reruns the whole page."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitInvalidLayoutContextError
 from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
 
@@ -62,7 +66,7 @@ log = logging.getLogger("facilitator")
 
 _SHARED = "_live_view"
 _UNSAVED = "_live_unsaved"
-_ROOM_SLOT = "_live_room_slot"  # (session id, the st.empty the head-count is drawn in)
+_SLOTS = "_live_slots"  # {name: (session id, st.empty)}: a figure that several small fragments redraw (_into_slot)
 
 
 def share_view(view: SessionView) -> None:
@@ -112,40 +116,53 @@ def _locked(view: SessionView) -> tuple[bool, bool]:
 # ---------------------------------------------------------------- what the step delivers: ticks and checklist
 
 
-def _tick_box(view: SessionView, w: LiveWrites, key: str, label: str, ro: bool) -> None:
+def _progress(view: SessionView) -> None:
+    done, total = view.progress()
+    _into_slot("progress", view.session.id, lambda slot: slot.progress(
+        done / total if total else 0.0, text=f"Curriculum delivered: {done} of {total} items"))
+
+
+def _tick(engine: Engine, sid: int, key: str, label: str) -> None:
+    """One deliverable's box (a fragment of its own: a tick reruns this box and the progress over the list)."""
+    view, w = part_view(engine, sid)
     ticked = key in view.ticks
-    wkey = f"tick_{view.session.id}_{key}"
+    wkey = f"tick_{sid}_{key}"
     ss[wkey] = ticked  # what is stored, also when another screen changed it
-    st.checkbox(label, key=wkey, disabled=ro, on_change=w.set_tick, args=(key, view.version("tick", key)),
+    st.checkbox(label, key=wkey, disabled=_locked(view)[0], on_change=w.set_tick,
+                args=(key, view.version("tick", key)),
                 help=f"Delivered at {clock.fmt_local(view.ticks[key], '%H:%M')}" if ticked else None)
+    _progress(view)
 
 
-@st.fragment
+def _tick_box(engine: Engine, sid: int, key: str, label: str) -> None:
+    st.fragment(_tick, key=f"tickbox_{sid}_{key}")(engine, sid, key, label)
+
+
 def deliverables(engine: Engine, sid: int) -> None:
     """The step's topics or activities with their ticks, the facilitator checklist, and how much is delivered."""
-    view, w = part_view(engine, sid)
-    ro, _ = _locked(view)
+    view, _ = part_view(engine, sid)
     cur, step = view.curriculum, view.curriculum.step(view.session.current_step or "intro")
-    done, total = view.progress()
-    st.progress(done / total if total else 0.0, text=f"Curriculum delivered: {done} of {total} items")
+    _slot("progress", sid)
+    checks = [i for i in checklist_items(cur, step.id) if i.kind == "check"]
+    if not (checks or (step.id == "teach" and step.topics) or (step.id == "activity" and step.activities)):
+        _progress(view)  # else each box draws it there
     if step.id == "teach":
         for topic in step.topics:
             with st.container(border=True):
-                _tick_box(view, w, topic_key(topic.id), f"Topic delivered: {md_escape(topic.title)}", ro)
+                _tick_box(engine, sid, topic_key(topic.id), f"Topic delivered: {md_escape(topic.title)}")
                 st.text("\n".join(f"• {plain(kp)}" for kp in topic.key_points))
     elif step.id == "activity":
         for act in step.activities:
             with st.container(border=True):
-                _tick_box(view, w, activity_key(act.id), f"Activity done: {md_escape(act.title)}"
-                          + (f" ({act.minutes} min)" if act.minutes else ""), ro)
+                _tick_box(engine, sid, activity_key(act.id), f"Activity done: {md_escape(act.title)}"
+                          + (f" ({act.minutes} min)" if act.minutes else ""))
                 lines = [f"Materials: {'; '.join(plain(m) for m in act.materials)}"] if act.materials else []
                 lines += [f"{n}. {plain(ins)}" for n, ins in enumerate(act.instructions, 1)]
                 st.text("\n".join(lines))
-    checks = [i for i in checklist_items(cur, step.id) if i.kind == "check"]
     if checks:
         st.markdown("**Facilitator checklist**")
         for it in checks:
-            _tick_box(view, w, it.key, md_escape(it.label), ro)
+            _tick_box(engine, sid, it.key, md_escape(it.label))
 
 
 # ---------------------------------------------------------------- ratings and competency
@@ -401,23 +418,35 @@ def _person(view: SessionView, w: LiveWrites, p: Person, unsaved: dict, ro: bool
             _note_fields(view, w, pid, f"Notes on {md_escape(p.first_name)}", unsaved, ro)
 
 
-def _room(view: SessionView) -> None:
-    """The head-count in the room with its billing check, drawn into the people panel's slot for it (see _people)
-    by every card, in every run of the card: so a click on a card (an arrival, a departure, a caregiver) shows the
-    new count in the same short run. Streamlit lets a fragment's own run write outside it only where that fragment
-    wrote during the page's last run; when that run was cut short by a click, the page is drawn again instead."""
-    held = ss.get(_ROOM_SLOT)
-    if held is None or held[0] != view.session.id:
+def _slot(name: str, sid: int) -> None:
+    """A place for a figure that each of several small fragments drawn after it redraws in its own run (the
+    head-count under the cards, the progress over the ticks): an arrival or a tick shows the new figure in the
+    same short run. Made by the run that draws those fragments."""
+    ss.setdefault(_SLOTS, {})[name] = (sid, st.empty())
+
+
+def _into_slot(name: str, sid: int, draw: Callable[[DeltaGenerator], object]) -> None:
+    """Draw into the slot (every run of the fragment calling this, so that it keeps its place there: Streamlit
+    lets a fragment's own run write outside it only where it wrote during the page's last run). When that run was
+    cut short by a click, the page is drawn again instead."""
+    held = (ss.get(_SLOTS) or {}).get(name)
+    if held is None or held[0] != sid:
         return
-    room = room_count(view)
     try:
-        if room.check.ok:
-            held[1].caption(f":material/groups: {room.text}. {room.check.message}")
-        else:
-            held[1].warning(f"{room.text}. {room.check.message}", icon=":material/groups:")
+        draw(held[1])
     except StreamlitInvalidLayoutContextError:
-        log.info("live: a card's run had no place for the head-count; the page is drawn again")
+        log.info("live: a fragment's run had no place for its figure; the page is drawn again")
         st.rerun()
+
+
+def _room(view: SessionView) -> None:
+    """The head-count in the room with its billing check, in the people panel's slot (see _slot)."""
+    room = room_count(view)
+    if room.check.ok:
+        draw = lambda slot: slot.caption(f":material/groups: {room.text}. {room.check.message}")  # noqa: E731
+    else:
+        draw = lambda slot: slot.warning(f"{room.text}. {room.check.message}", icon=":material/groups:")  # noqa: E731
+    _into_slot("room", view.session.id, draw)
 
 
 def _card(engine: Engine, sid: int, pid: int) -> None:
@@ -439,7 +468,7 @@ def _people(engine: Engine, sid: int) -> None:
     note and late arrivals. Every note field here is mirrored in the browser until it is saved."""
     view, w = part_view(engine, sid)
     ro, curtain = _locked(view)
-    ss[_ROOM_SLOT] = (sid, st.empty())
+    _slot("room", sid)
     if curtain or not view.people:
         _room(view)  # else each card draws it there (the last one drawn stays)
     if curtain:

@@ -119,10 +119,10 @@ _COUNT_BYTES = """
 """
 
 
-def test_a_card_click_reruns_that_card_with_the_head_count(server, page):
+def test_a_card_click_or_a_tick_reruns_only_its_part_with_the_figure_it_changes(server, page):
     """"Left now", "Arrived now" and "Caregiver" answer with that card and the head-count only (a page run sends
     the whole page, tens of kB), and the head-count says the new numbers in the same answer; Pause with the clock
-    and its controls."""
+    and its controls; a tick with its box and the progress over the list."""
     sid, pids = seed(server.db_url, _session)
     page.add_init_script(_COUNT_BYTES)
     page.goto(server.page_url(f"/live?session={sid}"))
@@ -156,5 +156,9 @@ def test_a_card_click_reruns_that_card_with_the_head_count(server, page):
     carer = answer(card.get_by_text("Caregiver", exact=True).click, "Ada Testwell · in the room · caregiver")
     expect(card.get_by_role("checkbox", name="Caregiver")).to_be_checked()
     expect(page.get_by_text("1 with a caregiver or family member", exact=False).first).to_be_visible()
-    for size in (left, back, carer):
+    # a tick: that box and the progress over the list, which counts it
+    tick = answer(page.locator(f'[class*="st-key-tick_{sid}_"] label').first.click, "Curriculum delivered: 1 of")
+    expect(page.locator(f'[class*="st-key-tick_{sid}_"] input').first).to_be_checked()
+    expect(page.get_by_text("Curriculum delivered:", exact=False)).to_have_count(1)
+    for size in (left, back, carer, tick):
         assert 0 < size < whole_page / 4, (size, whole_page)
