@@ -6,6 +6,10 @@ since it received them. The server does no work per tick; it redraws only when s
 
 from __future__ import annotations
 
+import html
+import json
+import math
+
 import streamlit as st
 
 from models.enums import ProjectorClock
@@ -23,17 +27,11 @@ CALM_WORDS = {"label": "Time for this part", "minutes": "min", "over": "Finishin
 PROJECTOR_CLOCK_LABELS = {ProjectorClock.FULL: "Full countdown", ProjectorClock.CALM: "Calm: time for this part",
                           ProjectorClock.NONE: "No clock"}
 
-_HTML = """
-<div class="gsf-clock" role="timer" aria-live="off">
-  <div class="gsf-step-label"></div>
-  <div class="gsf-step-time"></div>
-  <div class="gsf-phase"></div>
-  <div class="gsf-session"></div>
-</div>
-"""
-
-_CSS = """
-.gsf-clock { font-family: var(--st-font, sans-serif); color: #111; background: #fff; padding: 0.2em 0;
+# The face is drawn by the server with the figures at the moment of rendering (so a step change shows in the same
+# frame as the rest of the run), then a few lines of our own script count on from there in the browser. Every text
+# in it is escaped; the figures travel in a data attribute as JSON (escaped too) and are set with textContent.
+_CSS = """<style>
+.gsf-clock { font-family: inherit; color: #111; background: #fff; padding: 0.2em 0;
   container-type: inline-size; --gsf-px: calc(var(--gsf-scale) * var(--gsf-unit, 1px)); }
 .gsf-step-label { font-size: calc(var(--gsf-px) * 17); font-weight: 600; overflow-wrap: anywhere;
   display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; overflow: hidden; }
@@ -45,34 +43,23 @@ _CSS = """
 .gsf-session { font-size: calc(var(--gsf-px) * 17); font-variant-numeric: tabular-nums; }
 .gsf-clock[data-mode="none"] > :not(.gsf-step-label), .gsf-clock[data-mode="calm"] .gsf-session:empty {
   display: none; }
-"""
+</style>"""
 
-_JS = """
-const TIMERS = new WeakMap();
-
-function fmt(seconds) {
-  const neg = seconds < 0;
-  let s = Math.floor(Math.abs(seconds));
-  const h = Math.floor(s / 3600); s -= h * 3600;
-  const m = Math.floor(s / 60); const sec = s - m * 60;
-  const pad = (n) => String(n).padStart(2, "0");
-  return (h ? h + ":" + pad(m) : pad(m)) + ":" + pad(sec);
-}
-
-export default function (component) {
-  const { data, parentElement } = component;
-  const root = parentElement.querySelector(".gsf-clock");
-  if (!root || !data) return;
-  const old = TIMERS.get(parentElement);
-  if (old) clearInterval(old);
-  root.style.setProperty("--gsf-scale", String(data.scale || 1));
-  root.style.setProperty("--gsf-unit", data.unit || "1px");
-  const mode = data.mode || "full";
-  root.dataset.mode = mode;
-  const timeEl = root.querySelector(".gsf-step-time");
-  const phaseEl = root.querySelector(".gsf-phase");
-  const labelEl = root.querySelector(".gsf-step-label");
-  const sessionEl = root.querySelector(".gsf-session");
+# Runs each time the server draws the face (its element is new then); an interval whose face has left the page
+# stops itself.
+_JS = """<script>
+(() => {
+  const root = document.currentScript && document.currentScript.previousElementSibling;
+  if (!root || !root.classList.contains("gsf-clock")) return;
+  const data = JSON.parse(root.dataset.clock);
+  const fmt = (seconds) => {
+    let s = Math.floor(Math.abs(seconds));
+    const h = Math.floor(s / 3600); s -= h * 3600;
+    const m = Math.floor(s / 60); const sec = s - m * 60;
+    const pad = (n) => String(n).padStart(2, "0");
+    return (h ? h + ":" + pad(m) : pad(m)) + ":" + pad(sec);
+  };
+  const [labelEl, timeEl, phaseEl, sessionEl] = root.children;
   const received = Date.now();
   const show = (el, text, colour) => { el.textContent = text; el.style.color = colour || ""; };
   const draw = () => {
@@ -84,10 +71,10 @@ export default function (component) {
     else if (remaining < 0) phase = "overtime";
     else if (remaining <= data.warn) phase = "nearly-out";
     root.dataset.phase = phase;
-    if (mode === "none") {  // the room sees the step's title only
+    if (data.mode === "none") {  // the room sees the step's title only
       show(labelEl, data.step_label);
       [timeEl, phaseEl, sessionEl].forEach((el) => show(el, ""));
-    } else if (mode === "calm") {  // whole minutes in one colour; past the time, only that the part is finishing
+    } else if (data.mode === "calm") {  // whole minutes in one colour; past the time, only that it is finishing
       const calm = data.calm;
       const colour = data.colours[data.paused ? "paused" : "on-time"];
       show(labelEl, calm.label);
@@ -103,14 +90,27 @@ export default function (component) {
     root.style.setProperty("--gsf-chars", String(Math.max(5, timeEl.textContent.length)));
   };
   draw();
-  if (data.running && mode !== "none") {
-    TIMERS.set(parentElement, setInterval(draw, 250));
+  if (data.running && data.mode !== "none") {
+    const timer = setInterval(() => { if (root.isConnected) draw(); else clearInterval(timer); }, 250);
   }
-  return () => { const t = TIMERS.get(parentElement); if (t) clearInterval(t); };
-}
-"""
+})();
+</script>"""
 
-_CLOCK = st.components.v2.component("gsf_clock", html=_HTML, css=_CSS, js=_JS)
+
+def _face(data: dict) -> tuple[str, str, str, str, str, str]:
+    """What the face shows at the moment of rendering: (label, time, phase words, session line, phase, the time's
+    colour), as the browser's script computes it (_JS)."""
+    remaining = data["step_planned"] - data["step_elapsed"]
+    phase = ("paused" if data["paused"] else "overtime" if remaining < 0
+             else "nearly-out" if remaining <= data["warn"] else "on-time")
+    if data["mode"] == ProjectorClock.NONE:
+        return data["step_label"], "", "", "", phase, ""
+    if data["mode"] == ProjectorClock.CALM:
+        colour = COLOURS["paused" if data["paused"] else "on-time"]
+        time = f"{math.ceil(remaining / 60)} {CALM_WORDS['minutes']}" if remaining > 0 else CALM_WORDS["over"]
+        return CALM_WORDS["label"], time, PHASE_WORDS["paused"] if data["paused"] else "", "", phase, colour
+    session = f"Session {fmt_clock(data['session_elapsed'])} of {fmt_clock(data['session_planned'])}"
+    return data["step_label"], fmt_clock(remaining, signed=True), PHASE_WORDS[phase], session, phase, COLOURS[phase]
 
 
 def warn_seconds(planned: float) -> float:
@@ -127,25 +127,31 @@ def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: s
     in `unit` (a CSS length: the projector passes its design pixel)."""
     running = state.status == "live" and not state.paused
     phase = "paused" if state.paused else state.phase
-    _CLOCK(
-        key=key,
-        data={
-            "step_label": plain(step_label),  # drawn with textContent: plain text
-            "step_elapsed": state.step_elapsed,
-            "step_planned": state.step_planned,
-            "session_elapsed": state.session_elapsed,
-            "session_planned": state.session_planned,
-            "running": running,
-            "paused": state.paused,
-            "warn": warn_seconds(state.step_planned),
-            "colours": COLOURS,
-            "words": PHASE_WORDS,
-            "scale": scale,
-            "unit": unit,
-            "mode": ProjectorClock(mode).value,
-            "calm": CALM_WORDS,
-        },
-        height="content",
+    data = {
+        "step_label": plain(step_label),
+        "step_elapsed": state.step_elapsed,
+        "step_planned": state.step_planned,
+        "session_elapsed": state.session_elapsed,
+        "session_planned": state.session_planned,
+        "running": running,
+        "paused": state.paused,
+        "warn": warn_seconds(state.step_planned),
+        "colours": COLOURS,
+        "words": PHASE_WORDS,
+        "mode": ProjectorClock(mode).value,
+        "calm": CALM_WORDS,
+    }
+    label, time, words, session, face_phase, colour = _face(data)
+    esc = html.escape
+    style = f"--gsf-scale: {float(scale)}; --gsf-unit: {esc(unit)}; --gsf-chars: {max(5, len(time))};"
+    tint = f' style="color: {colour}"' if colour else ""
+    st.html(
+        f'{_CSS}<div class="gsf-clock" data-key="{esc(key)}" role="timer" aria-live="off"'
+        f' data-mode="{esc(data["mode"])}" data-phase="{face_phase}" style="{style}"'
+        f' data-clock="{esc(json.dumps(data))}">'
+        f'<div class="gsf-step-label">{esc(label)}</div><div class="gsf-step-time"{tint}>{esc(time)}</div>'
+        f'<div class="gsf-phase"{tint}>{esc(words)}</div><div class="gsf-session">{esc(session)}</div></div>{_JS}',
+        unsafe_allow_javascript=True,
     )
     if not caption:
         return
