@@ -71,6 +71,7 @@ st.html("""<style>
 .st-key-live_header h1 { font-size: 1.35rem; line-height: 1.25; padding: 0; margin: 0; }
 .st-key-live_header [data-testid="stCaptionContainer"] p { margin: 0; }
 .st-key-live_steps > *, .st-key-live_controls > * { flex: 1 1 0; min-width: 0; }
+.st-key-live_steps > .st-key-live_prev, .st-key-live_steps > .st-key-live_next { flex: 0 0 auto; }
 .gsf-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 </style>""")
 
@@ -83,9 +84,14 @@ def _offset(w: LiveWrites, shown, delta: int) -> None:
 
 
 def _stepper() -> None:
-    """The five steps with short labels (the full title in the tooltip and for screen readers)."""
-    row = st.container(horizontal=True, gap="small", key="live_steps")  # one layout block (columns: six)
+    """Previous, the five steps with short labels (the full title in the tooltip and for screen readers), Next.
+    Drawn by the page, not the clock's fragment: a step change draws the whole page in one run."""
+    row = st.container(horizontal=True, gap="small", key="live_steps")  # one layout block (columns: eight)
     live_now = status == SessionStatus.LIVE
+    if live_now:
+        row.button("Previous", key="live_prev", on_click=_offset, args=(w, s, -1), shortcut="b",
+                   icon=":material/skip_previous:", disabled=step_offset(s, -1) is None,
+                   help="Previous step. Shortcut: B")
     for i, st_ in enumerate(cur.steps, 1):
         current = st_.id == s.current_step and status != SessionStatus.PLANNED
         title = plain(st_.display_title)
@@ -93,6 +99,9 @@ def _stepper() -> None:
                    type="primary" if current else "secondary", disabled=ro or not live_now,
                    on_click=w.jump, args=(st_.id,),
                    help=f"{title} ({st_.minutes} min)" + ("" if current else " — go to this step"))
+    if live_now:
+        row.button("Next", key="live_next", on_click=_offset, args=(w, s, 1), shortcut="n",
+                   icon=":material/skip_next:", disabled=step_offset(s, 1) is None, help="Next step. Shortcut: N")
 
 
 def _end_controls(row, view, w: LiveWrites, flag) -> None:
@@ -148,8 +157,8 @@ def _header() -> None:
 
 
 def _clock_and_controls(engine, sid: int) -> None:
-    """The clock and Previous / Pause / Next / End (a fragment): Pause, Resume, End… and Cancel rerun this part
-    alone; a step change, a start or an end draws the whole page (whole_page)."""
+    """The clock, Pause / Resume and End (a fragment): Pause, Resume, End… and Cancel rerun this part alone; a
+    start or an end draws the whole page (whole_page). Previous and Next are the stepper's (one run)."""
     view, w = live_panels.part_view(engine, sid)
     s, cur = view.session, view.curriculum
     status, step = s.status, cur.step(s.current_step or STEP_ORDER[0])
@@ -172,15 +181,10 @@ def _clock_and_controls(engine, sid: int) -> None:
                       shortcut="s", icon=":material/play_arrow:", help="Starts the clock on step 1. Shortcut: S")
         elif status == SessionStatus.LIVE:
             b = st.container(horizontal=True, gap="small", key="live_controls")  # one block (columns: five)
-            b.button("Previous", on_click=whole_page(_offset), args=(w, s, -1), shortcut="b",
-                     icon=":material/skip_previous:", disabled=step_offset(s, -1) is None,
-                     help="Previous step. Shortcut: B", width="stretch")
             b.button("Resume" if timer.paused else "Pause", on_click=w.do, args=(toggle_pause,), shortcut="p",
                      icon=":material/play_arrow:" if timer.paused else ":material/pause:",
                      help="Pause or resume the clock. Shortcut: P", width="stretch",
                      type="primary" if timer.paused else "secondary")
-            b.button("Next", on_click=whole_page(_offset), args=(w, s, 1), shortcut="n", icon=":material/skip_next:",
-                     disabled=step_offset(s, 1) is None, help="Next step. Shortcut: N", width="stretch")
             _end_controls(b, view, w, flag)
         else:
             st.info(f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.")
