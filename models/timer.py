@@ -73,12 +73,16 @@ class TimerState:
         return self.step_planned - self.step_elapsed
 
     @property
+    def warn_seconds(self) -> float:
+        """How long before the step's end the clock says it is nearly out of time."""
+        return min(self.step_planned * NEARLY_OUT_FRACTION, NEARLY_OUT_MAX_SECONDS)
+
+    @property
     def phase(self) -> str:
         """on-time / nearly-out / overtime for the step clock."""
         if self.step_remaining < 0:
             return "overtime"
-        warn = min(self.step_planned * NEARLY_OUT_FRACTION, NEARLY_OUT_MAX_SECONDS)
-        if self.step_remaining <= warn:
+        if self.step_remaining <= self.warn_seconds:
             return "nearly-out"
         return "on-time"
 

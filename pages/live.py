@@ -180,7 +180,7 @@ def _clock_and_controls(engine, sid: int) -> None:
             st.button("Start session", type="primary", on_click=whole_page(w.do), args=(start_session,),
                       shortcut="s", icon=":material/play_arrow:", help="Starts the clock on step 1. Shortcut: S")
         elif status == SessionStatus.LIVE:
-            b = st.container(horizontal=True, gap="small", key="live_controls")  # one block (columns: five)
+            b = st.container(horizontal=True, gap="small", key="live_controls")  # Pause, End session…
             b.button("Resume" if timer.paused else "Pause", on_click=w.do, args=(toggle_pause,), shortcut="p",
                      icon=":material/play_arrow:" if timer.paused else ":material/pause:",
                      help="Pause or resume the clock. Shortcut: P", width="stretch",

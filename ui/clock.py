@@ -13,7 +13,7 @@ import math
 import streamlit as st
 
 from models.enums import ProjectorClock
-from models.timer import NEARLY_OUT_FRACTION, NEARLY_OUT_MAX_SECONDS, TimerState, fmt_clock
+from models.timer import TimerState, fmt_clock
 from ui.text import md_escape, plain
 
 # Text colours on white, each at least 7:1 (WCAG AAA); phase is also said in words and an icon.
@@ -97,24 +97,18 @@ _JS = """<script>
 </script>"""
 
 
-def _face(data: dict) -> tuple[str, str, str, str, str, str]:
-    """What the face shows at the moment of rendering: (label, time, phase words, session line, phase, the time's
-    colour), as the browser's script computes it (_JS)."""
+def _face(data: dict, phase: str) -> tuple[str, str, str, str, str]:
+    """What the face shows at the moment of rendering, `phase` being the timer's (models/timer.py) or "paused":
+    (label, time, phase words, session line, the time's colour), as the browser's script goes on to show it (_JS)."""
     remaining = data["step_planned"] - data["step_elapsed"]
-    phase = ("paused" if data["paused"] else "overtime" if remaining < 0
-             else "nearly-out" if remaining <= data["warn"] else "on-time")
     if data["mode"] == ProjectorClock.NONE:
-        return data["step_label"], "", "", "", phase, ""
+        return data["step_label"], "", "", "", ""
     if data["mode"] == ProjectorClock.CALM:
         colour = COLOURS["paused" if data["paused"] else "on-time"]
         time = f"{math.ceil(remaining / 60)} {CALM_WORDS['minutes']}" if remaining > 0 else CALM_WORDS["over"]
-        return CALM_WORDS["label"], time, PHASE_WORDS["paused"] if data["paused"] else "", "", phase, colour
+        return CALM_WORDS["label"], time, PHASE_WORDS["paused"] if data["paused"] else "", "", colour
     session = f"Session {fmt_clock(data['session_elapsed'])} of {fmt_clock(data['session_planned'])}"
-    return data["step_label"], fmt_clock(remaining, signed=True), PHASE_WORDS[phase], session, phase, COLOURS[phase]
-
-
-def warn_seconds(planned: float) -> float:
-    return min(planned * NEARLY_OUT_FRACTION, NEARLY_OUT_MAX_SECONDS)
+    return data["step_label"], fmt_clock(remaining, signed=True), PHASE_WORDS[phase], session, COLOURS[phase]
 
 
 def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: str = "clock",
@@ -135,19 +129,19 @@ def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: s
         "session_planned": state.session_planned,
         "running": running,
         "paused": state.paused,
-        "warn": warn_seconds(state.step_planned),
+        "warn": state.warn_seconds,
         "colours": COLOURS,
         "words": PHASE_WORDS,
         "mode": ProjectorClock(mode).value,
         "calm": CALM_WORDS,
     }
-    label, time, words, session, face_phase, colour = _face(data)
+    label, time, words, session, colour = _face(data, phase)
     esc = html.escape
     style = f"--gsf-scale: {float(scale)}; --gsf-unit: {esc(unit)}; --gsf-chars: {max(5, len(time))};"
     tint = f' style="color: {colour}"' if colour else ""
     st.html(
         f'{_CSS}<div class="gsf-clock" data-key="{esc(key)}" role="timer" aria-live="off"'
-        f' data-mode="{esc(data["mode"])}" data-phase="{face_phase}" style="{style}"'
+        f' data-mode="{esc(data["mode"])}" data-phase="{phase}" style="{style}"'
         f' data-clock="{esc(json.dumps(data))}">'
         f'<div class="gsf-step-label">{esc(label)}</div><div class="gsf-step-time"{tint}>{esc(time)}</div>'
         f'<div class="gsf-phase"{tint}>{esc(words)}</div><div class="gsf-session">{esc(session)}</div></div>{_JS}',

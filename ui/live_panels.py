@@ -104,7 +104,6 @@ def _rerun_part() -> None:
     try:
         st.rerun(scope="fragment")
     except StreamlitInvalidLayoutContextError:
-        log.info("live: a card's run had no place for the head-count; the page is drawn again")
         st.rerun()
 
 
@@ -144,21 +143,21 @@ def deliverables(engine: Engine, sid: int) -> None:
     cur, step = view.curriculum, view.curriculum.step(view.session.current_step or "intro")
     _slot("progress", sid)
     checks = [i for i in checklist_items(cur, step.id) if i.kind == "check"]
-    if not (checks or (step.id == "teach" and step.topics) or (step.id == "activity" and step.activities)):
-        _progress(view)  # else each box draws it there
-    if step.id == "teach":
-        for topic in step.topics:
-            with st.container(border=True):
-                _tick_box(engine, sid, topic_key(topic.id), f"Topic delivered: {md_escape(topic.title)}")
-                st.text("\n".join(f"• {plain(kp)}" for kp in topic.key_points))
-    elif step.id == "activity":
-        for act in step.activities:
-            with st.container(border=True):
-                _tick_box(engine, sid, activity_key(act.id), f"Activity done: {md_escape(act.title)}"
-                          + (f" ({act.minutes} min)" if act.minutes else ""))
-                lines = [f"Materials: {'; '.join(plain(m) for m in act.materials)}"] if act.materials else []
-                lines += [f"{n}. {plain(ins)}" for n, ins in enumerate(act.instructions, 1)]
-                st.text("\n".join(lines))
+    topics = step.topics if step.id == "teach" else []
+    acts = step.activities if step.id == "activity" else []
+    if not (topics or acts or checks):
+        _progress(view)  # no box on this step; else each box draws it there
+    for topic in topics:
+        with st.container(border=True):
+            _tick_box(engine, sid, topic_key(topic.id), f"Topic delivered: {md_escape(topic.title)}")
+            st.text("\n".join(f"• {plain(kp)}" for kp in topic.key_points))
+    for act in acts:
+        with st.container(border=True):
+            _tick_box(engine, sid, activity_key(act.id), f"Activity done: {md_escape(act.title)}"
+                      + (f" ({act.minutes} min)" if act.minutes else ""))
+            lines = [f"Materials: {'; '.join(plain(m) for m in act.materials)}"] if act.materials else []
+            lines += [f"{n}. {plain(ins)}" for n, ins in enumerate(act.instructions, 1)]
+            st.text("\n".join(lines))
     if checks:
         st.markdown("**Facilitator checklist**")
         for it in checks:
@@ -442,10 +441,13 @@ def _into_slot(name: str, sid: int, draw: Callable[[DeltaGenerator], object]) ->
 def _room(view: SessionView) -> None:
     """The head-count in the room with its billing check, in the people panel's slot (see _slot)."""
     room = room_count(view)
-    if room.check.ok:
-        draw = lambda slot: slot.caption(f":material/groups: {room.text}. {room.check.message}")  # noqa: E731
-    else:
-        draw = lambda slot: slot.warning(f"{room.text}. {room.check.message}", icon=":material/groups:")  # noqa: E731
+
+    def draw(slot: DeltaGenerator) -> None:
+        if room.check.ok:
+            slot.caption(f":material/groups: {room.text}. {room.check.message}")
+        else:
+            slot.warning(f"{room.text}. {room.check.message}", icon=":material/groups:")
+
     _into_slot("room", view.session.id, draw)
 
 
