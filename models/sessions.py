@@ -213,13 +213,6 @@ def resume(db: Session, *, session_id: int) -> None:
     db.flush()
 
 
-def toggle_pause(db: Session, *, session_id: int) -> None:
-    if open_pause(db, session_id):
-        resume(db, session_id=session_id)
-    else:
-        pause(db, session_id=session_id)
-
-
 def end_session(db: Session, *, session_id: int, at: datetime | None = None, reason: str | None = None,
                 method: EndMethod | None = None) -> GroupSession:
     """End now (`at` None), or at a chosen time `at` between the clock's last step change, pause or resume and

@@ -17,13 +17,14 @@ from models.projector_pages import current_slide
 from models.rules import CODES, MAX_REASON
 from models.session_view import load_session_view, welcome_first_names
 from models.sessions import (
+    pause,
+    resume,
     set_privacy_curtain,
     set_projector_clock,
     set_projector_names,
     set_projector_page,
     start_session,
     step_offset,
-    toggle_pause,
 )
 from models.timer import fmt_clock
 from ui import live_panels
@@ -181,10 +182,13 @@ def _clock_and_controls(engine, sid: int) -> None:
                       shortcut="s", icon=":material/play_arrow:", help="Starts the clock on step 1. Shortcut: S")
         elif status == SessionStatus.LIVE:
             b = st.container(horizontal=True, gap="small", key="live_controls")  # Pause, End session…
-            b.button("Resume" if timer.paused else "Pause", on_click=w.do, args=(toggle_pause,), shortcut="p",
+            # one keyed button whose label and icon turn, so the focus stays on it after Enter (its type stays:
+            # another type is another component, the focus would drop to the page; the clock face says Paused);
+            # it does what it showed (a Pause pressed here after another screen paused leaves the clock paused)
+            b.button("Resume" if timer.paused else "Pause", key=f"pause_{sid}", on_click=w.do,
+                     args=(resume if timer.paused else pause,), shortcut="p",
                      icon=":material/play_arrow:" if timer.paused else ":material/pause:",
-                     help="Pause or resume the clock. Shortcut: P", width="stretch",
-                     type="primary" if timer.paused else "secondary")
+                     help="Pause or resume the clock. Shortcut: P", width="stretch")
             _end_controls(b, view, w, flag)
         else:
             st.info(f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.")

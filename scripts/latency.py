@@ -284,11 +284,11 @@ def _live(kind: str, page, room: Room, step: str, n: int) -> Action:
                                                         f"of {total} items"}]},
                       page.locator(f"{box} label").first.click)
     if kind == "arrive":
-        here = page.locator(f".st-key-left_{room.arrive} button").count() > 0
-        key = f"left_{room.arrive}" if here else f"arr_{room.arrive}"
+        button = page.locator(f".st-key-presence_{sid}_{room.arrive} button").first
+        here = "Left now" in button.inner_text()
         return Action({"all": [{"sel": f".st-key-person_{sid}_{room.arrive} strong",
                                 "has": " · left" if here else " · in the room"}]},
-                      page.locator(f".st-key-{key} button").first.click)
+                      button.click)
     if kind == "carer":
         box = f".st-key-carer_{sid}_{room.carer}"
         on = _checked(page, f"{box} input")

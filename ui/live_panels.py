@@ -56,6 +56,7 @@ from ui.live_writes import (
     late_open_key,
     note_keys,
     people_key,
+    presence_key,
     rating_key,
 )
 from ui.text import md_escape, plain
@@ -388,12 +389,12 @@ def _person(view: SessionView, w: LiveWrites, p: Person, unsaved: dict, ro: bool
         # every element on the page costs the browser a redraw on each run, fragments' runs included)
         top = st.container(horizontal=True, vertical_alignment="center", gap="medium")
         if s.status == SessionStatus.LIVE:
-            if p.in_room:
-                top.button("Left now", key=f"left_{pid}", on_click=w.presence, args=(mark_left, pid),
-                           help=f"{md_escape(p.first_name)} left the room")
-            else:
-                top.button("Arrived now", key=f"arr_{pid}", on_click=w.presence, args=(mark_arrived, pid),
-                           help=f"{md_escape(p.first_name)} came into the room")
+            # one button whose label turns (its key is its identity): the focus stays on it after Enter, so the
+            # keyboard user is where they were, and the next press undoes a slip
+            label, mark, hint = (("Left now", mark_left, "left the room") if p.in_room
+                                 else ("Arrived now", mark_arrived, "came into the room"))
+            top.button(label, key=presence_key(sid, pid), on_click=w.presence, args=(mark, pid),
+                       help=f"{md_escape(p.first_name)} {hint}")
             if p.present and p.intervals:  # the whole page: the ratings grid and the goals list whom is present
                 top.button("Never came", key=f"abs_{pid}", type="tertiary", on_click=w.never_came, args=(pid,),
                            help="Mark absent: withdraws the presence recorded so far (kept in history)")

@@ -71,6 +71,11 @@ def card_key(sid: int, pid: int) -> str:
     return f"card_{sid}_{pid}"
 
 
+def presence_key(sid: int, pid: int) -> str:
+    """A live card's one presence button, "Left now" or "Arrived now" as the person is in the room or not."""
+    return f"presence_{sid}_{pid}"
+
+
 def people_key(sid: int) -> str:
     return f"people_{sid}"
 

@@ -54,6 +54,11 @@ _FOCUS_RING_JS = """
 """
 
 
+def _where(page: Page) -> str:
+    """What has the focus, for a failing assertion."""
+    return "the focus is on " + page.evaluate(_DESCRIBE_FOCUS_JS)
+
+
 def _focused(page: Page, target: Locator | str) -> bool:
     """Whether the focus is on `target`: a locator (one of the elements it matches) or a JS predicate source
     called with document.activeElement."""
@@ -142,10 +147,15 @@ def test_live_flow_by_keyboard_alone(server, page):
     _press(page, card.get_by_role("button", name="Left now"), "Enter")
     eventually(lambda: not person(ada).in_room)
     expect(card.get_by_text("Ada Testwell · left")).to_be_visible()
-    _press(page, card.get_by_role("button", name="Arrived now"), "Enter")
+    # the focus stayed on the button, whose label turned: Enter again marks her back, no Tab needed
+    wait_for_app_idle(page)
+    assert _focused(page, card.get_by_role("button", name="Arrived now")), _where(page)
+    page.keyboard.press("Enter")
     eventually(lambda: person(ada).in_room)
     assert len(person(ada).intervals) == 2  # in, out, in again
     expect(card.get_by_text("Ada Testwell · in the room")).to_be_visible()
+    wait_for_app_idle(page)
+    assert _focused(page, card.get_by_role("button", name="Left now")), _where(page)
 
     # a note on Bram, typed, saved by leaving the field with Tab
     note = page.get_by_label("Notes on Bram")
@@ -169,7 +179,9 @@ def test_live_flow_by_keyboard_alone(server, page):
     _press(page, button("Pause"), "Enter", back=True)
     eventually(lambda: view().timer().paused)
     expect(page.locator(".gsf-phase")).to_contain_text("Paused")
-    _press(page, button("Resume"), "Enter", back=True)
+    wait_for_app_idle(page)
+    assert _focused(page, button("Resume")), _where(page)  # the same button: Enter again resumes
+    page.keyboard.press("Enter")
     eventually(lambda: not view().timer().paused)
     expect(button("Pause")).to_be_visible()
     expect(page.locator(".gsf-phase")).not_to_contain_text("Paused")

@@ -91,8 +91,9 @@ def test_live_and_review_edit_the_same_session_at_once(server, browser, tmp_path
         amend_save = review.locator(f".st-key-am_save_{sid} button")
         # who leaves or comes back in each round: Ada leaves, Bram leaves, Ada comes back
         fresh = ":not([data-stale='true'])"  # a part being redrawn briefly shows its old copy too
-        presence = [f".st-key-left_{pids[0]}{fresh} button", f".st-key-left_{pids[1]}{fresh} button",
-                    f".st-key-arr_{pids[0]}{fresh} button"]
+        presence = [f".st-key-presence_{sid}_{pids[0]}{fresh} button:has-text('Left now')",
+                    f".st-key-presence_{sid}_{pids[1]}{fresh} button:has-text('Left now')",
+                    f".st-key-presence_{sid}_{pids[0]}{fresh} button:has-text('Arrived now')"]
 
         for r, first in enumerate(PEOPLE):
             # the two tabs act without waiting for each other's runs

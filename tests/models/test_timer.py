@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from models.db import init_engine, session_scope
 from models.session_view import load_session_view
-from models.sessions import end_session, go_to_step, pause, resume, start_session, step_offset, toggle_pause
+from models.sessions import end_session, go_to_step, pause, resume, start_session, step_offset
 from models.tables import StepRun
 from models.timer import RunSpan, fmt_clock, overlap, running_intervals, timer_state
 from tests.factories import make_session
@@ -106,7 +106,7 @@ def test_step_runs_through_the_flow_and_restart(tmp_path, frozen_clock):
         assert t.step_elapsed == 13 * 60
         assert t.session_elapsed == (12 + 8 + 13) * 60
         assert step_offset(view.session, 1) == "qa" and step_offset(view.session, -1) == "teach"
-        toggle_pause(db, session_id=sid)
+        pause(db, session_id=sid)
     frozen_clock.set(m(45))
     with session_scope(engine2) as db:
         end_session(db, session_id=sid)

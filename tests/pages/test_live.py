@@ -9,10 +9,10 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.session_view import load_session_view
-from models.tables import ChecklistTick, Goal, GroupSession, NoteVersion, Question, Rating, StepRun
+from models.tables import ChecklistTick, Goal, GroupSession, NoteVersion, Pause, Question, Rating, StepRun
 from tests.factories import make_session
 from tests.pages.helpers import all_text, app, rendered
-from ui.live_writes import late_open_key
+from ui.live_writes import late_open_key, presence_key
 
 pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(microsecond=0) - timedelta(hours=3))
 
@@ -180,6 +180,39 @@ def test_privacy_curtain_hides_private_parts_and_persists(engine, frozen_clock):
     assert "Testwell" in all_text(at)
 
 
+def test_pause_does_what_its_screen_showed(engine, frozen_clock):
+    """Two screens on one live session: a Pause pressed on a screen drawn before the other one paused leaves the
+    clock paused (it used to toggle, resuming it), and Resume likewise; the button then shows the state."""
+    with session_scope(engine) as db:
+        s, _, _ = make_session(db, n=2)
+        sid = s.id
+    one = app("pages/live.py", session=sid).run()
+    _button(one, "Start session").click().run()
+    two = app("pages/live.py", session=sid).run()
+    def is_paused() -> bool:
+        with session_scope(engine) as db:
+            return load_session_view(db, sid).timer().paused
+
+    assert one.button(key=f"pause_{sid}").label == two.button(key=f"pause_{sid}").label == "Pause"
+    frozen_clock.advance(minutes=2)
+    one.button(key=f"pause_{sid}").click().run()
+    assert is_paused() and one.button(key=f"pause_{sid}").label == "Resume"
+    frozen_clock.advance(minutes=1)
+    two.button(key=f"pause_{sid}").click().run()  # drawn while running: it still says Pause
+    assert is_paused(), "a stale Pause resumed the clock"
+    assert two.button(key=f"pause_{sid}").label == "Resume"
+    frozen_clock.advance(minutes=1)
+    two.button(key=f"pause_{sid}").click().run()
+    assert not is_paused()
+    one.button(key=f"pause_{sid}").click().run()  # drawn while paused: it still says Resume
+    assert not is_paused(), "a stale Resume paused the clock again"
+    assert one.button(key=f"pause_{sid}").label == "Pause"
+    with session_scope(engine) as db:  # one pause, from the first press to the first Resume
+        pauses = db.exec(select(Pause).where(Pause.session_id == sid)).all()
+        assert [(p.resumed_at - p.paused_at) for p in pauses] == [timedelta(minutes=2)]
+    assert not one.exception and not two.exception
+
+
 def test_arrive_and_leave_one_click_each(engine, frozen_clock):
     with session_scope(engine) as db:
         s, people, _ = make_session(db, n=3)
@@ -187,14 +220,18 @@ def test_arrive_and_leave_one_click_each(engine, frozen_clock):
     at = app("pages/live.py", session=sid).run()
     _button(at, "Start session").click().run()
     frozen_clock.advance(minutes=10)
-    at.button(key=f"left_{pids[1]}").click().run()
+    presence = lambda pid: at.button(key=presence_key(sid, pid))  # noqa: E731
+    assert presence(pids[1]).label == "Left now"
+    presence(pids[1]).click().run()
     assert any("2 patient(s) in the room" in c.value for c in at.caption)  # the head-count reran with the card
+    assert presence(pids[1]).label == "Arrived now"  # the same button, its label turned
     at.run()
     frozen_clock.advance(minutes=5)
-    _on_card(at, at.button(key=f"arr_{pids[1]}").click())
+    _on_card(at, presence(pids[1]).click())
+    assert presence(pids[1]).label == "Left now"
     frozen_clock.advance(minutes=1)
-    _on_card(at, at.button(key=f"left_{pids[0]}").click())
-    at.button(key=f"left_{pids[2]}").click().run()
+    _on_card(at, presence(pids[0]).click())
+    presence(pids[2]).click().run()
     assert any("Only one patient" in w.value and "G0108" in w.value for w in at.warning)
     with session_scope(engine) as db:
         by = {p.participant_id: p for p in load_session_view(db, sid).people}
