@@ -53,6 +53,7 @@ from ui.live_writes import (
     card_key,
     competency_key,
     follow_up_keys,
+    goals_open_key,
     late_open_key,
     note_keys,
     people_key,
@@ -277,13 +278,29 @@ def _recommend_follow_up(view: SessionView, w: LiveWrites, pid: int) -> None:
     """One participant's compact "Recommend a follow-up" form (due date, kind, note), in the goals fragment."""
     day = session_day(view.session)
     date_key, kind_key, note_key = follow_up_keys(view.session.id, pid)
-    with st.expander("Recommend a follow-up", icon=":material/event_repeat:"):
-        c1, c2 = st.columns(2)
-        c1.date_input("Due", value=default_due_date(day), min_value=day, key=date_key, format="YYYY-MM-DD")
-        c2.selectbox("Kind", list(FollowUpKind), key=kind_key, format_func=lambda k: KIND_LABELS[k].capitalize())
-        st.text_input("Note (optional)", key=note_key, placeholder="What to follow up",
-                      help=f"At most {MAX_FOLLOW_UP_NOTE:,} characters.")
-        st.button("Recommend", key=f"fu_{view.session.id}_{pid}_add", on_click=w.recommend_follow_up, args=(pid,))
+    st.markdown(":material/event_repeat: **Recommend a follow-up**")
+    c1, c2 = st.columns(2)
+    c1.date_input("Due", value=default_due_date(day), min_value=day, key=date_key, format="YYYY-MM-DD")
+    c2.selectbox("Kind", list(FollowUpKind), key=kind_key, format_func=lambda k: KIND_LABELS[k].capitalize())
+    st.text_input("Note (optional)", key=note_key, placeholder="What to follow up",
+                  help=f"At most {MAX_FOLLOW_UP_NOTE:,} characters.")
+    st.button("Recommend", key=f"fu_{view.session.id}_{pid}_add", on_click=w.recommend_follow_up, args=(pid,))
+
+
+def _goal_form(view: SessionView, w: LiveWrites, pid: int) -> None:
+    """One participant's "Add goal" form (behaviour, follow-up date, goal, confidence), in the goals fragment."""
+    k = f"goal_{view.session.id}_{pid}"
+    st.markdown(":material/flag: **Set a goal**")
+    g1, g2 = st.columns(2)
+    g1.selectbox("Behaviour", ADCES7, key=f"{k}_beh")
+    g2.date_input("Follow-up date", value=default_follow_up_date(), key=f"{k}_date")
+    st.text_input("Goal", key=f"{k}_text", placeholder="What, how much, when, how often",
+                  help=f"At most {MAX_GOAL:,} characters.")
+    conf = st.slider(f"Confidence ({CONFIDENCE_MIN}–{CONFIDENCE_MAX})", CONFIDENCE_MIN, CONFIDENCE_MAX,
+                     CONFIDENCE_DEFAULT, key=f"{k}_conf")
+    if is_low_confidence(conf):
+        st.caption(f"⚠ Confidence below {CONFIDENCE_THRESHOLD}: problem-solve the plan with the participant.")
+    st.button("Add goal", key=f"{k}_add", on_click=w.add_goal, args=(pid,))
 
 
 @st.fragment
@@ -315,18 +332,15 @@ def goals(engine: Engine, sid: int) -> None:
                 st.text(f"📅 {f.kind_label.capitalize()} due {f.due_date:%Y-%m-%d}{note}")
             if ro:
                 continue
-            _recommend_follow_up(view, w, p.participant_id)
-            k = f"goal_{sid}_{p.participant_id}"
-            g1, g2 = st.columns(2)
-            g1.selectbox("Behaviour", ADCES7, key=f"{k}_beh")
-            g2.date_input("Follow-up date", value=default_follow_up_date(), key=f"{k}_date")
-            st.text_input("Goal", key=f"{k}_text", placeholder="What, how much, when, how often",
-                          help=f"At most {MAX_GOAL:,} characters.")
-            conf = st.slider(f"Confidence ({CONFIDENCE_MIN}–{CONFIDENCE_MAX})", CONFIDENCE_MIN, CONFIDENCE_MAX,
-                             CONFIDENCE_DEFAULT, key=f"{k}_conf")
-            if is_low_confidence(conf):
-                st.caption(f"⚠ Confidence below {CONFIDENCE_THRESHOLD}: problem-solve the plan with the participant.")
-            st.button("Add goal", key=f"{k}_add", on_click=w.add_goal, args=(p.participant_id,))
+            # one person's forms at a time, drawn only while open (about a dozen controls each: every element on
+            # the page costs the browser a redraw on each run of any part of it); open stays open after Add
+            forms = st.expander(f"Set a goal or recommend a follow-up for {md_escape(p.first_name)}",
+                                key=goals_open_key(sid, p.participant_id), on_change="rerun",
+                                icon=":material/flag:")
+            if forms.open:
+                with forms:
+                    _goal_form(view, w, p.participant_id)
+                    _recommend_follow_up(view, w, p.participant_id)
 
 
 # ---------------------------------------------------------------- people: head-count, attendance and notes

@@ -60,6 +60,11 @@ def late_open_key(sid: int) -> str:
     return f"late_open_{sid}"
 
 
+def goals_open_key(sid: int, pid: int) -> str:
+    """A person's "Set a goal or recommend a follow-up" expander on the summary step, likewise."""
+    return f"goals_open_{sid}_{pid}"
+
+
 def projector_options_key(sid: int) -> str:
     """The "Projector options" expander on /live, likewise."""
     return f"projector_opts_{sid}"

@@ -17,7 +17,7 @@ from models.session_record import session_record
 from models.sessions import go_to_step, start_session
 from tests.factories import curriculum, make_session
 from tests.pages.helpers import app
-from ui.live_writes import late_open_key
+from ui.live_writes import goals_open_key, late_open_key
 
 
 @pytest.fixture
@@ -100,7 +100,9 @@ def test_today_is_the_local_day_on_plan_and_live(engine, far_east, frozen_clock)
 
     plan = app("pages/plan.py").run()
     assert plan.date_input(key="plan_date").value == date(2026, 11, 24)
-    live = app("pages/live.py", session=sid).run()
+    live = app("pages/live.py", session=sid)
+    live.session_state[goals_open_key(sid, ada)] = True  # her goal form opened
+    live.run()
     assert not live.exception
     follow_up = live.date_input(key=f"goal_{sid}_{ada}_date").value
     assert follow_up == date(2026, 11, 24) + timedelta(days=GOAL_FOLLOW_UP_DAYS)

@@ -24,7 +24,7 @@ from models.sessions import end_session, go_to_step, start_session
 from models.tables import Facilitator, FollowUp, Goal, Note, NoteVersion, Participant, Question
 from tests.factories import make_session
 from tests.pages.helpers import app, rendered
-from ui.live_writes import late_open_key
+from ui.live_writes import goals_open_key, late_open_key
 
 # Values no page may read as an id: other digits than ASCII (superscript, circled, Arabic-Indic, full-width),
 # a float, spaces, too many digits, beyond PostgreSQL's integer, zero, negative, hex, a second line.
@@ -131,6 +131,8 @@ def test_live_refuses_over_long_question_goal_note_and_names(engine):
         go_to_step(db, session_id=sid, step="summary")  # goals are set at the summary
     at = app("pages/live.py", session=sid)
     at.session_state[late_open_key(sid)] = True  # "Add a late arrival" opened
+    for p in people:  # and each person's goal and follow-up forms
+        at.session_state[goals_open_key(sid, p.id)] = True
     at.run()
     assert not at.exception
     expected = {f"q_text_{sid}", f"goal_{sid}_{pid}_text", f"goal_{sid}_{people[1].id}_text", f"late_q_{sid}",
@@ -236,6 +238,7 @@ def test_nul_characters_are_refused_not_a_trace(engine):
         go_to_step(db, session_id=sid, step="summary")
     at = app("pages/live.py", session=sid)
     at.session_state[late_open_key(sid)] = True
+    at.session_state[goals_open_key(sid, pid)] = True
     at.run()
     at.text_input(key=f"q_text_{sid}").set_value("Is\x00it")
     _button(at, "Add question").click().run()

@@ -12,7 +12,7 @@ from models.session_view import load_session_view
 from models.tables import ChecklistTick, Goal, GroupSession, NoteVersion, Pause, Question, Rating, StepRun
 from tests.factories import make_session
 from tests.pages.helpers import all_text, app, rendered
-from ui.live_writes import late_open_key, presence_key
+from ui.live_writes import goals_open_key, late_open_key, presence_key
 
 pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(microsecond=0) - timedelta(hours=3))
 
@@ -89,6 +89,10 @@ def test_whole_session_through_five_steps(engine, frozen_clock):
     text = all_text(at)
     assert "Follow-up flags raised in notes" in text
     k = f"goal_{sid}_{pids[0]}"
+    assert not [w for w in at.text_input if w.key == f"{k}_text"]  # each person's forms drawn only when opened
+    assert "Set a goal or recommend a follow-up for Ada" in [e.label for e in at.expander]
+    at.session_state[goals_open_key(sid, pids[0])] = True
+    at.run()
     at.selectbox(key=f"{k}_beh").select("Monitoring")
     at.text_input(key=f"{k}_text").input("Check glucose before breakfast 5 days a week")
     at.slider(key=f"{k}_conf").set_value(6).run()
