@@ -8,6 +8,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from datetime import time as wall_time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -241,6 +242,12 @@ class CourseTemplate(_Strict):
     def weekday_number(self) -> int | None:
         """Monday 0 … Sunday 6, as date.weekday()."""
         return WEEKDAYS.index(self.weekday) if self.weekday else None
+
+    def first_date(self, today: date) -> date:
+        """The date proposed for the first session: the next of the course's weekday after today (a week on when
+        today is that day: a course is not started on the day it is planned), else today."""
+        wd = self.weekday_number
+        return today + timedelta(days=(wd - today.weekday()) % 7 or 7) if wd is not None else today
 
 
 def course_codes(curricula: list[Curriculum]) -> list[str]:

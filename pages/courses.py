@@ -91,11 +91,6 @@ def _course_list() -> None:
 cat = catalog()
 
 
-def _next_weekday(weekday: int | None) -> date:
-    today = clock.today()
-    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7) if weekday is not None else today
-
-
 def _apply_template() -> None:
     t = cat.courses.get(ss.get("course_template"))
     if t is None:
@@ -105,7 +100,7 @@ def _apply_template() -> None:
     for i, m in enumerate(t.modules):
         ss[f"course_module_{i}"] = m
     ss["course_code"] = t.code or course_codes([cat.curricula[m] for m in t.modules])[0]
-    ss["course_first"] = _next_weekday(t.weekday_number)
+    ss["course_first"] = t.first_date(clock.today())
     if t.start_time:
         ss["course_time"] = t.start_time
 
@@ -125,7 +120,7 @@ def _plan_form() -> None:
         st.error("No valid curriculum is available. See the Curricula page for the files that failed.")
         return
     ss.setdefault("course_n", 1)
-    ss.setdefault("course_first", _next_weekday(None))
+    ss.setdefault("course_first", clock.today())
     ss.setdefault("course_time", time(10, 0))
     ss.setdefault("course_weekly", True)
     ss.setdefault("course_roster", [])

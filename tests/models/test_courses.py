@@ -14,6 +14,7 @@ from models.assessments import set_competency
 from models.attendance import set_present
 from models.course_progress import ModuleStatus, course_progress, list_courses, module_visits, participant_progress
 from models.courses import add_make_up, course_sessions, enrol, leave, make_up_options, plan_course
+from models.curriculum import CourseTemplate
 from models.errors import Conflict, RuleError
 from models.people import create_facilitator, create_participant
 from models.questions_goals import add_goal, mark_goal_followed_up
@@ -324,3 +325,14 @@ def test_list_courses_newest_first_with_completion(db, frozen_clock):
     assert (rows[0].modules, rows[0].enrolled, rows[0].completion_rate) == (2, 2, 0.0)
     assert rows[0].next_at is not None and clock.to_local(rows[0].next_at).date() == date(2026, 4, 7)
     assert list_courses(db, limit=1, offset=1)[0][0].name == "Spring group"
+
+
+@pytest.mark.parametrize(("weekday", "today", "proposed"), [
+    ("tuesday", date(2026, 11, 23), date(2026, 11, 24)),  # a Monday: tomorrow
+    ("tuesday", date(2026, 11, 24), date(2026, 12, 1)),  # the day itself: a week on, never the planning day
+    ("monday", date(2026, 11, 29), date(2026, 11, 30)),  # a Sunday: across the week's end
+    (None, date(2026, 11, 24), date(2026, 11, 24)),  # no day in the file: today
+])
+def test_a_course_file_proposes_its_first_date(weekday, today, proposed):
+    t = CourseTemplate(id="c", name="Course", modules=["m"], weekday=weekday)
+    assert t.first_date(today) == proposed
