@@ -8,6 +8,7 @@ import time
 
 from playwright.sync_api import expect
 
+from models.sessions import go_to_step, start_session
 from tests.e2e.conftest import seed, wait_for_app_idle
 from tests.factories import make_session
 
@@ -162,3 +163,33 @@ def test_a_card_click_or_a_tick_reruns_only_its_part_with_the_figure_it_changes(
     expect(page.get_by_text("Curriculum delivered:", exact=False)).to_have_count(1)
     for size in (left, back, carer, tick):
         assert 0 < size < whole_page / 4, (size, whole_page)
+
+
+def test_summary_draws_a_persons_goal_form_only_when_opened(server, page):
+    """At the summary each person's goal and follow-up forms are drawn when their expander is opened (a rerun of
+    the goals part); a goal added there is listed under the name and the forms stay open for the next one."""
+
+    def at_summary(db):
+        sid, pids = _session(db)
+        start_session(db, session_id=sid)
+        go_to_step(db, session_id=sid, step="summary")
+        return sid, pids
+
+    sid, pids = seed(server.db_url, at_summary)
+    page.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(page)
+    expect(page.get_by_role("heading", name="Goals and follow-up")).to_be_visible()
+    expect(page.get_by_label("Goal", exact=True)).to_have_count(0)  # no form drawn while all are closed
+    page.get_by_text("Set a goal or recommend a follow-up for Bram").click()
+    goal = page.get_by_label("Goal", exact=True)
+    expect(goal).to_have_count(1)  # Bram's only
+    wait_for_app_idle(page)
+    goal.fill("Invented goal: walk 20 minutes after dinner")
+    goal.press("Tab")
+    wait_for_app_idle(page)
+    page.get_by_role("button", name="Add goal").click()
+    expect(page.get_by_text("Invented goal: walk 20 minutes after dinner", exact=False)).to_be_visible()
+    wait_for_app_idle(page)
+    expect(page.get_by_label("Goal", exact=True)).to_have_value("")  # emptied for the next one, still open
+    expect(page.get_by_role("button", name="Recommend")).to_have_count(1)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
