@@ -13,6 +13,7 @@ Standard library only: the test suite imports it from here, and nothing here imp
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +24,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# A server dies with the process that started it, even one killed before it could stop the server (a test run
+# ended by a timeout or Ctrl+C twice): Linux's parent-death signal, set by util-linux's setpriv, which then runs
+# the server in its own place (same process). Elsewhere, or without setpriv, only stop() ends it.
+DIE_WITH_PARENT = (["setpriv", "--pdeathsig", "TERM", "--"]
+                   if sys.platform == "linux" and shutil.which("setpriv") else [])
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -65,7 +71,7 @@ class StreamlitServer:
     # -- life cycle ---------------------------------------------------------------------------------------
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "streamlit", "run", self.script,
+            *DIE_WITH_PARENT, sys.executable, "-m", "streamlit", "run", self.script,
             "--server.port", str(self.port),
             "--server.address", "127.0.0.1",
             "--server.headless", "true",
