@@ -35,7 +35,7 @@ from ui.pages import link, page
 from ui.paper import sign_in_sheet_download
 from ui.setup import int_param, page_setup
 from ui.text import md_escape, plain
-from ui.widgets import no_session
+from ui.widgets import drawn_when_open, no_session
 
 engine = page_setup("live", sidebar="collapsed")
 ss = st.session_state
@@ -198,7 +198,7 @@ def _clock_and_controls(engine, sid: int) -> None:
                    f"{'the pause' if flag.paused else 'the last recorded activity'} or at a time you give; "
                    "time beyond the planned length plus the margin is not billed unless confirmed on the record.",
                    icon=":material/schedule:")
-    if view.session.privacy_curtain:
+    if s.privacy_curtain:
         st.warning("Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen.",
                    icon=":material/lock:")
 
@@ -237,8 +237,8 @@ with people_col:
             sign_in_sheet_download(s)
 
 if not ro and not curtain:
-    options = st.expander("Projector options", key=projector_options_key(sid), on_change="rerun")
-    if options.open:  # drawn only while open (see the late arrivals)
+    options = drawn_when_open("Projector options", key=projector_options_key(sid))
+    if options is not None:
         with options:
             nk = f"names_{sid}"
             ss[nk] = bool(s.show_first_names)

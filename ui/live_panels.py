@@ -61,7 +61,7 @@ from ui.live_writes import (
     rating_key,
 )
 from ui.text import md_escape, plain
-from ui.widgets import picker_label, search_box
+from ui.widgets import drawn_when_open, picker_label, search_box
 
 ss = st.session_state
 log = logging.getLogger("facilitator")
@@ -219,9 +219,8 @@ def ratings(engine: Engine, sid: int, phase: str) -> None:
             conflicts.show(rating_key(sid, p.participant_id, it.id, phase))
     st.caption(f"Type a number ({items[0].scale if items else ''}) and press Tab or Enter: each rating saves as soon "
                "as it is entered. Hover a column title for the whole question.")
-    box = st.expander(f"Topic competency ({phase}) — DSME Record scale", key=f"comp_open_{sid}_{phase}",
-                      on_change="rerun")
-    if box.open:  # drawn only when opened: many controls the page does not need otherwise
+    box = drawn_when_open(f"Topic competency ({phase}) — DSME Record scale", key=f"comp_open_{sid}_{phase}")
+    if box is not None:  # many controls the page does not need otherwise
         with box:
             st.caption(" · ".join(COMPETENCY_LEVELS.values()))
             for topic in view.curriculum.topics:
@@ -332,12 +331,10 @@ def goals(engine: Engine, sid: int) -> None:
                 st.text(f"📅 {f.kind_label.capitalize()} due {f.due_date:%Y-%m-%d}{note}")
             if ro:
                 continue
-            # one person's forms at a time, drawn only while open (about a dozen controls each: every element on
-            # the page costs the browser a redraw on each run of any part of it); open stays open after Add
-            forms = st.expander(f"Set a goal or recommend a follow-up for {md_escape(p.first_name)}",
-                                key=goals_open_key(sid, p.participant_id), on_change="rerun",
-                                icon=":material/flag:")
-            if forms.open:
+            # one person's forms at a time (about a dozen controls each); open stays open after Add
+            forms = drawn_when_open(f"Set a goal or recommend a follow-up for {md_escape(p.first_name)}",
+                                    key=goals_open_key(sid, p.participant_id), icon=":material/flag:")
+            if forms is not None:
                 with forms:
                     _goal_form(view, w, p.participant_id)
                     _recommend_follow_up(view, w, p.participant_id)
@@ -506,10 +503,8 @@ def _people(engine: Engine, sid: int) -> None:
             st.markdown("**Whole group**")
             _note_fields(view, w, None, "Group notes", unsaved, ro)
     if not ro:
-        # drawn only while open, like the other rarely used parts of /live: every element on the page costs the
-        # browser a redraw on each run of any part of it
-        late = st.expander("Add a late arrival", key=late_open_key(sid), on_change="rerun")
-        if late.open:
+        late = drawn_when_open("Add a late arrival", key=late_open_key(sid))
+        if late is not None:
             with late:
                 q = search_box("Find", key=f"late_q_{sid}", placeholder="Name or record number")
                 with session_scope(engine) as db:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from models import clock
-from models.curriculum import STEP_ORDER, Curriculum
 from models.errors import RuleError
 from models.people import full_name, search_text
 from models.questions_goals import goal_due, mark_goal_followed_up
@@ -41,18 +40,12 @@ def search_box(label: str, *, key: str, container=None, **kwargs) -> str | None:
         return None
 
 
-def stepper(cur: Curriculum, current: str | None, *, on_jump=None, disabled: bool = False, key: str = "step") -> None:
-    """The five steps with the current one highlighted; with on_jump each step is a button."""
-    cols = st.columns(len(STEP_ORDER))
-    for i, (col, step) in enumerate(zip(cols, cur.steps, strict=True)):
-        label = f"{i + 1}. {md_escape(step.display_title)} · {step.minutes}′"
-        is_current = step.id == current
-        if on_jump is None:
-            col.markdown(f"**▶ {label}**" if is_current else label)
-        else:
-            col.button(label, key=f"{key}_{step.id}", type="primary" if is_current else "secondary",
-                       on_click=on_jump, args=(step.id,), disabled=disabled, width="stretch",
-                       help="Current step" if is_current else f"Jump to {md_escape(step.display_title)}")
+def drawn_when_open(label: str, *, key: str, **kwargs):
+    """An expander whose contents are drawn only while it is open: returns it to draw into when open, else None.
+    Opening or closing it reruns the part it is in. For the rarely used parts of /live: every element on that page
+    costs the browser a redraw on each run of any part of it."""
+    box = st.expander(label, key=key, on_change="rerun", **kwargs)
+    return box if box.open else None
 
 
 def no_session(message: str) -> None:
