@@ -41,7 +41,7 @@ run waits until every page has finished its runs.
 
 With `--database` (PostgreSQL; the room is added to it) each round also writes a step change from this process,
 as another replica would, and times it from the commit to the projector showing it: the projector's own path
-(PostgreSQL's NOTIFY, the push, the projector's rerun and render) without /live's rerun of the same click
+(PostgreSQL's NOTIFY, the pushed slide and its drawing) without /live's rerun of the same click
 competing for the machine.
 
 Targets (exit status 1 if one is missed): projector median ≤ 2× the bare click's median; projector p95 < the bare
@@ -133,7 +133,10 @@ WATCH_JS = """
   window.EventSource = class extends Source {
     constructor(...a) {
       super(...a);
-      this.addEventListener("message", (e) => { if (e.data !== lat.said) { lat.said = e.data; lat.told = now(); } });
+      this.addEventListener("message", (e) => {  // a new slide (a heartbeat carries the revision alone)
+        const rev = JSON.parse(e.data).rev;
+        if (rev !== lat.said) { lat.said = rev; lat.told = now(); }
+      });
     }
   };
   const hasTitle = (want) => {

@@ -30,7 +30,7 @@ PROJECTOR_CLOCK_LABELS = {ProjectorClock.FULL: "Full countdown", ProjectorClock.
 # The face is drawn by the server with the figures at the moment of rendering (so a step change shows in the same
 # frame as the rest of the run), then a few lines of our own script count on from there in the browser. Every text
 # in it is escaped; the figures travel in a data attribute as JSON (escaped too) and are set with textContent.
-_CSS = """<style>
+CLOCK_STYLE = """
 .gsf-clock { font-family: inherit; color: #111; background: #fff; padding: 0.2em 0;
   container-type: inline-size; --gsf-px: calc(var(--gsf-scale) * var(--gsf-unit, 1px)); }
 .gsf-step-label { font-size: calc(var(--gsf-px) * 17); font-weight: 600; overflow-wrap: anywhere;
@@ -43,14 +43,15 @@ _CSS = """<style>
 .gsf-session { font-size: calc(var(--gsf-px) * 17); font-variant-numeric: tabular-nums; }
 .gsf-clock[data-mode="none"] > :not(.gsf-step-label), .gsf-clock[data-mode="calm"] .gsf-session:empty {
   display: none; }
-</style>"""
+"""
+CLOCK_CSS = f"<style>{CLOCK_STYLE}</style>"
 
-# Runs each time the server draws the face (its element is new then); an interval whose face has left the page
-# stops itself.
-_JS = """<script>
-(() => {
-  const root = document.currentScript && document.currentScript.previousElementSibling;
-  if (!root || !root.classList.contains("gsf-clock")) return;
+# The face counts on in the browser: `COUNT_JS` defines `gsfCount(root)`, which draws the face `root` (a
+# .gsf-clock element) from its data attribute and, while the clock runs, again four times a second; an interval
+# whose face has left the page stops itself. /live runs it from a script after each face the server draws (_JS);
+# the projector's slide component (ui/slide.py) runs it on each slide it is sent.
+COUNT_JS = """
+const gsfCount = (root) => {
   const data = JSON.parse(root.dataset.clock);
   const fmt = (seconds) => {
     let s = Math.floor(Math.abs(seconds));
@@ -93,7 +94,17 @@ _JS = """<script>
   if (data.running && data.mode !== "none") {
     const timer = setInterval(() => { if (root.isConnected) draw(); else clearInterval(timer); }, 250);
   }
-})();
+};
+"""
+
+# Runs each time the server draws the face on /live (its element is new then).
+_JS = f"""<script>
+(() => {{
+  const root = document.currentScript && document.currentScript.previousElementSibling;
+  if (!root || !root.classList.contains("gsf-clock")) return;
+{COUNT_JS}
+  gsfCount(root);
+}})();
 </script>"""
 
 
@@ -111,10 +122,10 @@ def _face(data: dict, phase: str) -> tuple[str, str, str, str, str]:
     return data["step_label"], fmt_clock(remaining, signed=True), PHASE_WORDS[phase], session, COLOURS[phase]
 
 
-def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: str = "clock",
-               caption: bool = True, mode: str = ProjectorClock.FULL, unit: str = "1px") -> None:
-    """Draw the step countdown and session clock. Also leaves the same figures as plain text for screen
-    readers and tests (they show the time at the moment of rendering).
+def face_html(state: TimerState, *, step_label: str, scale: float = 1.0, key: str = "clock",
+              mode: str = ProjectorClock.FULL, unit: str = "1px") -> str:
+    """The face's markup (without its style, CLOCK_CSS, or its script, COUNT_JS) showing the figures at the moment
+    of rendering; every text escaped, the figures for the script in a data attribute.
 
     `mode` (models.enums.ProjectorClock): the full countdown with its phases; calm, the minutes left for the
     step in one colour without overtime warnings; none, the step's title only. Sizes are `scale` times a base
@@ -139,16 +150,24 @@ def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: s
     esc = html.escape
     style = f"--gsf-scale: {float(scale)}; --gsf-unit: {esc(unit)}; --gsf-chars: {max(5, len(time))};"
     tint = f' style="color: {colour}"' if colour else ""
-    st.html(
-        f'{_CSS}<div class="gsf-clock" data-key="{esc(key)}" role="timer" aria-live="off"'
+    return (
+        f'<div class="gsf-clock" data-key="{esc(key)}" role="timer" aria-live="off"'
         f' data-mode="{esc(data["mode"])}" data-phase="{phase}" style="{style}"'
         f' data-clock="{esc(json.dumps(data))}">'
         f'<div class="gsf-step-label">{esc(label)}</div><div class="gsf-step-time"{tint}>{esc(time)}</div>'
-        f'<div class="gsf-phase"{tint}>{esc(words)}</div><div class="gsf-session">{esc(session)}</div></div>{_JS}',
-        unsafe_allow_javascript=True,
+        f'<div class="gsf-phase"{tint}>{esc(words)}</div><div class="gsf-session">{esc(session)}</div></div>'
     )
+
+
+def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: str = "clock",
+               caption: bool = True) -> None:
+    """Draw the step countdown and session clock on /live (face_html, counting on in the browser). Also leaves
+    the same figures as plain text for screen readers and tests (they show the time at the moment of rendering)."""
+    st.html(f"{CLOCK_CSS}{face_html(state, step_label=step_label, scale=scale, key=key)}{_JS}",
+            unsafe_allow_javascript=True)
     if not caption:
         return
+    phase = "paused" if state.paused else state.phase
     remaining = state.step_remaining
     st.caption(
         f"Clock at render: {md_escape(step_label)} {'+' if remaining < 0 else ''}{fmt_clock(remaining)} "

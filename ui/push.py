@@ -1,17 +1,20 @@
-"""The projector follows /live by being told, not by asking: `GET /push/session/<id>` is a server-sent-events
-stream that says only the session's revision number, at once when the connection opens, again the moment a
-facilitator's write is committed (models/signals.py), and every FALLBACK_SECONDS as a slow check for a signal
-lost on the way (and as a heartbeat). `follow_session` mounts, at the top of the projector page, an invisible
-browser component that listens to it and asks Streamlit for a rerun (`setTriggerValue`) when the revision differs
-from the one the page shows. Between changes the server does nothing for an open projector but that slow check.
+"""The projector follows /live by being sent what to show: `GET /push/session/<id>` is a server-sent-events
+stream of the session's slide (ui/slide.py: the projector's view, nothing private) and the revision it shows, at
+once when the connection opens, again the moment a facilitator's write is committed (models/signals.py), and a
+slow check every FALLBACK_SECONDS for a signal lost on the way, which sends the slide again only if the revision
+moved and is otherwise the heartbeat (the revision alone). `show_slide` mounts, on the projector page, a browser
+component that draws the slide it is given and then each slide the stream sends: a change shows without a
+Streamlit run of the projector's page. Between changes the server does nothing for an open projector but that
+slow check.
 
 The route applies the pages' access rule (ui/downloads.check_request: sign-in when configured; without it, only this
-computer while the server listens on localhost, unless the operator accepted the risk) and answers nothing else:
-no content, no names, only a number that grows when the session changes.
+computer while the server listens on localhost, unless the operator accepted the risk) and answers with nothing
+the projector page itself would not show.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
@@ -27,8 +30,10 @@ from streamlit.url_util import make_url_path
 from models.db import session_scope
 from models.session_view import session_revision
 from models.signals import NOTIFIER, start_listener
+from ui.clock import COUNT_JS
 from ui.downloads import Refused, check_request
 from ui.setup import get_engine
+from ui.slide import SLIDE_CSS, SlideContent, read_slide
 
 log = logging.getLogger("facilitator")
 
@@ -44,6 +49,18 @@ NO_STORE = {"Cache-Control": "no-store"}
 def _revision(engine, session_id: int) -> int | None:
     with session_scope(engine) as db:
         return session_revision(db, session_id)
+
+
+def event(slide: SlideContent | None, *, heartbeat: bool = False) -> str:
+    """One message of the stream: the slide and its revision; the revision alone (heartbeat); or, when the
+    session is gone, a null revision (the page then runs again and says so)."""
+    if slide is None:
+        body = {"rev": None}
+    elif heartbeat:
+        body = {"rev": slide.revision}
+    else:
+        body = {"rev": slide.revision, "html": slide.html}
+    return f"data: {json.dumps(body, separators=(',', ':'))}\n\n"
 
 
 def _close_streams_on_shutdown() -> None:
@@ -69,19 +86,25 @@ async def _events(engine, session_id: int):
     sub = NOTIFIER.subscribe(session_id)  # before reading: a change committed in between is not missed
     try:
         yield f"retry: {RECONNECT_MS}\n\n"
-        sent, revision = None, await run_in_threadpool(_revision, engine, session_id)
-        while not sub.closed and revision is not None:
-            if revision != sent:
-                yield f"data: {revision}\n\n"
-                sent = revision
-            if not await sub.wait(FALLBACK_SECONDS):  # nothing for a while: check, and say it again (heartbeat)
-                sent, revision = None, await run_in_threadpool(_revision, engine, session_id)
-                continue
-            told, resync = sub.take()
-            if resync:  # signals may have been lost
+        slide = await run_in_threadpool(read_slide, engine, session_id)
+        sent = None
+        while not sub.closed:
+            if slide is None:  # the session is gone: say so, and end
+                yield event(None)
+                return
+            if slide.revision != sent:
+                yield event(slide)
+                sent = slide.revision
+            if not await sub.wait(FALLBACK_SECONDS):  # nothing for a while: check, and say so (heartbeat)
                 revision = await run_in_threadpool(_revision, engine, session_id)
-            elif told is not None and told > revision:  # revisions only grow; a late duplicate says nothing
-                revision = told
+                if revision is not None and revision == sent:
+                    yield event(slide, heartbeat=True)
+                    continue
+            else:
+                told, resync = sub.take()
+                if not resync and (told is None or told <= sent):  # revisions only grow: a late duplicate
+                    continue
+            slide = await run_in_threadpool(read_slide, engine, session_id)
     except Exception as exc:  # the database went away: end the stream, the browser reconnects
         log.warning("push: stream ended (%s)", type(exc).__name__)
     finally:
@@ -89,7 +112,7 @@ async def _events(engine, session_id: int):
 
 
 async def follow(request: Request) -> Response:
-    """GET /push/session/<id>: text/event-stream of the session's revision number."""
+    """GET /push/session/<id>: text/event-stream of the session's slide."""
     try:
         check_request(request)
     except Refused as no:
@@ -121,17 +144,25 @@ def url(session_id: int) -> str:
 
 # ---------------------------------------------------------------- on the projector page
 
-# Runs in the page (no iframe). One follower per mounted component: Streamlit calls this function again with
-# the new `data` after every rerun (keeping the component mounted) and calls the returned cleanup only when it
-# unmounts, so the connection outlives reruns and only the revision shown is updated.
+# Runs in the page (no iframe). One follower per mounted component: it draws the slide the page was drawn with,
+# then each newer one the stream sends. Streamlit calls this function again with the new `data` after a run of the
+# page (keeping the component mounted) and calls the returned cleanup only when it unmounts, so the connection
+# outlives runs.
 _JS = """
 const FOLLOWERS = new WeakMap();
 const WATCHDOG_MS = 2.5 * 1000 * FALLBACK_SECONDS;  // silent for that long: the connection is dead, open another
-const ASK_AGAIN_MS = 10000;  // a rerun asked for and not seen: ask again on the next news after this
+COUNT_JS
 
-function follower(url) {
-  const f = { url, shown: null, trigger: null, es: null, timer: null, watch: null, heard: Date.now(),
-              delay: 1000, asked: null, askedAt: 0, stopped: false };
+function follower(url, host) {
+  const f = { url, host, shown: -1, trigger: null, es: null, timer: null, watch: null, heard: Date.now(),
+              delay: 1000, stopped: false };
+  f.show = (rev, html) => {  // a newer slide: drawn at once, its clock counting on from the figures it carries
+    if (rev <= f.shown) return;
+    f.shown = rev;
+    host.innerHTML = html;
+    const face = host.querySelector(".gsf-clock");
+    if (face) gsfCount(face);
+  };
   const retry = () => {  // reconnect ourselves, later and later up to a minute
     if (f.es) f.es.close();
     f.es = null;
@@ -148,12 +179,14 @@ function follower(url) {
     es.onmessage = (e) => {
       f.heard = Date.now();
       f.delay = 1000;
-      const rev = Number(e.data);
-      if (!Number.isFinite(rev) || rev === f.shown) return;
-      if (rev === f.asked && Date.now() - f.askedAt < ASK_AGAIN_MS) return;
-      f.asked = rev;
-      f.askedAt = Date.now();
-      f.trigger("changed", rev);
+      let m;
+      try { m = JSON.parse(e.data); } catch (err) { return; }
+      if (m.rev === null) {  // the session is gone: the page says so when it runs again
+        f.stop();
+        f.trigger("gone", Date.now());
+      } else if (typeof m.html === "string") {
+        f.show(m.rev, m.html);
+      }
     };
     // After a dropped connection EventSource reconnects by itself (RECONNECT_MS); after an error answer (a
     // proxy's 502 during a restart, a refusal) it gives up: then we try again.
@@ -174,29 +207,29 @@ export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data) return;
   let f = FOLLOWERS.get(parentElement);
-  if (f && f.url !== data.url) { f.stop(); f = null; }
+  if (f && f.url !== data.url) { f.stop(); f.host.remove(); f = null; }
   const fresh = !f;
-  if (fresh) { f = follower(data.url); FOLLOWERS.set(parentElement, f); }
-  f.shown = data.rev;
+  if (fresh) {
+    const host = document.createElement("div");
+    parentElement.appendChild(host);
+    f = follower(data.url, host);
+    FOLLOWERS.set(parentElement, f);
+  }
   f.trigger = setTriggerValue;
+  f.show(data.rev, data.html);
   if (fresh) f.open();
-  return () => { f.stop(); FOLLOWERS.delete(parentElement); };
+  return () => { f.stop(); f.host.remove(); FOLLOWERS.delete(parentElement); };
 }
-""".replace("FALLBACK_SECONDS", repr(FALLBACK_SECONDS))
+""".replace("FALLBACK_SECONDS", repr(FALLBACK_SECONDS)).replace("COUNT_JS", COUNT_JS)
 
-# It draws nothing, and its element container takes no room in the layout either (a page-wide rule: the
-# component is not isolated in a shadow root).
-_CSS = """
-.st-key-gsf_follow { display: none; }
-"""
-_FOLLOWER = st.components.v2.component("gsf_follow", js=_JS, css=_CSS, isolate_styles=False)
+_SLIDE = st.components.v2.component("gsf_slide", js=_JS, css=SLIDE_CSS, isolate_styles=False)
 
 
-def follow_session(session_id: int, revision: int) -> None:
-    """Rerun this page when the session's revision differs from `revision` (the one the page is showing)."""
-    _FOLLOWER(key="gsf_follow", data={"url": url(session_id), "rev": revision},
-              on_changed_change=_noop)
+def show_slide(session_id: int, slide: SlideContent) -> None:
+    """Draw `slide` and each newer one the session's stream sends; run the page again if the session goes."""
+    _SLIDE(key="gsf_slide", data={"url": url(session_id), "rev": slide.revision, "html": slide.html},
+           on_gone_change=_noop)
 
 
 def _noop() -> None:
-    """A trigger needs a callback registered to reach the script; the rerun itself is all we want."""
+    """A trigger needs a callback registered to reach the script; the run itself is all we want."""

@@ -100,7 +100,7 @@ def test_note_and_question_shown_as_typed_on_every_page_and_in_the_pdf(server, p
     page.goto(server.page_url(f"/live?session={sid}"))
     _shown_as_typed(page, "/live question queue")
     page.goto(server.page_url(f"/projector?session={sid}"))
-    _shown_as_typed(page, "/projector", tags=("LI", "P"))  # Markdown there
+    _shown_as_typed(page, "/projector", tags=("LI", "P"))  # the slide's own HTML there
 
     # the note in /live's follow-up flags at the summary
     seed(server.db_url, lambda db: go_to_step(db, session_id=sid, step="summary"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import signal
 from datetime import date, timedelta
@@ -65,6 +66,14 @@ def _live(db) -> int:
 
 
 PRIVATE = (*MARKS, "Zqxfirst", "distress", "Healthy coping", "1950-03-04")
+# Keeps, in window.__sse, every message the page's push streams (ui/push.py) receive.
+SSE_RECORDER = """(() => {
+  window.__sse = [];
+  const Source = window.EventSource;
+  window.EventSource = class extends Source {
+    constructor(...a) { super(...a); this.addEventListener("message", (e) => window.__sse.push(e.data)); }
+  };
+})();"""
 
 
 def test_readable_overtime_in_words_and_nothing_private(server, page):
@@ -72,6 +81,7 @@ def test_readable_overtime_in_words_and_nothing_private(server, page):
     frames: list[bytes] = []  # every WebSocket message the projector's browser receives
     page.on("websocket", lambda ws: ws.on(
         "framereceived", lambda data: frames.append(data if isinstance(data, bytes) else data.encode())))
+    page.add_init_script(SSE_RECORDER)  # and every message of its push stream
     page.goto(server.page_url(f"/projector?session={sid}"))
     wait_for_app_idle(page)
     countdown = page.locator(".gsf-step-time")
@@ -83,7 +93,7 @@ def test_readable_overtime_in_words_and_nothing_private(server, page):
         fg = el.evaluate("e => getComputedStyle(e).color")
         assert contrast(fg, bg) >= 7, (fg, bg)
         assert float(el.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 28
-    body = page.locator('[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li')
+    body = page.locator(".gsf-page p, .gsf-page li")
     assert body.count() > 0
     for i in range(body.count()):
         el = body.nth(i)
@@ -114,13 +124,16 @@ def test_readable_overtime_in_words_and_nothing_private(server, page):
             wait_for_app_idle(page)
             text = page.inner_text("body") + page.content()
             received = b"".join(frames)
+            streamed = "".join(page.evaluate("() => window.__sse"))
             assert b"Teaching" in received  # the messages are read as sent: the step names are in them
+            assert html.escape(titles[step]) in streamed  # each step's slide came over the stream
             for marker in PRIVATE:
                 assert marker not in text, (step, curtain, marker)
                 assert marker.encode() not in received, (step, curtain, marker)
+                assert marker not in streamed, (step, curtain, marker)
 
 
-# ---------------------------------------------------------------- following /live: told, not asking
+# ---------------------------------------------------------------- following /live: sent, not asking
 
 
 def _runs(page) -> int:
@@ -128,7 +141,9 @@ def _runs(page) -> int:
     return page.evaluate("() => window.__e2eRuns.done")
 
 
-def test_the_projector_follows_live_without_reload_and_runs_nothing_while_nothing_changes(server, page):
+def test_the_projector_follows_live_without_reload_or_a_run_of_its_own(server, page):
+    """Each step clicked on /live shows on the projector, sent over its push stream: no reload, no run of the
+    projector's page, whether something changes or nothing does."""
     sid = seed(server.db_url, _live)
     titles = seed(server.db_url, lambda db: _titles(db, sid))
     page.goto(server.page_url(f"/projector?session={sid}"))
@@ -147,7 +162,8 @@ def test_the_projector_follows_live_without_reload_and_runs_nothing_while_nothin
     for step in ("teach", "activity", "intro"):
         live.locator(f".st-key-step_{step} button").first.click()
         expect(page.locator(".gsf-step-label")).to_have_text(titles[step])
-    assert _runs(page) > idle
+        expect(page.locator("h2")).to_have_text(titles[step])
+    assert _runs(page) == idle
     assert page.evaluate("() => window.__sameDocument === true")
     expect(page.get_by_test_id("stException")).to_have_count(0)
 

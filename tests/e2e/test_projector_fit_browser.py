@@ -38,9 +38,9 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u2060\u2068\u2069"))  # what md_escape add
 _MEASURE = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   const doc = document.scrollingElement;
-  const texts = [...document.querySelectorAll('[data-testid="stMarkdownContainer"] :is(p, li, h1, h2, h3)')]
+  const texts = [...document.querySelectorAll('.gsf-slide :is(p, li, h1, h2, h3)')]
     .filter((e) => e.offsetParent !== null && e.innerText.trim());
-  const content = document.querySelector('.st-key-gsf_page');
+  const content = document.querySelector('.gsf-page');
   return {
     scroll: {doc: [doc.scrollHeight, doc.clientHeight, doc.scrollWidth, doc.clientWidth],
              main: [main.scrollHeight, main.clientHeight, main.scrollWidth, main.clientWidth]},
@@ -113,7 +113,7 @@ def _show_every_page(server, screens, sid: int, where: str) -> int:
         shown = replace(slide, page=n)
         for size, pg in screens.items():
             pg.goto(server.page_url(f"/projector?session={sid}"))
-            expect(pg.locator(".st-key-gsf_page")).to_be_visible()
+            expect(pg.locator(".gsf-page")).to_be_visible()
             assert_fits(pg, size, shown, f"{where} page {n + 1}")
     return len(slide.pages)
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import html
+import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -42,3 +44,39 @@ def all_text(at: AppTest) -> str:
 def rendered(markdown_source: str) -> str:
     """What a reader sees of escaped Markdown: backslash escapes and HTML entities resolved."""
     return html.unescape(re.sub(r"\\(.)", r"\1", markdown_source))
+
+
+class _Markup(HTMLParser):
+    """The text of a piece of HTML as a browser shows it, and the elements it is made of."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.elements.append((tag, dict(attrs)))
+        if tag in ("div", "h1", "h2", "h3", "p", "li", "ol", "ul"):
+            self.text.append("\n")
+
+    def handle_data(self, data) -> None:
+        self.text.append(data)
+
+
+def slide_data(at: AppTest) -> dict:
+    """What the projector page mounted its slide with (ui/push.show_slide): the stream's url, the revision and
+    the slide's HTML."""
+    [slide] = [e for e in at.get("bidi_component") if e.proto.component_name == "gsf_slide"]
+    return json.loads(slide.proto.json)
+
+
+def markup(source: str) -> _Markup:
+    parsed = _Markup()
+    parsed.feed(source)
+    parsed.close()
+    return parsed
+
+
+def slide_text(at: AppTest) -> str:
+    """The projector's slide as the room reads it: its HTML's text, entities resolved."""
+    return "".join(markup(slide_data(at)["html"]).text)

@@ -21,16 +21,21 @@ def _state(elapsed: float, planned: float = 900, *, paused: bool = False) -> Tim
 
 
 def _drawn(state: TimerState, label: str = "Teaching", mode: str = ProjectorClock.FULL) -> str:
-    """The clock's HTML as a page sends it."""
-    def page(state, label, mode):
+    """The clock's HTML as the projector's slide carries it (ui/slide.py)."""
+    return clock.face_html(state, step_label=label, mode=mode)
+
+
+def test_live_draws_the_face_with_its_script():
+    def page(state):
         from ui.clock import clock_face
 
-        clock_face(state, step_label=label, mode=mode, caption=False)
+        clock_face(state, step_label="Teaching", caption=False)
 
-    at = AppTest.from_function(page, args=(state, label, mode)).run()
+    at = AppTest.from_function(page, args=(_state(61),)).run()
     assert not at.exception
     [body] = [e.proto.body for e in at.get("html")]
-    return body
+    assert clock.face_html(_state(61), step_label="Teaching") in body
+    assert "gsfCount(root)" in body.split("</div>")[-1]  # the script after the face counts on from it
 
 
 def _texts(body: str) -> dict[str, str]:

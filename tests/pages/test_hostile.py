@@ -30,7 +30,7 @@ from tests.hostile import (
     markdown_rewrites,
     unescaped_markup,
 )
-from tests.pages.helpers import app, rendered
+from tests.pages.helpers import app, markup, rendered, slide_data, slide_text
 from ui.text import FSI, PDI, WORD_JOINER, md_escape, plain
 
 # Fields Streamlit reads as Markdown, by element; "text" and "code" show their body as typed.
@@ -97,10 +97,31 @@ def _json_strings(value) -> list[str]:
     return []
 
 
+# The projector's slide (ui/slide.py) is HTML of the app's own: these elements and attributes, and nothing else.
+_SLIDE_TAGS = {"div", "h1", "h2", "h3", "p", "ol", "ul", "li", "strong"}
+_SLIDE_ATTRIBUTES = {"class", "style", "role", "value", "aria-label", "aria-current", "aria-live", "data-slide",
+                     "data-key", "data-mode", "data-phase", "data-clock"}
+
+
+def slide_strings(at) -> list[str]:
+    """The projector's slide, if the page mounted one: its elements must be the app's own, and the strings it
+    shows (its text, the clock's data) are returned."""
+    if not [e for e in at.get("bidi_component") if e.proto.component_name == "gsf_slide"]:
+        return []
+    parsed = markup(slide_data(at)["html"])
+    strings = list(parsed.text)
+    for tag, attrs in parsed.elements:
+        assert tag in _SLIDE_TAGS and set(attrs) <= _SLIDE_ATTRIBUTES, (tag, attrs)
+        if "data-clock" in attrs:
+            strings.extend(_json_strings(json.loads(attrs["data-clock"])))
+    return strings
+
+
 def assert_shown_literally(at, where: str) -> None:
     """Nothing the page sent would become markup, a link, a symbol or an emoji, or reorder text around it."""
     assert not at.exception, where
     markdown, strings = shown(at)
+    strings += slide_strings(at)
     for src in markdown:
         assert not unescaped_markup(src), (where, src[:200])
         assert not markdown_rewrites(src), (where, markdown_rewrites(src), src[:200])
@@ -171,7 +192,7 @@ def test_hostile_text_shown_inert_and_literally_on_every_page(engine, hostile_se
             set_projector_page(db, session_id=sid, page=n)
         at = app("pages/projector.py", session=sid).run()
         assert_shown_literally(at, f"projector page {n + 1}")
-        shown.append(rendered("\n".join(m.value for m in at.markdown)).replace(WORD_JOINER, ""))
+        shown.append(slide_text(at))
     assert any("www.evil.example" in page for page in shown)
     with session_scope(engine) as db:
         end_session(db, session_id=sid)

@@ -24,11 +24,14 @@ from models.sessions import (
     start_session,
 )
 from tests.factories import make_session
-from tests.pages.helpers import all_text, app, rendered
+from tests.pages.helpers import all_text, app, rendered, slide_text
+from ui import push
 from ui.live_writes import projector_options_key
+from ui.slide import read_slide
 
 
 def _md(at) -> str:
+    """The page's own messages (no session to show)."""
     return rendered("\n".join(m.value for m in at.markdown))
 
 
@@ -50,27 +53,27 @@ def test_welcome_then_every_step_then_thank_you(engine):
         sid = s.id
         cur = load_session_view(db, sid).curriculum
     at = app("pages/projector.py", session=sid).run()
-    text = _md(at)
+    text = slide_text(at)
     assert "Welcome" in text and "We start at" in text and "Teaching" in text
     assert "Ada" not in all_text(at)  # first names are off by default
 
     with session_scope(engine) as db:
         start_session(db, session_id=sid)
     at.run()
-    assert "Introduction & assessment" in _md(at)
-    assert "Today" in _md(at)
+    assert "Introduction & assessment" in slide_text(at)
+    assert "Today" in slide_text(at)
 
     with session_scope(engine) as db:
         go_to_step(db, session_id=sid, step="teach")
     at.run()
     teach = cur.step("teach")
-    text = _md(at)
+    text = slide_text(at)
     assert teach.topics[0].key_points[0].split()[0] in text
     assert "▶" in text
     with session_scope(engine) as db:
         set_tick(db, session_id=sid, item_key=f"teach:topic:{teach.topics[0].id}", done=True)
     at.run()
-    text = _md(at)
+    text = slide_text(at)
     assert "covered" in text
     assert teach.topics[1].key_points[0].split()[0] in text
 
@@ -78,27 +81,27 @@ def test_welcome_then_every_step_then_thank_you(engine):
         go_to_step(db, session_id=sid, step="activity")
     at.run()
     act = cur.step("activity").activities[0]
-    assert act.title.split()[0] in _md(at)
-    assert "You need" in _md(at)
+    assert act.title.split()[0] in slide_text(at)
+    assert "You need" in slide_text(at)
 
     with session_scope(engine) as db:
         go_to_step(db, session_id=sid, step="qa")
         add_question(db, session_id=sid, text="Is fruit okay", participant_id=people[0].id)
     at.run()
-    text = _md(at)
+    text = slide_text(at)
     assert "Is fruit okay" in text and "Your questions" in text
     assert cur.step("qa").prompts[0].split()[0] in text
 
     with session_scope(engine) as db:
         go_to_step(db, session_id=sid, step="summary")
     at.run()
-    text = _md(at)
+    text = slide_text(at)
     assert "Key points" in text and "Take home" in text
 
     with session_scope(engine) as db:
         end_session(db, session_id=sid)
     at.run()
-    text = _md(at)
+    text = slide_text(at)
     assert "Thank you" in text and "Take home" in text
     assert not at.exception
 
@@ -145,7 +148,7 @@ def test_nothing_private_reaches_the_projector(engine):
 
     def check(at, first_name_allowed: bool = False) -> None:
         assert not at.exception
-        text = all_text(at)
+        text = all_text(at) + push.event(read_slide(engine, sid))  # the page, and what its stream sends
         for what, marker in marks.items():
             if what == "first":
                 continue  # first names are off by default; checked below
@@ -184,17 +187,17 @@ def test_projector_pages_follow_the_page_chosen(engine):
         go_to_step(db, session_id=sid, step="activity")
         first, second = load_session_view(db, sid).curriculum.step("activity").activities[:2]
     at = app("pages/projector.py", session=sid).run()
-    text = _md(at)
+    text = slide_text(at)
     assert "Page 1 of 2" in text and first.title in text and second.title not in text
     with session_scope(engine) as db:
         set_projector_page(db, session_id=sid, page=1)
     at.run()
-    text = _md(at)
+    text = slide_text(at)
     assert "Page 2 of 2" in text and second.title in text and first.title not in text
     with session_scope(engine) as db:
         go_to_step(db, session_id=sid, step="qa")
     at.run()
-    assert "Page" not in _md(at)  # one page: nothing to say
+    assert "Page" not in slide_text(at)  # one page: nothing to say
 
 
 def test_live_chooses_the_clock_and_moves_the_pages(engine):

@@ -1,13 +1,14 @@
-"""The projector is told when its session changed (ui/push.py): the `/push/session/<id>` stream says the revision
-at once, again when a write commits and on the slow check for a lost signal; it says nothing but that number,
-refuses what the pages refuse, ends when the server stops; and the projector page mounts its listener (with the
-revision it shows) instead of a once-a-second fragment."""
+"""The projector is sent each new slide of its session (ui/push.py): the `/push/session/<id>` stream sends the slide
+and its revision at once, again when a write commits and when the slow check for a lost signal finds the revision
+moved (otherwise the revision alone, as a heartbeat); it sends what the projector page shows and nothing else,
+refuses what the pages refuse, ends when the server stops or the session is gone; and the projector page mounts
+the slide with the stream's address instead of a once-a-second fragment."""
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,12 +22,11 @@ from models.session_view import session_revision
 from models.sessions import go_to_step, start_session
 from models.signals import Notifier
 from models.tables import GroupSession
-from tests.factories import make_session
-from tests.pages.helpers import app
+from tests.factories import curriculum, make_session
+from tests.pages.helpers import app, slide_data
 from ui import downloads as dl
 from ui import push
-
-EVENT = re.compile(r"(retry: \d+|data: \d+)\n\n")  # all the stream ever says
+from ui.slide import read_slide
 
 
 def _request(session_id: int, *, client: str = "127.0.0.1") -> Request:
@@ -114,46 +114,71 @@ def test_an_unknown_session_is_not_followed(live, monkeypatch):
 # ---------------------------------------------------------------- what it says
 
 
-def test_the_stream_says_the_revision_at_once_on_each_commit_and_on_the_slow_check(engine, live, notifier,
-                                                                                    monkeypatch):
+def _said(chunk: str) -> dict:
+    """One message of the stream, read as the projector's component reads it."""
+    assert chunk.startswith("data: ") and chunk.endswith("\n\n") and "\n" not in chunk[:-2], chunk
+    return json.loads(chunk[len("data: "):])
+
+
+def test_the_stream_sends_the_slide_at_once_on_each_commit_and_on_the_slow_check(engine, live, notifier,
+                                                                                  monkeypatch):
     monkeypatch.setattr(push, "FALLBACK_SECONDS", 0.5)
     start = _revision(engine, live)
+    teach = curriculum().step("teach")
 
-    async def main() -> list[str]:
+    async def main() -> list[dict]:
         response = await push.follow(_request(live))
         assert response.headers["cache-control"] == "no-store"
+        assert response.media_type == "text/event-stream"
         chunks = response.body_iterator
-        said = [await anext(chunks), await anext(chunks)]
-        assert said == [f"retry: {push.RECONNECT_MS}\n\n", f"data: {start}\n\n"]
+        assert await anext(chunks) == f"retry: {push.RECONNECT_MS}\n\n"
+        said = [_said(await anext(chunks))]
+        assert said[0]["rev"] == start and "Introduction" in said[0]["html"]  # the slide shown now, at once
         assert notifier.listeners(live) == 1
 
         def step(db):
             go_to_step(db, session_id=live, step="teach")
 
         await asyncio.to_thread(_write, engine, step)
-        said.append(await asyncio.wait_for(anext(chunks), 5))
-        assert said[-1] == f"data: {start + 1}\n\n"
-        # a change whose signal was lost (written without touch) is found by the slow check
+        said.append(_said(await asyncio.wait_for(anext(chunks), 5)))
+        assert said[-1]["rev"] == start + 1
+        assert f"<h2>{html.escape(teach.display_title)}</h2>" in said[-1]["html"]
+        # a change whose signal was lost (written without touch) is found by the slow check, and sent whole
         await asyncio.to_thread(_write, engine, lambda db: db.execute(
             update(GroupSession).where(GroupSession.id == live).values(revision=start + 5)))
-        said.append(await asyncio.wait_for(anext(chunks), 5))
-        assert said[-1] == f"data: {start + 5}\n\n"
-        said.append(await asyncio.wait_for(anext(chunks), 5))  # and said again, as a heartbeat
-        assert said[-1] == f"data: {start + 5}\n\n"
+        said.append(_said(await asyncio.wait_for(anext(chunks), 5)))
+        assert said[-1]["rev"] == start + 5 and "html" in said[-1]
+        said.append(_said(await asyncio.wait_for(anext(chunks), 5)))  # then the revision alone, as a heartbeat
+        assert said[-1] == {"rev": start + 5}
         notifier.publish(live, start + 2)  # a late, older signal says nothing: the next word is the heartbeat
-        said.append(await asyncio.wait_for(anext(chunks), 5))
-        assert said[-1] == f"data: {start + 5}\n\n"
+        said.append(_said(await asyncio.wait_for(anext(chunks), 5)))
+        assert said[-1] == {"rev": start + 5}
         # the server stops: the stream ends, and this subscription with it
         notifier.close()
         with pytest.raises(StopAsyncIteration):
             while True:
-                said.append(await asyncio.wait_for(anext(chunks), 5))
+                said.append(_said(await asyncio.wait_for(anext(chunks), 5)))
         assert notifier.listeners() == 0
         return said
 
     with ThreadPoolExecutor(1) as pool:
         said = pool.submit(asyncio.run, main()).result()
-    assert all(EVENT.fullmatch(chunk) for chunk in said), said
+    assert all(set(m) <= {"rev", "html"} for m in said), said
+
+
+def test_the_stream_says_when_the_session_is_gone(engine, live, notifier, monkeypatch):
+    """A session deleted while its projector is open: the stream says a null revision and ends (the page then
+    runs again and says there is no such session)."""
+    monkeypatch.setattr(push, "read_slide", lambda engine, sid: None)
+
+    async def main() -> list[str]:
+        response = await push.follow(_request(live))
+        return [chunk async for chunk in response.body_iterator]
+
+    with ThreadPoolExecutor(1) as pool:
+        said = pool.submit(asyncio.run, main()).result()
+    assert said == [f"retry: {push.RECONNECT_MS}\n\n", 'data: {"rev":null}\n\n']
+    assert notifier.listeners() == 0
 
 
 def _write(engine, fn) -> None:
@@ -182,20 +207,19 @@ def test_a_closed_connection_stops_listening(live, notifier):
 # ---------------------------------------------------------------- on the page
 
 
-def test_the_projector_mounts_its_listener_and_ticks_nothing_on_the_server(engine):
+def test_the_projector_mounts_its_slide_and_ticks_nothing_on_the_server(engine):
     with session_scope(engine) as db:
         s, _, _ = make_session(db, n=2)
         sid = s.id
     at = app("pages/projector.py", session=sid).run()
     assert not at.exception
     assert not at._fragment_storage._fragments  # no run_every fragment asking every second
-
-    def mounted() -> dict:
-        [follower] = [e for e in at.get("bidi_component") if e.proto.component_name == "gsf_follow"]
-        return json.loads(follower.proto.json)
-
-    assert mounted() == {"url": f"/push/session/{sid}", "rev": 0}
+    mounted = slide_data(at)
+    assert (mounted["url"], mounted["rev"]) == (f"/push/session/{sid}", 0)
+    assert mounted["html"] == read_slide(engine, sid).html  # the welcome: no clock, nothing that moves
     with session_scope(engine) as db:
         start_session(db, session_id=sid)
     at.run()
-    assert mounted() == {"url": f"/push/session/{sid}", "rev": _revision(engine, sid)}
+    mounted = slide_data(at)
+    assert (mounted["url"], mounted["rev"]) == (f"/push/session/{sid}", _revision(engine, sid))
+    assert '<div class="gsf-clock"' in mounted["html"]
