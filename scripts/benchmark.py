@@ -15,8 +15,9 @@ and adds the same live room (eight invented participants, mid-way through Teachi
 AppTest runs of each page (the real script runner, through the app's entry script) and prints ratios of
 medians measured in the same run, interleaving the two sides of each ratio run by run, because this machine
 is shared and absolute times drift. The /live and projector clocks count in the browser, so a tick costs the
-server nothing, and the projector is told when its session changed (ui/push.py) rather than asking every second:
-its only server work is the rerun a change causes ("projector rerun"). The browser side (how soon a click shows,
+server nothing, and the projector is sent each new slide when its session changed (ui/push.py) rather than asking
+every second: its page runs once, when it is opened ("projector page"), and a change costs one read of the slide
+(ui/slide.read_slide, timed here too). The browser side (how soon a click shows,
 what an idle projector costs a running server) is measured by scripts/latency.py and scripts/loadrun.py.
 """
 
@@ -164,6 +165,21 @@ class _SharedScriptCache:
 
 
 app_test_module.ScriptCache = _SharedScriptCache
+
+
+def _slide_read_ms(db: Db, reps: int) -> list[float]:
+    """What the push stream does for each open projector on a change: read the session's slide."""
+    from ui.slide import read_slide
+
+    engine = init_engine(db.url)
+    read_slide(engine, db.live_id)
+    times: list[float] = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        read_slide(engine, db.live_id)
+        times.append((time.perf_counter() - t) * 1000)
+    engine.dispose()
+    return times
 
 
 class Runner:
@@ -314,7 +330,7 @@ def main() -> int:
         pair("/live rerun: five-year ÷ empty database", 1.3,
              Runner("pages/live.py", five, {"session": five.live_id}),
              Runner("pages/live.py", empty, {"session": empty.live_id}), ("live, 5 y", "live, empty"))
-        pair("projector rerun ÷ empty script", 5.0,
+        pair("projector page (opened) ÷ empty script", 5.0,
              Runner("pages/projector.py", five, {"session": five.live_id}), blank, ("projector", "empty script"))
         pair("/review list, code filter: five-year ÷ 20 sessions", 2.0,
              Runner("pages/review.py", five, setup=_set_widget("rv_code", "G0109")),
@@ -330,6 +346,7 @@ def main() -> int:
              Runner("pages/participants.py", five, {"participant": five.participant_id}),
              Runner("pages/participants.py", twenty, {"participant": twenty.participant_id}),
              ("history, 5 y", "history, 20"))
+        slide_ms = _slide_read_ms(five, args.reps)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -341,8 +358,10 @@ def main() -> int:
                   f"{_ms(statistics.median(r.num))} {_ms(statistics.median(r.den))} "
                   f"{_ms(_p95(r.num))} {_ms(_p95(r.den))}  {'ok' if r.ok else 'MISS'}")
         print()
-        print("Clock ticks count in the browser from the stored timestamps, and an open projector is told of changes "
-              "(no run per second): neither runs anything on the server between changes.")
+        print("Clock ticks count in the browser from the stored timestamps, and an open projector is sent each new "
+              "slide (no run per second, no run per change): neither runs anything on the server between changes.")
+        print(f"A change sent to an open projector (ui/slide.read_slide, five-year database): median "
+              f"{statistics.median(slide_ms):.1f} ms, p95 {_p95(slide_ms):.1f} ms.")
         print(f"Peak memory (RSS) of this process: {peak:.0f} MB"
               + (f"; of the seeding child: {children:.0f} MB." if children else " (databases reused, no seeding)."))
         print(f"Participant histories timed: #{five.participant_id} with {five.participant_sessions} sessions "

@@ -128,7 +128,7 @@ WATCH_JS = """
   };
   const idle = () => document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state")
     === "notRunning";
-  // when the projector's push connection says a new revision (ui/push.py)
+  // when the projector's push connection is sent a new slide (ui/push.py)
   const Source = window.EventSource;
   window.EventSource = class extends Source {
     constructor(...a) {
@@ -359,7 +359,7 @@ def main() -> int:
     ours_t: dict[str, list[Timing]] = {k: [] for k in KINDS}  # /live's clicks, by kind
     bare_t: dict[str, list[Timing]] = {k: [] for k in KINDS}  # the bare click beside each
     proj_ms: list[float] = []
-    told_ms: list[float] = []  # click → the projector's push connection says the new revision
+    told_ms: list[float] = []  # click → the projector's push connection is sent the new slide
     other_ms: list[float] = []  # with --database: commit in this process → the projector shows it
     with tempfile.TemporaryDirectory(prefix="gsf-latency-") as tmp, sync_playwright() as pw:
         url = args.database or f"sqlite:///{Path(tmp) / 'room.db'}"
@@ -456,7 +456,7 @@ def main() -> int:
     print(f"{'click → shown':44} {'median ms':>9} {'p95 ms':>7} {'min':>6} {'max':>6} {'÷ bare median':>13}")
     for name, xs in (("bare page: its heading", bare_ms), ("/live: the step (its own click)", live_ms),
                      ("/projector: the step clicked on /live", proj_ms),
-                     ("  of which: until the projector is told", told_ms),
+                     ("  of which: until the projector is sent the slide", told_ms),
                      ("/projector: written by another process *", other_ms)):
         if not xs:
             continue
