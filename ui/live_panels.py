@@ -61,7 +61,7 @@ from ui.live_writes import (
     rating_key,
 )
 from ui.text import md_escape, plain
-from ui.widgets import drawn_when_open, picker_label, search_box
+from ui.widgets import drawn_when_open, kept, picker_label, search_box
 
 ss = st.session_state
 log = logging.getLogger("facilitator")
@@ -274,29 +274,33 @@ def questions(engine: Engine, sid: int) -> None:
 
 
 def _recommend_follow_up(view: SessionView, w: LiveWrites, pid: int) -> None:
-    """One participant's compact "Recommend a follow-up" form (due date, kind, note), in the goals fragment."""
+    """One participant's compact "Recommend a follow-up" form (due date, kind, note), in the goals fragment; what
+    it holds is kept while the form is closed (ui/widgets.kept)."""
     day = session_day(view.session)
     date_key, kind_key, note_key = follow_up_keys(view.session.id, pid)
     st.markdown(":material/event_repeat: **Recommend a follow-up**")
     c1, c2 = st.columns(2)
-    c1.date_input("Due", value=default_due_date(day), min_value=day, key=date_key, format="YYYY-MM-DD")
-    c2.selectbox("Kind", list(FollowUpKind), key=kind_key, format_func=lambda k: KIND_LABELS[k].capitalize())
+    c1.date_input("Due", min_value=day, key=date_key, format="YYYY-MM-DD",
+                  on_change=kept(date_key, default_due_date(day)))
+    c2.selectbox("Kind", list(FollowUpKind), key=kind_key, format_func=lambda k: KIND_LABELS[k].capitalize(),
+                 on_change=kept(kind_key))
     st.text_input("Note (optional)", key=note_key, placeholder="What to follow up",
-                  help=f"At most {MAX_FOLLOW_UP_NOTE:,} characters.")
+                  help=f"At most {MAX_FOLLOW_UP_NOTE:,} characters.", on_change=kept(note_key))
     st.button("Recommend", key=f"fu_{view.session.id}_{pid}_add", on_click=w.recommend_follow_up, args=(pid,))
 
 
 def _goal_form(view: SessionView, w: LiveWrites, pid: int) -> None:
-    """One participant's "Add goal" form (behaviour, follow-up date, goal, confidence), in the goals fragment."""
+    """One participant's "Add goal" form (behaviour, follow-up date, goal, confidence), in the goals fragment; what
+    it holds is kept while the form is closed (ui/widgets.kept)."""
     k = f"goal_{view.session.id}_{pid}"
     st.markdown(":material/flag: **Set a goal**")
     g1, g2 = st.columns(2)
-    g1.selectbox("Behaviour", ADCES7, key=f"{k}_beh")
-    g2.date_input("Follow-up date", value=default_follow_up_date(), key=f"{k}_date")
+    g1.selectbox("Behaviour", ADCES7, key=f"{k}_beh", on_change=kept(f"{k}_beh"))
+    g2.date_input("Follow-up date", key=f"{k}_date", on_change=kept(f"{k}_date", default_follow_up_date()))
     st.text_input("Goal", key=f"{k}_text", placeholder="What, how much, when, how often",
-                  help=f"At most {MAX_GOAL:,} characters.")
+                  help=f"At most {MAX_GOAL:,} characters.", on_change=kept(f"{k}_text"))
     conf = st.slider(f"Confidence ({CONFIDENCE_MIN}–{CONFIDENCE_MAX})", CONFIDENCE_MIN, CONFIDENCE_MAX,
-                     CONFIDENCE_DEFAULT, key=f"{k}_conf")
+                     key=f"{k}_conf", on_change=kept(f"{k}_conf", CONFIDENCE_DEFAULT))
     if is_low_confidence(conf):
         st.caption(f"⚠ Confidence below {CONFIDENCE_THRESHOLD}: problem-solve the plan with the participant.")
     st.button("Add goal", key=f"{k}_add", on_click=w.add_goal, args=(pid,))

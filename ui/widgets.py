@@ -48,6 +48,29 @@ def drawn_when_open(label: str, *, key: str, **kwargs):
     return box if box.open else None
 
 
+_KEPT = "_kept_while_closed"  # session state: widget key → what it held when it was last drawn
+
+
+def kept(key: str, default=None):
+    """For a widget drawn only while its expander is open (drawn_when_open): Streamlit forgets the state of a widget
+    it does not draw, so what it held is kept here on each change and put back when it is drawn again; before
+    that, `default`. Draw the widget with `key`, no `value`, and `on_change` set to what this returns."""
+    ss = st.session_state
+    store = ss.setdefault(_KEPT, {})
+    if key not in ss:
+        if key in store:
+            ss[key] = store[key]
+        elif default is not None:
+            ss[key] = default
+    return lambda: store.__setitem__(key, ss.get(key))
+
+
+def forget_kept(key: str, value) -> None:
+    """Set a kept widget's value (an added goal's emptied field, say), here and in what is kept."""
+    st.session_state[key] = value
+    st.session_state.setdefault(_KEPT, {})[key] = value
+
+
 def no_session(message: str) -> None:
     """The live page with no session to show: why, then the sessions it can open now (those running, or the next
     one today), and where else to go."""

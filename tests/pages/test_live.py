@@ -268,3 +268,48 @@ def test_late_arrival_added_during_session(engine, frozen_clock):
     at.text_input(key=f"late_last_{sid}").input("Slowpoke")
     _button(at, "Add new participant").click().run()
     assert "Rui Slowpoke · in the room · arrived 12 min late" in [m.value.strip("*") for m in at.markdown]
+
+
+def test_a_goal_typed_and_not_added_survives_closing_its_form(engine):
+    """Each person's goal and follow-up forms are drawn only while open (Streamlit forgets a widget it does not
+    draw): what was typed or chosen there and not yet added comes back when the form is opened again, and an
+    added goal empties its field for good."""
+    from models.sessions import go_to_step, start_session
+    from ui.live_writes import follow_up_keys
+
+    with session_scope(engine) as db:
+        s, people, _ = make_session(db, n=2)
+        sid, pid = s.id, people[0].id
+        start_session(db, session_id=sid)
+        go_to_step(db, session_id=sid, step="summary")
+    at = app("pages/live.py", session=sid).run()
+    k = f"goal_{sid}_{pid}"
+    _, kind_key, note_key = follow_up_keys(sid, pid)
+    at.session_state[goals_open_key(sid, pid)] = True
+    at.run()
+    at.selectbox(key=f"{k}_beh").select("Monitoring")
+    at.text_input(key=f"{k}_text").input("Walk after dinner")
+    at.slider(key=f"{k}_conf").set_value(8)
+    at.selectbox(key=kind_key).select_index(1)
+    at.text_input(key=note_key).input("Phone in two weeks").run()
+    chosen_kind = at.selectbox(key=kind_key).value
+    at.session_state[goals_open_key(sid, pid)] = False  # closed: nothing of the forms is drawn
+    at.run()
+    assert not [w for w in at.text_input if w.key == f"{k}_text"]
+    at.session_state[goals_open_key(sid, pid)] = True  # opened again: as it was left
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.text_input(key=f"{k}_text").value == "Walk after dinner"
+    assert at.selectbox(key=f"{k}_beh").value == "Monitoring"
+    assert at.slider(key=f"{k}_conf").value == 8
+    assert at.text_input(key=note_key).value == "Phone in two weeks"
+    assert at.selectbox(key=kind_key).value == chosen_kind
+    _button(at, "Add goal").click().run()
+    assert at.text_input(key=f"{k}_text").value == ""
+    at.session_state[goals_open_key(sid, pid)] = False
+    at.run()
+    at.session_state[goals_open_key(sid, pid)] = True
+    at.run()
+    assert at.text_input(key=f"{k}_text").value == ""  # added: not typed again
+    with session_scope(engine) as db:
+        assert db.exec(select(Goal)).one().text == "Walk after dinner"
