@@ -16,10 +16,12 @@ from models.enums import ProjectorClock
 from models.timer import TimerState, fmt_clock
 from ui.text import md_escape, plain
 
-# Text colours on white, each at least 7:1 (WCAG AAA); phase is also said in words and an icon.
+# Text colours on white, each at least 7:1 (WCAG AAA); phase is also said in words and a symbol. The symbols are
+# ones the common system fonts have (DejaVu Sans on Linux, Segoe UI Symbol on Windows), not emoji: a projector
+# computer without an emoji font would show the room a box.
 COLOURS = {"on-time": "#0B3D2E", "nearly-out": "#6B3A00", "overtime": "#9B0000", "paused": "#333333"}
-PHASE_WORDS = {"on-time": "On time", "nearly-out": "⏳ Nearly out of time", "overtime": "⚠ Overtime",
-               "paused": "⏸ Paused"}
+PHASE_WORDS = {"on-time": "On time", "nearly-out": "◔ Nearly out of time", "overtime": "⚠ Overtime",
+               "paused": "❚❚ Paused"}
 # The projector's calm clock (models.enums.ProjectorClock.CALM): whole minutes left for the step, in one colour,
 # never a red overtime warning; past the step's time it says only that the part is finishing.
 CALM_WORDS = {"label": "Time for this part", "minutes": "min", "over": "Finishing up"}

@@ -46,9 +46,9 @@ def _texts(body: str) -> dict[str, str]:
 @pytest.mark.parametrize(("state", "mode", "expected"), [
     (_state(61), ProjectorClock.FULL, {"step-label": "Teaching", "step-time": "13:59", "phase": "On time",
                                        "session": "Session 11:01 of 2:00:00"}),
-    (_state(850), ProjectorClock.FULL, {"step-time": "00:50", "phase": "⏳ Nearly out of time"}),
+    (_state(850), ProjectorClock.FULL, {"step-time": "00:50", "phase": "◔ Nearly out of time"}),
     (_state(1000), ProjectorClock.FULL, {"step-time": "+01:40", "phase": "⚠ Overtime"}),
-    (_state(61, paused=True), ProjectorClock.FULL, {"step-time": "13:59", "phase": "⏸ Paused"}),
+    (_state(61, paused=True), ProjectorClock.FULL, {"step-time": "13:59", "phase": "❚❚ Paused"}),
     (_state(61), ProjectorClock.CALM, {"step-label": "Time for this part", "step-time": "14 min", "phase": "",
                                        "session": ""}),
     (_state(1000), ProjectorClock.CALM, {"step-time": "Finishing up", "phase": ""}),
