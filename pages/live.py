@@ -147,9 +147,10 @@ def _header() -> None:
                        + (f" · {md_escape(fac.name)} ({md_escape(fac.credential)})" if fac else ""))
         top[1].link_button("Projector ↗", f"./projector?session={sid}", icon=":material/cast:", width="stretch",
                            help="Opens the audience view in a new window for the projector.")
+        # one keyed button whose label and icon turn and whose type stays (another type is another component:
+        # the focus would drop to the page after Enter); the warning under the clock says the curtain is on
         top[2].button("Curtain on" if not curtain else "Lift curtain", key="curtain", shortcut="h",
                       on_click=w.do, args=(set_privacy_curtain,), kwargs={"on": not curtain}, width="stretch",
-                      type="primary" if curtain else "secondary",
                       icon=":material/visibility_off:" if curtain else ":material/visibility:",
                       help="Privacy curtain: hides surnames, notes, tags, ratings and goals so this screen can be "
                            "mirrored to the room. Shortcut: H")

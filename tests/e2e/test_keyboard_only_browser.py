@@ -186,6 +186,16 @@ def test_live_flow_by_keyboard_alone(server, page):
     expect(button("Pause")).to_be_visible()
     expect(page.locator(".gsf-phase")).not_to_contain_text("Paused")
 
+    # the privacy curtain on and off with Enter, the focus staying on its button
+    _press(page, button("Curtain on"), "Enter", back=True)
+    eventually(lambda: view().session.privacy_curtain)
+    expect(page.get_by_text("Privacy curtain is on: surnames")).to_be_visible()
+    wait_for_app_idle(page)
+    assert _focused(page, button("Lift curtain")), _where(page)
+    page.keyboard.press("Enter")
+    eventually(lambda: not view().session.privacy_curtain)
+    expect(button("Curtain on")).to_be_visible()
+
     v = view()
     assert [r.step for r in v.runs] == ["intro", "teach"]  # the letters typed in the note were text, not shortcuts
     assert not v.session.privacy_curtain
