@@ -204,3 +204,37 @@ def test_the_projector_tries_again_after_an_error_answer(server, page):
     wait_for_app_idle(live)
     page.unroute("**/push/session/**")  # the proxy is back: the projector's next try catches up
     expect(page.locator(".gsf-step-label")).to_have_text(titles["teach"], timeout=60_000)
+
+
+def test_a_change_on_another_replica_reaches_the_projector_on_postgresql(server_factory, page, pg_cluster):
+    """Two app servers on one PostgreSQL database, as two replicas behind a load balancer: the projector open on
+    one follows, at once and without a reload or a run of its page, the steps clicked on /live served by the other
+    (and a write from a third process, this test's own). Only PostgreSQL's NOTIFY connects them: the slow check
+    comes after 30 s, and each step here must show within 5."""
+    name, url = pg_cluster.fresh()
+    servers = []
+    try:
+        servers = [server_factory(db_url=url).start(), server_factory(db_url=url).start()]
+        one, other = servers
+        sid = seed(url, _live)
+        titles = seed(url, lambda db: _titles(db, sid))
+        page.goto(one.page_url(f"/projector?session={sid}"))
+        expect(page.locator(".gsf-step-label")).to_have_text(titles["intro"])
+        wait_for_app_idle(page)
+        page.evaluate("() => { window.__sameDocument = true; }")
+        runs = _runs(page)
+
+        live = page.context.new_page()
+        live.goto(other.page_url(f"/live?session={sid}"))
+        wait_for_app_idle(live)
+        for step in ("teach", "activity"):
+            live.locator(f".st-key-step_{step} button").first.click()
+            expect(page.locator(".gsf-step-label")).to_have_text(titles[step], timeout=5000)
+        seed(url, lambda db: go_to_step(db, session_id=sid, step="qa"))
+        expect(page.locator(".gsf-step-label")).to_have_text(titles["qa"], timeout=5000)
+        assert _runs(page) == runs and page.evaluate("() => window.__sameDocument === true")
+        live.close()
+    finally:
+        for srv in servers:  # before the database goes
+            srv.stop()
+        pg_cluster.drop(name)
