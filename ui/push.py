@@ -156,8 +156,12 @@ COUNT_JS
 function follower(url, host) {
   const f = { url, host, shown: -1, trigger: null, es: null, timer: null, watch: null, heard: Date.now(),
               delay: 1000, stopped: false };
-  f.show = (rev, html) => {  // a newer slide: drawn at once, its clock counting on from the figures it carries
-    if (rev <= f.shown) return;
+  // A slide other than the one shown, drawn at once, its clock counting on from the figures it carries. The stream
+  // says the session as it is now (its messages come in order, and a new connection starts with the current
+  // slide), so any other revision is shown, a lower one too (a database restored from a backup); a run of the
+  // page may have read the session before the stream's latest message, so from it only a newer one.
+  f.show = (rev, html, fromStream) => {
+    if (rev === f.shown || (!fromStream && rev < f.shown)) return;
     f.shown = rev;
     host.innerHTML = html;
     const face = host.querySelector(".gsf-clock");
@@ -185,7 +189,7 @@ function follower(url, host) {
         f.stop();
         f.trigger("gone", Date.now());
       } else if (typeof m.html === "string") {
-        f.show(m.rev, m.html);
+        f.show(m.rev, m.html, true);
       }
     };
     // After a dropped connection EventSource reconnects by itself (RECONNECT_MS); after an error answer (a
@@ -216,7 +220,7 @@ export default function (component) {
     FOLLOWERS.set(parentElement, f);
   }
   f.trigger = setTriggerValue;
-  f.show(data.rev, data.html);
+  f.show(data.rev, data.html, false);
   if (fresh) f.open();
   return () => { f.stop(); f.host.remove(); FOLLOWERS.delete(parentElement); };
 }

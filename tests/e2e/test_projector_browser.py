@@ -8,6 +8,7 @@ import signal
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
+from sqlalchemy import update
 
 from models import clock
 from models.assessments import set_rating
@@ -17,6 +18,7 @@ from models.people import create_participant
 from models.questions_goals import add_goal
 from models.session_view import load_session_view
 from models.sessions import go_to_step, set_privacy_curtain, start_session
+from models.tables import GroupSession
 from tests.e2e.conftest import seed, wait_for_app_idle
 from tests.factories import make_session
 
@@ -179,7 +181,11 @@ def test_the_projector_reconnects_after_a_restart_and_catches_up(server_factory,
 
     server.stop()  # the projector stays open while the server is gone ...
     assert server.proc.returncode != -signal.SIGKILL  # its open stream did not hold the server's shutdown
-    seed(server.db_url, lambda db: go_to_step(db, session_id=sid, step="teach"))  # ... and the session moves on
+    def restored(db):  # ... and the session moves on, in a database restored from an older copy (a lower revision)
+        go_to_step(db, session_id=sid, step="teach")
+        db.execute(update(GroupSession).where(GroupSession.id == sid).values(revision=0))
+
+    seed(server.db_url, restored)
     server.start()
     expect(page.locator(".gsf-step-label")).to_have_text(titles["teach"], timeout=60_000)
 
