@@ -158,6 +158,31 @@ def _header() -> None:
         st.fragment(_clock_and_controls, key=f"live_clock_{sid}")(engine, sid)
 
 
+_FOCUS_PAUSE = "_live_focus_pause"  # session state: the session whose Start was just pressed
+# After Start the button pressed is gone (Pause is drawn in another place), and the focus would drop to the page:
+# put it on Pause, unless it has gone somewhere else meanwhile. Retried for a moment, until Pause is on the page.
+_FOCUS_JS = """<script>
+(() => {
+  let tries = 0;
+  const go = () => {
+    const button = document.querySelector(".KEY button");
+    const at = document.activeElement;
+    const dropped = !at || at === document.body || !at.isConnected;
+    if (button && dropped) { button.focus(); return; }
+    const leaving = at && at.closest && at.closest(".START");  // Start, about to be taken off the page
+    if ((dropped || leaving) && ++tries < 120) requestAnimationFrame(go);
+  };
+  requestAnimationFrame(go);
+})();
+</script>"""
+
+
+def _start(w: LiveWrites) -> None:
+    """Start the session; the next run puts the focus on Pause."""
+    w.do(start_session)
+    ss[_FOCUS_PAUSE] = w.sid
+
+
 def _clock_and_controls(engine, sid: int) -> None:
     """The clock, Pause / Resume and End (a fragment): Pause, Resume, End… and Cancel rerun this part alone; a
     start or an end draws the whole page (whole_page). Previous and Next are the stepper's (one run)."""
@@ -166,6 +191,7 @@ def _clock_and_controls(engine, sid: int) -> None:
     status, step = s.status, cur.step(s.current_step or STEP_ORDER[0])
     timer = view.timer()
     flag = check_forgotten(s, view.runs) if status == SessionStatus.LIVE else None
+    focus_pause = ss.pop(_FOCUS_PAUSE, None) == sid  # only in the run right after Start
     c_clock, c_ctrl = st.columns([3, 4], vertical_alignment="center")
     with c_clock:
         if status == SessionStatus.PLANNED:
@@ -179,7 +205,7 @@ def _clock_and_controls(engine, sid: int) -> None:
                     f'{fmt_clock(timer.session_elapsed)} of {fmt_clock(timer.session_planned)}.</span>')
     with c_ctrl:
         if status == SessionStatus.PLANNED:
-            st.button("Start session", type="primary", on_click=whole_page(w.do), args=(start_session,),
+            st.button("Start session", key=f"start_{sid}", type="primary", on_click=whole_page(_start), args=(w,),
                       shortcut="s", icon=":material/play_arrow:", help="Starts the clock on step 1. Shortcut: S")
         elif status == SessionStatus.LIVE:
             b = st.container(horizontal=True, gap="small", key="live_controls")  # Pause, End session…
@@ -191,6 +217,9 @@ def _clock_and_controls(engine, sid: int) -> None:
                      icon=":material/play_arrow:" if timer.paused else ":material/pause:",
                      help="Pause or resume the clock. Shortcut: P", width="stretch")
             _end_controls(b, view, w, flag)
+            if focus_pause:  # Start is gone: the focus goes where the clock is controlled now
+                st.html(_FOCUS_JS.replace("KEY", f"st-key-pause_{sid}").replace("START", f"st-key-start_{sid}"),
+                        unsafe_allow_javascript=True)
         else:
             st.info(f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.")
             link("review", "Open the session record", session=sid)

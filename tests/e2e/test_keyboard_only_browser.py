@@ -132,6 +132,8 @@ def test_live_flow_by_keyboard_alone(server, page):
     _press(page, button("Start session"), "Enter")
     eventually(lambda: view().session.status == "live")
     expect(button("Pause")).to_be_visible()
+    wait_for_app_idle(page)
+    expect(button("Pause")).to_be_focused()  # Start is gone: the focus went to Pause, not to the page
     expect(page.locator("h3").filter(has_text="Introduction")).to_be_visible()
 
     # tick the introduction's first checklist item with Space
