@@ -420,6 +420,11 @@ def main() -> int:
                             _idle(projector)
                             if timed:
                                 other_ms.append(projector.evaluate("() => window.__lat.shown") - committed)
+                            # /live is not told of another screen's changes (only the projector is): load it
+                            # again, as its user would, so that its next click starts from the step now current
+                            live.reload()
+                            live.wait_for_selector(f".st-key-person_{sid}_{room.note}", timeout=60_000)
+                            _idle(live)
                         else:
                             widget = KINDS[kind][2]
                             c = _timed(bare_page, _bare(widget, bare_page, n), f"bare {widget}")
