@@ -28,7 +28,7 @@ from models.rules import CONFIDENCE_DEFAULT
 from models.sessions import end_at_suggested, end_session, go_to_step, set_tick
 from ui import conflicts, drafts
 from ui.actions import action, notice
-from ui.widgets import forget_kept
+from ui.widgets import set_kept
 
 ss = st.session_state
 
@@ -281,7 +281,7 @@ class LiveWrites:
             add_goal(db, session_id=self.sid, participant_id=pid, behaviour=ss.get(f"{k}_beh") or "",
                      text=ss.get(f"{k}_text", ""), confidence=int(ss.get(f"{k}_conf", CONFIDENCE_DEFAULT)),
                      follow_up_date=ss.get(f"{k}_date"))
-            forget_kept(f"{k}_text", "")
+            set_kept(f"{k}_text", "")
 
     def recommend_follow_up(self, pid: int) -> None:
         """The "Recommend a follow-up" form of one participant (follow_up_keys): saved, its note emptied."""
@@ -289,5 +289,5 @@ class LiveWrites:
         with action(self.engine) as db:
             recommend_follow_up(db, participant_id=pid, session_id=self.sid, due_date=ss.get(date_key),
                                 kind=ss.get(kind_key) or "", note=ss.get(note_key, ""))
-            forget_kept(note_key, "")
+            set_kept(note_key, "")
             notice(f"Follow-up recommended for {self.first_names.get(pid, 'this participant')}.")

@@ -65,7 +65,7 @@ def kept(key: str, default=None):
     return lambda: store.__setitem__(key, ss.get(key))
 
 
-def forget_kept(key: str, value) -> None:
+def set_kept(key: str, value) -> None:
     """Set a kept widget's value (an added goal's emptied field, say), here and in what is kept."""
     st.session_state[key] = value
     st.session_state.setdefault(_KEPT, {})[key] = value
