@@ -1,10 +1,10 @@
 """How the projector's content for a step is cut into pages that each fit one screen. No Streamlit here.
 
-The projector (pages/projector.py) draws every slide in design pixels (dpx): 1 dpx is min(100vh / 1080,
-100vw / 1440) of the browser window, so a slide is laid out in a box at least 1440 dpx wide and 1080 dpx tall at
-any size. 1920×1080 and 1280×720 show the same slide at two scales (1 dpx = 1 px and 2/3 px); 1024×768 (4:3) is
-the narrowest box, 1440×1080 dpx, and a page cut to fit it fits every wider screen too. The sizes below are the
-projector's CSS and the budget the pages are cut to, in one place; the browser tests
+The projector (ui/slide.py, mounted by pages/projector.py) draws every slide in design pixels (dpx): 1 dpx is
+min(100vh / 1080, 100vw / 1440) of the browser window, so a slide is laid out in a box at least 1440 dpx wide and
+1080 dpx tall at any size. 1920×1080 and 1280×720 show the same slide at two scales (1 dpx = 1 px and 2/3 px);
+1024×768 (4:3) is the narrowest box, 1440×1080 dpx, and a page cut to fit it fits every wider screen too. The sizes
+below are the projector's CSS and the budget the pages are cut to, in one place; the browser tests
 (tests/e2e/test_projector_fit_browser.py) check that every page of every shipped curriculum fits at 1920×1080,
 1280×720 and 1024×768 and measure the text sizes.
 
@@ -41,8 +41,8 @@ GAP_PX = 8  # below every paragraph and list item
 HEADING_ABOVE_PX, HEADING_BELOW_PX = 14, 4
 LIST_INDENT_EM = 1.3  # room for the bullet or number
 
-# The page's content column as measured in the browser at 1024×768 with the CSS above (pages/projector.py): 900 dpx
-# wide, 914 dpx from its top (below the title, the steps and the step's heading) to the bottom of the screen.
+# The page's content column as measured in the browser at 1024×768 with the CSS above (ui/slide.py): 900 dpx
+# wide, 907 dpx from its top (below the title, the steps and the step's heading) to the bottom of the screen.
 # Budgeted a little smaller; tests/e2e/test_projector_fit_browser.py measures that every page fits.
 CONTENT_W = 890
 CONTENT_H = 900

@@ -159,7 +159,7 @@ def load_session_view(db: Session, session_id: int, *, private: bool = True) -> 
 
 
 def session_revision(db: Session, session_id: int) -> int | None:
-    """The cheap check a projector polls: one indexed row."""
+    """The cheap check the push stream makes on its slow check (ui/push.py): one indexed row."""
     return db.exec(select(GroupSession.revision).where(GroupSession.id == session_id)).first()
 
 

@@ -53,6 +53,7 @@ from ui.live_writes import (
     card_key,
     competency_key,
     follow_up_keys,
+    goal_keys,
     goals_open_key,
     late_open_key,
     note_keys,
@@ -292,18 +293,18 @@ def _recommend_follow_up(view: SessionView, w: LiveWrites, pid: int) -> None:
 def _goal_form(view: SessionView, w: LiveWrites, pid: int) -> None:
     """One participant's "Add goal" form (behaviour, follow-up date, goal, confidence), in the goals fragment; what
     it holds is kept while the form is closed (ui/widgets.kept)."""
-    k = f"goal_{view.session.id}_{pid}"
+    beh_key, date_key, text_key, conf_key = goal_keys(view.session.id, pid)
     st.markdown(":material/flag: **Set a goal**")
     g1, g2 = st.columns(2)
-    g1.selectbox("Behaviour", ADCES7, key=f"{k}_beh", on_change=kept(f"{k}_beh"))
-    g2.date_input("Follow-up date", key=f"{k}_date", on_change=kept(f"{k}_date", default_follow_up_date()))
-    st.text_input("Goal", key=f"{k}_text", placeholder="What, how much, when, how often",
-                  help=f"At most {MAX_GOAL:,} characters.", on_change=kept(f"{k}_text"))
+    g1.selectbox("Behaviour", ADCES7, key=beh_key, on_change=kept(beh_key))
+    g2.date_input("Follow-up date", key=date_key, on_change=kept(date_key, default_follow_up_date()))
+    st.text_input("Goal", key=text_key, placeholder="What, how much, when, how often",
+                  help=f"At most {MAX_GOAL:,} characters.", on_change=kept(text_key))
     conf = st.slider(f"Confidence ({CONFIDENCE_MIN}–{CONFIDENCE_MAX})", CONFIDENCE_MIN, CONFIDENCE_MAX,
-                     key=f"{k}_conf", on_change=kept(f"{k}_conf", CONFIDENCE_DEFAULT))
+                     key=conf_key, on_change=kept(conf_key, CONFIDENCE_DEFAULT))
     if is_low_confidence(conf):
         st.caption(f"⚠ Confidence below {CONFIDENCE_THRESHOLD}: problem-solve the plan with the participant.")
-    st.button("Add goal", key=f"{k}_add", on_click=w.add_goal, args=(pid,))
+    st.button("Add goal", key=f"goal_{view.session.id}_{pid}_add", on_click=w.add_goal, args=(pid,))
 
 
 @st.fragment

@@ -47,6 +47,12 @@ def competency_key(sid: int, pid: int, topic_id: str, phase: str) -> str:
     return f"competency_{sid}_{pid}_{topic_id}_{phase}"
 
 
+def goal_keys(sid: int, pid: int) -> tuple[str, str, str, str]:
+    """Widget keys of one participant's "Set a goal" form: its behaviour, follow-up date, goal and confidence."""
+    k = f"goal_{sid}_{pid}"
+    return f"{k}_beh", f"{k}_date", f"{k}_text", f"{k}_conf"
+
+
 def follow_up_keys(sid: int, pid: int) -> tuple[str, str, str]:
     """Widget keys of one participant's "Recommend a follow-up" form: its due date, kind and note."""
     return f"fu_{sid}_{pid}_date", f"fu_{sid}_{pid}_kind", f"fu_{sid}_{pid}_note"
@@ -276,12 +282,12 @@ class LiveWrites:
             set_question_status(db, question_id=qid, status=new_status)
 
     def add_goal(self, pid: int) -> None:
-        k = f"goal_{self.sid}_{pid}"
+        beh_key, date_key, text_key, conf_key = goal_keys(self.sid, pid)
         with action(self.engine) as db:
-            add_goal(db, session_id=self.sid, participant_id=pid, behaviour=ss.get(f"{k}_beh") or "",
-                     text=ss.get(f"{k}_text", ""), confidence=int(ss.get(f"{k}_conf", CONFIDENCE_DEFAULT)),
-                     follow_up_date=ss.get(f"{k}_date"))
-            set_kept(f"{k}_text", "")
+            add_goal(db, session_id=self.sid, participant_id=pid, behaviour=ss.get(beh_key) or "",
+                     text=ss.get(text_key, ""), confidence=int(ss.get(conf_key, CONFIDENCE_DEFAULT)),
+                     follow_up_date=ss.get(date_key))
+            set_kept(text_key, "")
 
     def recommend_follow_up(self, pid: int) -> None:
         """The "Recommend a follow-up" form of one participant (follow_up_keys): saved, its note emptied."""

@@ -48,7 +48,6 @@ DPX = f"min(calc(100vh / {BOX_H}), calc(100vw / {BOX_W}))"
 CLOCK_SCALE = 2.2  # the clock's words at 37 dpx, its countdown at 141 dpx
 STEP_GAP_PX = 17  # between the steps in the row
 COLUMN_GAP_PX = 26  # between the clock's column and the page's
-ROW_GAP_PX = 6  # between the title, the steps and the columns
 
 
 def dpx(n: float) -> str:
@@ -65,14 +64,13 @@ SLIDE_CSS = f"""
 .gsf-steps li {{ font-size: {dpx(TEXT_PX)}; line-height: {TEXT_LINE}; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }}
 .gsf-steps li[aria-current] {{ font-weight: 700; }}
-.gsf-columns {{ display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 2fr); column-gap: {dpx(COLUMN_GAP_PX)};
-  margin-top: {dpx(ROW_GAP_PX)}; }}
+.gsf-columns {{ display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 2fr);
+  column-gap: {dpx(COLUMN_GAP_PX)}; }}
 .gsf-head {{ display: flex; align-items: flex-end; gap: {dpx(STEP_GAP_PX)}; }}
 .gsf-slide .gsf-head h2 {{ flex: 3 1 0; min-width: 0; font-size: {dpx(STEP_TITLE_PX)}; font-weight: 600;
   line-height: 1.2; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
 .gsf-slide .gsf-head p {{ flex: 1 1 0; font-size: {dpx(TEXT_PX)}; line-height: {TEXT_LINE}; font-weight: 700; }}
 .gsf-slide .gsf-start {{ font-size: {dpx(TEXT_PX)}; line-height: {TEXT_LINE}; }}
-.gsf-page {{ margin-top: {dpx(ROW_GAP_PX)}; }}
 .gsf-slide .gsf-page :is(p, li) {{ font-size: {dpx(TEXT_PX)}; line-height: {TEXT_LINE};
   margin: 0 0 {dpx(GAP_PX)} 0; }}
 .gsf-slide .gsf-page :is(ul, ol) {{ font-size: {dpx(TEXT_PX)}; padding-left: {LIST_INDENT_EM}em; }}
