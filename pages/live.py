@@ -27,7 +27,7 @@ from models.sessions import (
     step_offset,
 )
 from models.timer import fmt_clock
-from ui import live_panels
+from ui import drafts, live_panels
 from ui.actions import flash_errors
 from ui.clock import PROJECTOR_CLOCK_LABELS, clock_face
 from ui.live_writes import LiveWrites, projector_options_key, whole_page
@@ -75,6 +75,27 @@ st.html("""<style>
 .st-key-live_steps > .st-key-live_prev, .st-key-live_steps > .st-key-live_next { flex: 0 0 auto; }
 .gsf-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 </style>""")
+
+
+def _typed_label(key: str) -> str:
+    """What a short field put back after a reload is called in the message that says so."""
+    pid = key.split("_")[2] if key.startswith(("goal_", "fu_")) else ""
+    names = {} if curtain else {str(p.participant_id): plain(p.first_name) for p in view.people}
+    name = names.get(pid, "a participant")  # no names while the privacy curtain is on
+    return {"q": "the question (in the question queue)",
+            "goal": f"{name}'s goal (under “Set a goal or recommend a follow-up”)",
+            "fu": f"the follow-up note for {name} (under “Set a goal or recommend a follow-up”)",
+            "late": "the late arrival's name (under “Add a late arrival”)",
+            "end": "why the session is ended (under “End session…”)"}[key.split("_")[0]]
+
+
+if not ro:  # text typed here but not yet added comes back after a reload or a restart (ui/drafts.typed)
+    back = drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
+                                             f"late_(first|last)_{sid}", f"end_reason_{sid}"],
+                        key=f"typed_{sid}", label=_typed_label)
+    if back:  # a toast: the run that follows (the field now shows the text) would take a notice away at once
+        st.toast(md_escape("Put back what was typed before the page was reloaded and not yet added: "
+                           + "; ".join(dict.fromkeys(back)) + "."), icon=":material/restore:", duration="long")
 
 
 def _offset(w: LiveWrites, shown, delta: int) -> None:

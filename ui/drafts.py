@@ -4,74 +4,139 @@ finds the draft, shows it clearly marked as not saved, and offers to restore (an
 
 One small component per page does it (st.components.v2, no build step): it listens for typing in the page's
 text areas whose widget keys it is given, keeps `{text, at}` per key under a namespace, drops a draft once the
-saved text equals it (or the person discarded it), and reports the drafts that the page does not show."""
+saved text equals it (or the person discarded it), and reports the drafts that the page does not show.
+
+Short fields whose text is not yet added anywhere (a question, a goal, a name) are kept the same way per tab, and
+put back into their field after a reload (`typed`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import streamlit as st
 
+from ui.widgets import set_kept
+
 _JS = """
-const STATE = (window.__gsfDrafts = window.__gsfDrafts || {fields: {}, ns: "", reported: "{}"});
+// One registry for every instance on the page: instance id -> {ns, fields (key -> {saved, discarded}) or
+// patterns (regexes of keys), store}.
+const STATE = (window.__gsfDrafts = window.__gsfDrafts || {specs: {}, reported: {}, seen: {}});
 
-function storeKey(key) { return STATE.ns + ":" + key; }
+function storage(spec) { return spec.store === "session" ? sessionStorage : localStorage; }
 
-function areaKey(area) {
-  const box = area.closest('[class*="st-key-"]');
+function matches(spec, key) {
+  if (spec.fields) return key in spec.fields;
+  return spec.patterns.some((p) => new RegExp("^(?:" + p + ")$").test(key));
+}
+
+function boxKey(el) {
+  const box = el.closest('[class*="st-key-"]');
   if (!box) return null;
-  for (const c of box.classList) {
-    if (c.startsWith("st-key-")) {
-      const key = c.slice(7);
-      if (key in STATE.fields) return key;
-    }
-  }
+  for (const c of box.classList) if (c.startsWith("st-key-")) return c.slice(7);
   return null;
+}
+
+function fieldOf(key) {
+  return document.querySelector('.st-key-' + CSS.escape(key) + ' textarea, .st-key-' + CSS.escape(key)
+                                + ' input[type="text"]');
 }
 
 if (!STATE.listening) {
   STATE.listening = true;
   document.addEventListener("input", (event) => {
-    const area = event.target;
-    if (!(area instanceof HTMLTextAreaElement)) return;
-    const key = areaKey(area);
+    const el = event.target;
+    const typed = el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && el.type === "text");
+    if (!typed) return;
+    const key = boxKey(el);
     if (key === null) return;
-    try {
-      localStorage.setItem(storeKey(key), JSON.stringify({text: area.value, at: Date.now()}));
-    } catch (e) { /* storage full or disabled: the server copy is all there is */ }
+    for (const [id, spec] of Object.entries(STATE.specs)) {
+      if (!matches(spec, key)) continue;
+      (STATE.seen[id] = STATE.seen[id] || {})[key] = true;  // typed here in this page's life
+      try {
+        if (spec.patterns && el.value === "") storage(spec).removeItem(spec.ns + ":" + key);
+        else storage(spec).setItem(spec.ns + ":" + key, JSON.stringify({text: el.value, at: Date.now()}));
+      } catch (e) { /* storage full or disabled: the server copy is all there is */ }
+    }
   }, true);
 }
 
-function check(setStateValue) {
+function stored(spec) {
+  const out = {};
+  const prefix = spec.ns + ":";
+  const store = storage(spec);
+  for (let i = 0; i < store.length; i++) {
+    const name = store.key(i);
+    if (name && name.startsWith(prefix) && matches(spec, name.slice(prefix.length))) {
+      let draft = null;
+      try { draft = JSON.parse(store.getItem(name) || "null"); } catch (e) { draft = null; }
+      out[name.slice(prefix.length)] = draft;
+    }
+  }
+  return out;
+}
+
+// Note fields (`fields`): a draft goes once the saved text equals it or it was discarded; one the field shows is
+// being typed, not lost. Short fields (`patterns`) hold text not yet added anywhere: a draft goes when its field is
+// emptied by typing, or when the field, having held text in this page's life, is shown empty (the page emptied it
+// once it was added).
+function check(id, setStateValue) {
+  const spec = STATE.specs[id];
+  if (!spec) return;
+  const store = storage(spec);
+  const seen = (STATE.seen[id] = STATE.seen[id] || {});
   const found = {};
-  for (const [key, spec] of Object.entries(STATE.fields)) {
-    let draft = null;
-    try { draft = JSON.parse(localStorage.getItem(storeKey(key)) || "null"); } catch (e) { draft = null; }
-    if (!draft || typeof draft.text !== "string") continue;
-    if (draft.text === spec.saved || spec.discarded.includes(draft.text)) {
-      localStorage.removeItem(storeKey(key));
+  for (const [key, draft] of Object.entries(stored(spec))) {
+    const name = spec.ns + ":" + key;
+    if (!draft || typeof draft.text !== "string" || draft.text === "") { store.removeItem(name); continue; }
+    const field = fieldOf(key);
+    if (spec.fields) {
+      const f = spec.fields[key];
+      if (draft.text === f.saved || f.discarded.includes(draft.text)) { store.removeItem(name); continue; }
+    } else if (field && field.value !== "") {
+      seen[key] = true;
+    } else if (field && seen[key] && document.activeElement !== field) {
+      store.removeItem(name);  // it held text in this page's life and the page emptied it: added
+      delete seen[key];
       continue;
     }
-    const area = document.querySelector('.st-key-' + CSS.escape(key) + ' textarea');
-    if (area && area.value === draft.text) continue;  // on screen already: being typed, not lost
+    if (field && field.value === draft.text) continue;  // on screen: being typed, not lost
     found[key] = draft;
   }
   const report = JSON.stringify(found);
-  if (report !== STATE.reported) {
-    STATE.reported = report;
+  if (report !== (STATE.reported[id] ?? "{}")) {  // the component's default is no drafts: nothing to say
+    STATE.reported[id] = report;
     setStateValue("drafts", found);
   }
+}
+
+// Short fields are looked at again after every change to the page (a field drawn, a value put in or emptied by a
+// run of any part of the page), at most every 50 ms, and every second besides.
+function watchShortFields() {
+  if (STATE.observer) return;
+  let pending = null;
+  const all = () => {
+    pending = null;
+    for (const [id, run] of Object.entries(STATE.checks || {})) run();
+  };
+  STATE.observer = new MutationObserver(() => { if (pending === null) pending = setTimeout(all, 50); });
+  STATE.observer.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                         attributeFilter: ["value"]});
+  setInterval(all, 1000);
 }
 
 export default function (component) {
   const { data, setStateValue } = component;
   if (!data) return;
-  STATE.ns = data.ns;
-  STATE.fields = data.fields;
-  // the text areas are drawn by the same run; look once they are on the page
-  const timer = setTimeout(() => check(setStateValue), 400);
-  return () => clearTimeout(timer);
+  STATE.specs[data.id] = data;
+  if (data.patterns) {
+    (STATE.checks = STATE.checks || {})[data.id] = () => check(data.id, setStateValue);
+    watchShortFields();
+  }
+  // the fields are drawn by the same run: look once they are on the page
+  const first = setTimeout(() => check(data.id, setStateValue), 400);
+  return () => clearTimeout(first);
 }
 """
 
@@ -90,7 +155,7 @@ def keeper(namespace: str, fields: dict[str, str], *, key: str) -> dict[str, Dra
     `namespace`, and return the drafts this browser holds that are neither saved nor on the screen."""
     discarded = st.session_state.setdefault("_drafts_discarded", {})
     spec = {k: {"saved": saved, "discarded": discarded.get(k, [])} for k, saved in fields.items()}
-    result = _COMPONENT(key=key, data={"ns": namespace, "fields": spec}, default={"drafts": {}},
+    result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "fields": spec}, default={"drafts": {}},
                         on_drafts_change=lambda: None, height="content")
     out = {}
     for k, d in (getattr(result, "drafts", None) or {}).items():
@@ -102,3 +167,34 @@ def keeper(namespace: str, fields: dict[str, str], *, key: str) -> dict[str, Dra
 def discard(key: str, text: str) -> None:
     """Forget a draft: the component removes it from localStorage on its next run."""
     st.session_state.setdefault("_drafts_discarded", {}).setdefault(key, []).append(text)
+
+
+_RESTORED = "_typed_restored"  # session state: {(widget key, text)} put back in this browser session
+
+
+def typed(namespace: str, patterns: list[str], *, key: str, label=str) -> list[str]:
+    """Short fields whose text is not yet added anywhere (a question, a goal, a late arrival's name): the text and
+    text-input fields whose widget keys fully match one of `patterns` (regular expressions) are mirrored, keystroke
+    by keystroke, into this tab's sessionStorage under `namespace`. After a reload or a server restart, what such a
+    field held is put back into it (and into what ui/widgets.kept keeps for a closed form), once, while the field
+    is empty. Returns `label(key)` of the fields put back in this run, for the page to say so.
+
+    Draw this before the fields it keeps (at the top of the page, outside any fragment): a field's value can only be
+    set before the field is drawn in a run. sessionStorage, not localStorage: each tab keeps its own, so text typed
+    but not added in one tab is never put into another tab's field, to be added twice."""
+    result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "patterns": patterns, "store": "session"},
+                        default={"drafts": {}}, on_drafts_change=lambda: None, height="content")
+    ss = st.session_state
+    done = ss.setdefault(_RESTORED, set())
+    back = []
+    for k, d in (getattr(result, "drafts", None) or {}).items():
+        text = d.get("text") if isinstance(d, dict) else None
+        if (not isinstance(k, str) or not isinstance(text, str) or not text or (k, text) in done
+                or not any(re.fullmatch(p, k) for p in patterns)):
+            continue
+        done.add((k, text))
+        if ss.get(k):  # the field holds other text in this session: keep it, never overwrite what is shown
+            continue
+        set_kept(k, text)
+        back.append(label(k))
+    return back

@@ -62,7 +62,7 @@ from ui.live_writes import (
     rating_key,
 )
 from ui.text import md_escape, plain
-from ui.widgets import drawn_when_open, kept, picker_label, search_box
+from ui.widgets import drawn_when_open, kept, picker_label, redraw_swallowed_opening, search_box
 
 ss = st.session_state
 log = logging.getLogger("facilitator")
@@ -91,6 +91,8 @@ def part_view(engine: Engine, sid: int) -> tuple[SessionView, LiveWrites]:
     (refused, not saved, already done elsewhere) is shown here, next to what the educator clicked."""
     shared = ss.get(_SHARED)
     if _own_rerun() or shared is None or shared.session.id != sid:
+        if _own_rerun():
+            redraw_swallowed_opening()
         flash_errors()
         with session_scope(engine) as db:
             view = load_session_view(db, sid)
@@ -520,6 +522,7 @@ def _people(engine: Engine, sid: int) -> None:
                              format_func=lambda i: labels.get(i, "?"))
                 st.button("Add to this session", on_click=w.add_late, key=f"late_add_{sid}")
                 st.divider()
-                st.text_input("First name", key=f"late_first_{sid}", help=f"At most {MAX_NAME} characters.")
-                st.text_input("Last name", key=f"late_last_{sid}", help=f"At most {MAX_NAME} characters.")
+                first, last = f"late_first_{sid}", f"late_last_{sid}"  # kept while closed, like the goal forms
+                st.text_input("First name", key=first, help=f"At most {MAX_NAME} characters.", on_change=kept(first))
+                st.text_input("Last name", key=last, help=f"At most {MAX_NAME} characters.", on_change=kept(last))
                 st.button("Add new participant", on_click=w.add_new_late, key=f"late_new_{sid}")

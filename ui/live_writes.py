@@ -265,8 +265,8 @@ class LiveWrites:
             p = create_participant(db, first_name=ss.get(f"late_first_{sid}", ""),
                                    last_name=ss.get(f"late_last_{sid}", ""))
             add_to_roster(db, session_id=sid, participant_id=p.id)
-            ss[f"late_first_{sid}"] = ""
-            ss[f"late_last_{sid}"] = ""
+            set_kept(f"late_first_{sid}", "")
+            set_kept(f"late_last_{sid}", "")
 
     # ------------------------------------------------------------ questions and goals
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState, get_script_run_ctx
 
 from models import clock
 from models.errors import RuleError
@@ -45,7 +46,29 @@ def drawn_when_open(label: str, *, key: str, **kwargs):
     Opening or closing it reruns the part it is in. For the rarely used parts of /live: every element on that page
     costs the browser a redraw on each run of any part of it."""
     box = st.expander(label, key=key, on_change="rerun", **kwargs)
+    st.session_state.setdefault(_DRAWN, {})[key] = (box.open, ThreadState.get().fragment_id)
     return box if box.open else None
+
+
+_DRAWN = "_drawn_when_open"  # session state: expander key → (drawn open?, the fragment that drew it)
+
+
+def redraw_swallowed_opening() -> None:
+    """Call at the start of a fragment's own run. Streamlit 1.67 drops an expander's rerun when it is clicked while
+    a field in another fragment is being left (the field's run carries the expander's new state, but the expander's
+    fragment does not run): "Add a late arrival" clicked straight after typing a question opened empty. When an
+    expander drawn by another fragment is open (or closed) in session state but was drawn the other way, the whole
+    page runs again, which draws it as it is."""
+    ctx = get_script_run_ctx()
+    running = set(ctx.fragment_ids_this_run or ()) if ctx else set()
+    if not running:
+        return  # a full run draws every expander
+    ss = st.session_state
+    for key, (drawn_open, fragment) in list(ss.get(_DRAWN, {}).items()):
+        if key not in ss:
+            ss[_DRAWN].pop(key, None)  # not drawn any more
+        elif fragment not in running and bool(ss[key]) != drawn_open:
+            st.rerun(scope="app")
 
 
 _KEPT = "_kept_while_closed"  # session state: widget key → what it held when it was last drawn

@@ -135,3 +135,45 @@ def test_two_pages_never_undo_each_other(server, browser):
 def items_label(key: str) -> str:
     return next(i.label for i in checklist_items(curriculum()) if i.key == key)
 
+
+
+def _questions(server, sid):
+    return seed(server.db_url, lambda db: [q.text for q in load_session_view(db, sid).questions])
+
+
+def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(server, page):
+    """A question and a late arrival's name typed but not added come back into their fields after the server
+    restarts and the page is loaded again; once the question is added, a reload leaves its field empty."""
+    sid, _ = seed(server.db_url, _live)
+    url = server.page_url(f"/live?session={sid}")
+    page.goto(url)
+    wait_for_app_idle(page)
+    page.get_by_text(re.compile(r"^Question queue")).click()
+    page.get_by_role("textbox", name="Question", exact=True).fill("Can I swap rice for quinoa?")
+    page.get_by_text("Add a late arrival", exact=True).click()
+    wait_for_app_idle(page)
+    page.get_by_role("textbox", name="First name").fill("Quillon")  # typed, never left: nothing reaches the server
+    server.kill()
+    server.start()
+    page.goto(url)
+    wait_for_app_idle(page)
+    expect(page.get_by_text(re.compile("Put back what was typed"))).to_be_visible()
+    page.get_by_text(re.compile(r"^Question queue")).click()
+    expect(page.get_by_role("textbox", name="Question", exact=True)).to_have_value("Can I swap rice for quinoa?")
+    page.get_by_text("Add a late arrival", exact=True).click()
+    expect(page.get_by_role("textbox", name="First name")).to_have_value("Quillon")
+    assert _questions(server, sid) == []
+
+    page.get_by_role("button", name="Add question").click()
+    eventually(lambda: _questions(server, sid) == ["Can I swap rice for quinoa?"])
+    page.get_by_text("Question queue (1 open)").click()  # a new label: the queue is drawn closed
+    expect(page.get_by_role("textbox", name="Question", exact=True)).to_have_value("")
+    page.wait_for_timeout(800)  # the page sees the emptied field
+    page.reload()
+    wait_for_app_idle(page)
+    page.wait_for_timeout(1200)  # time for anything kept to be put back
+    page.get_by_text(re.compile(r"^Question queue")).click()
+    expect(page.get_by_role("textbox", name="Question", exact=True)).to_have_value("")
+    page.get_by_text("Add a late arrival", exact=True).click()
+    expect(page.get_by_role("textbox", name="First name")).to_have_value("Quillon")  # still not added: still kept
+    assert _questions(server, sid) == ["Can I swap rice for quinoa?"]
