@@ -90,12 +90,9 @@ def _typed_label(key: str) -> str:
 
 
 if not ro:  # text typed here but not yet added comes back after a reload or a restart (ui/drafts.typed)
-    back = drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
-                                             f"late_(first|last)_{sid}", f"end_reason_{sid}"],
-                        key=f"typed_{sid}", label=_typed_label)
-    if back:  # a toast: the run that follows (the field now shows the text) would take a notice away at once
-        st.toast(md_escape("Put back what was typed before the page was reloaded and not yet added: "
-                           + "; ".join(dict.fromkeys(back)) + "."), icon=":material/restore:", duration="long")
+    drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
+                                      f"late_(first|last)_{sid}", f"end_reason_{sid}"],
+                 key=f"typed_{sid}", label=_typed_label)
 
 
 def _offset(w: LiveWrites, shown, delta: int) -> None:

@@ -32,6 +32,7 @@ from models.rules import (
 )
 from models.session_view import load_session_view
 from models.sessions import create_session, list_sessions_between
+from ui import drafts
 from ui.actions import action, flash_errors
 from ui.pages import link, page
 from ui.setup import catalog, page_setup
@@ -201,6 +202,11 @@ def _planned_sessions() -> None:
 ok = ss.pop("_flash_ok", None)
 if ok:
     st.success(ok)
+
+# Names typed in the two "Add" forms but not yet added come back after a reload (ui/drafts.typed).
+drafts.typed("gsf-typed-plan", ["nf_name", "np_(first|last|record)"], key="typed_plan",
+             label=lambda k: "the new facilitator's name (under “Add a facilitator”)" if k == "nf_name"
+             else "the new participant's name or record number (under “Add a new participant”)")
 
 created = ss.get("plan_created")
 if created:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from ui.text import md_escape
 from ui.widgets import set_kept
 
 _JS = """
@@ -94,6 +95,9 @@ function check(id, setStateValue) {
     if (spec.fields) {
       const f = spec.fields[key];
       if (draft.text === f.saved || f.discarded.includes(draft.text)) { store.removeItem(name); continue; }
+    } else if ((spec.used[key] || []).includes(draft.text)) {
+      store.removeItem(name);  // saved by the page (recorded, added)
+      continue;
     } else if (field && field.value !== "") {
       seen[key] = true;
     } else if (field && seen[key] && document.activeElement !== field) {
@@ -169,22 +173,24 @@ def discard(key: str, text: str) -> None:
     st.session_state.setdefault("_drafts_discarded", {}).setdefault(key, []).append(text)
 
 
+_USED = "_typed_used"  # session state: widget key → the texts saved from it (their drafts go)
 _RESTORED = "_typed_restored"  # session state: {(widget key, text)} put back in this browser session
 
 
-def typed(namespace: str, patterns: list[str], *, key: str, label=str) -> list[str]:
+def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str = "added") -> list[str]:
     """Short fields whose text is not yet added anywhere (a question, a goal, a late arrival's name): the text and
     text-input fields whose widget keys fully match one of `patterns` (regular expressions) are mirrored, keystroke
     by keystroke, into this tab's sessionStorage under `namespace`. After a reload or a server restart, what such a
     field held is put back into it (and into what ui/widgets.kept keeps for a closed form), once, while the field
-    is empty. Returns `label(key)` of the fields put back in this run, for the page to say so.
+    is empty, and a toast says where (`label(key)` of each field; "not yet `verb`"). Returns those labels.
 
     Draw this before the fields it keeps (at the top of the page, outside any fragment): a field's value can only be
     set before the field is drawn in a run. sessionStorage, not localStorage: each tab keeps its own, so text typed
     but not added in one tab is never put into another tab's field, to be added twice."""
-    result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "patterns": patterns, "store": "session"},
-                        default={"drafts": {}}, on_drafts_change=lambda: None, height="content")
     ss = st.session_state
+    result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "patterns": patterns, "store": "session",
+                                       "used": ss.get(_USED, {})},
+                        default={"drafts": {}}, on_drafts_change=lambda: None, height="content")
     done = ss.setdefault(_RESTORED, set())
     back = []
     for k, d in (getattr(result, "drafts", None) or {}).items():
@@ -197,4 +203,17 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str) -> list[s
             continue
         set_kept(k, text)
         back.append(label(k))
+    if back:  # a toast: the run that follows (the field now shows the text) would take a message away at once
+        st.toast(md_escape(f"Put back what was typed before the page was reloaded and not yet {verb}: "
+                           + "; ".join(dict.fromkeys(back)) + "."), icon=":material/restore:", duration="long")
     return back
+
+
+def used(*keys: str) -> None:
+    """What these short fields hold was saved (recorded, added): their drafts go on the keeper's next run, also
+    when the page does not show the field emptied (a form that is gone once it has done its work)."""
+    ss = st.session_state
+    for k in keys:
+        text = ss.get(k)
+        if isinstance(text, str) and text:
+            ss.setdefault(_USED, {}).setdefault(k, []).append(text)

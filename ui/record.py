@@ -34,7 +34,7 @@ from models.rules import (
 )
 from models.session_record import SessionRecord, session_record
 from models.session_rows import session_day
-from ui import downloads, paper, record_attendance, record_attestation, record_notes
+from ui import downloads, drafts, paper, record_attendance, record_attestation, record_notes
 from ui.actions import action, placed_messages, succeeded
 from ui.pages import link
 from ui.setup import get_engine
@@ -212,6 +212,7 @@ def _recommend_follow_up(sid: int) -> None:
     with action(get_engine(), place=k) as db:
         recommend_follow_up(db, participant_id=ss.get(f"{k}_who"), session_id=sid, due_date=ss.get(f"{k}_date"),
                             kind=ss.get(f"{k}_kind") or "", note=ss.get(f"{k}_note", ""))
+        drafts.used(f"{k}_note")
         ss[f"{k}_note"] = ""
         succeeded(k, "Follow-up recommended.")
 
@@ -277,12 +278,14 @@ def _confirm_extra(sid: int, minutes: int) -> None:
     with action(get_engine()) as db:
         confirm_extra_time(db, session_id=sid, minutes=minutes, by=ss.get(f"xt_by_{sid}", ""),
                            reason=ss.get(f"xt_why_{sid}", ""))
+        drafts.used(f"xt_by_{sid}", f"xt_why_{sid}")
         ss["_rv_ok"] = f"The extra {minutes} minutes are counted; who confirmed it, when and why are on the record."
 
 
 def _withdraw_extra(sid: int) -> None:
     with action(get_engine()) as db:
         withdraw_extra_time(db, session_id=sid, by=ss.get(f"xt_by_{sid}", ""))
+        drafts.used(f"xt_by_{sid}")
         ss["_rv_ok"] = "The confirmation is withdrawn: the extra time is not counted. The record keeps both."
 
 
@@ -346,6 +349,19 @@ def _exports(rec: SessionRecord) -> None:
                           kind=f"csv-{kind}", key=f"dl_{kind}_{sid}", icon=":material/download:", container=col)
 
 
+_TYPED_LABELS = {"an": "the note being added (under “Add a note”)",
+                 "rfu": "the follow-up note (under “Recommend a follow-up”)",
+                 "xt": "your name or reason for counting the extra time (under Billing units)",
+                 "tc": "your name or reason for correcting the start or end (under “Correct the start or end time”)"}
+
+
+def _keep_typed(sid: int) -> None:
+    """Text typed in the record's short fields but not yet recorded comes back after a reload (ui/drafts.typed)."""
+    drafts.typed(f"gsf-typed-record:{sid}", [f"an_text_{sid}", f"rfu_{sid}_note", f"xt_(by|why)_{sid}",
+                                             f"tc_{sid}_(by|why)"],
+                 key=f"typed_record_{sid}", label=lambda k: _TYPED_LABELS[k.split("_")[0]], verb="recorded")
+
+
 def show(sid: int) -> None:
     with session_scope(get_engine()) as db:
         rec = session_record(db, sid)
@@ -354,6 +370,7 @@ def show(sid: int) -> None:
         st.info("There is no session with that number.")
         st.button("← All sessions", on_click=back, key="rv_back_missing")
         return
+    _keep_typed(sid)
     ok = ss.pop("_rv_ok", None)
     if ok:
         st.success(ok)

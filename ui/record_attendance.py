@@ -18,7 +18,7 @@ from models.rules import (
 from models.session_record import SessionRecord, presence_from_local
 from models.session_times import correct_session_times, correction_text, time_corrections, times_from_local
 from models.sessions import get_session
-from ui import conflicts
+from ui import conflicts, drafts
 from ui.actions import action, notice, placed_messages, succeeded
 from ui.setup import get_engine
 from ui.text import md_escape, plain
@@ -58,6 +58,7 @@ def _write_times(sid: int, start, end, reason: str, by: str, shown) -> None:
         if kept is None:
             succeeded(base, "Nothing changed: those are the times stored.")
         else:
+            drafts.used(f"{base}_by", f"{base}_why")
             ss[f"{base}_why"] = ""
             succeeded(base, "Start and end corrected; the earlier times are kept in the history below.")
 

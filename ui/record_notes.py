@@ -13,7 +13,7 @@ from models.rules import (
     NOTE_TAGS,
 )
 from models.session_record import SessionRecord
-from ui import conflicts
+from ui import conflicts, drafts
 from ui.actions import action
 from ui.setup import get_engine
 from ui.text import md_escape, plain
@@ -26,6 +26,7 @@ def _add_note(sid: int) -> None:
     with action(get_engine()) as db:
         add_note(db, session_id=sid, participant_id=who, step=step, text=ss.get(f"an_text_{sid}", ""),
                  tags=ss.get(f"an_tags_{sid}", []))
+        drafts.used(f"an_text_{sid}")
         ss[f"an_text_{sid}"] = ""
         ss[f"an_tags_{sid}"] = []
         ss["_rv_ok"] = "Note added."

@@ -177,3 +177,35 @@ def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(
     page.get_by_text("Add a late arrival", exact=True).click()
     expect(page.get_by_role("textbox", name="First name")).to_have_value("Quillon")  # still not added: still kept
     assert _questions(server, sid) == ["Can I swap rice for quinoa?"]
+
+
+def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_reload(server, page):
+    """The record's "Add a note" and the plan's "Add a new participant" keep what was typed but not yet added
+    across a reload; once the note is added, a reload leaves the field empty and the note is there once."""
+    sid, _ = seed(server.db_url, _live)
+    url = server.page_url(f"/review?session={sid}")
+    page.goto(url)
+    wait_for_app_idle(page)
+    note = page.get_by_role("textbox", name="Note", exact=True)
+    note.fill("Invented: asked for the large-print handout")
+    page.reload()
+    wait_for_app_idle(page)
+    expect(page.get_by_text(re.compile("Put back what was typed.*“Add a note”"))).to_be_visible()
+    expect(note).to_have_value("Invented: asked for the large-print handout")
+    page.get_by_role("button", name="Add note").click()
+    eventually(lambda: [t for t, _ in _notes(server, sid)] == ["Invented: asked for the large-print handout"])
+    expect(note).to_have_value("")
+    page.reload()
+    wait_for_app_idle(page)
+    page.wait_for_timeout(1200)  # time for anything kept to be put back
+    expect(note).to_have_value("")
+    assert len(_notes(server, sid)) == 1
+
+    page.goto(server.page_url("/plan"))
+    wait_for_app_idle(page)
+    page.get_by_text("Add a new participant", exact=True).click()
+    page.get_by_role("textbox", name="Last name").fill("Quistwether")
+    page.reload()
+    wait_for_app_idle(page)
+    page.get_by_text("Add a new participant", exact=True).click()
+    expect(page.get_by_role("textbox", name="Last name")).to_have_value("Quistwether")
