@@ -163,7 +163,8 @@ def keeper(namespace: str, fields: dict[str, str], *, key: str) -> dict[str, Dra
                         on_drafts_change=lambda: None, height="content")
     out = {}
     for k, d in (getattr(result, "drafts", None) or {}).items():
-        if k in fields and isinstance(d, dict) and isinstance(d.get("text"), str) and d["text"] != fields[k]:
+        if (k in fields and isinstance(d, dict) and isinstance(d.get("text"), str) and d["text"] != fields[k]
+                and d["text"] not in discarded.get(k, [])):  # discarded: gone now, not once the browser says so
             out[k] = Draft(k, d["text"], datetime.fromtimestamp(float(d.get("at", 0)) / 1000, tz=UTC))
     return out
 

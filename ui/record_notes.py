@@ -59,6 +59,36 @@ def _amend(note_id: int, label: str, seen_version: int | None = None) -> None:
         ss["_rv_ok"] = "Amendment saved; the earlier text is kept." if v else "Nothing changed."
 
 
+def _put_back(sid: int, note_id: int, text: str, stored: tuple) -> None:
+    """An amendment typed in this browser but never saved goes back into the amendment field of its note, to be
+    read and saved (or changed) there; it is checked against the note as stored now, shown above the field."""
+    tkey, gkey, seen = _amend_keys(note_id)
+    ss[f"am_pick_{sid}"] = note_id
+    ss[tkey], ss[gkey], ss[seen] = text, list(stored[2]), stored
+
+
+def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
+    """Every note's amendment field is mirrored in this browser (ui/drafts.keeper) until what it holds is saved:
+    after a reload or a restart, an amendment that never reached the record is shown here, to put back or
+    discard."""
+    sid = rec.session.id
+    by_key = {_amend_keys(n.note_id)[0]: n for n in rec.view.notes}
+    unsaved = drafts.keeper(f"gsf-amend:{sid}", {k: n.text for k, n in by_key.items()}, key=f"amend_drafts_{sid}")
+    for key, draft in unsaved.items():
+        n = by_key[key]
+        with st.container(border=True, key=f"draft_{key}"):
+            st.warning(f"Not saved: an amendment to {md_escape(labels.get(n.note_id, 'a note'))}, typed in this "
+                       f"browser at {clock.fmt_local(draft.typed_at, '%H:%M')}, never reached the record (the page "
+                       "was reloaded or the connection dropped).", icon=":material/edit_note:")
+            st.text(plain(draft.text))
+            c1, c2 = st.columns(2)
+            stored = (n.version_id, n.text, tuple(t for t in n.tags if t in NOTE_TAGS))
+            c1.button("Put it back in the field", key=f"restore_{key}", on_click=_put_back,
+                      args=(sid, n.note_id, draft.text, stored), type="primary", icon=":material/restore:")
+            c2.button("Discard it", key=f"discard_{key}", on_click=drafts.discard, args=(key, draft.text),
+                      icon=":material/delete:")
+
+
 def _tag_change(before: str, after: str) -> str:
     """A version that changed only the tags: "tags changed: added X; removed Y" (text unchanged)."""
     old, new = split_tags(before), split_tags(after)
@@ -125,6 +155,7 @@ def notes(rec: SessionRecord) -> None:
         else:
             labels = {n.note_id: f"{plain(rec.name(n.participant_id))} · {STEP_TITLES.get(n.step, n.step)} · "
                                  f"{plain(n.text[:40])}" for n in rec.view.notes}
+            _unsaved_amendments(rec, labels)
             nid = st.selectbox("Note", list(labels), key=f"am_pick_{sid}",
                                format_func=lambda i: labels.get(i, "?"))
             note = next(n for n in rec.view.notes if n.note_id == nid)

@@ -209,3 +209,34 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
     wait_for_app_idle(page)
     page.get_by_text("Add a new participant", exact=True).click()
     expect(page.get_by_role("textbox", name="Last name")).to_have_value("Quistwether")
+
+
+def test_an_amendment_typed_but_not_saved_is_offered_back_after_a_reload(server, page):
+    def with_note(db):
+        from models.notes import add_note
+
+        sid, pid = _live(db)
+        add_note(db, session_id=sid, participant_id=pid, step="intro", text="Invented: uses a pen", tags=[])
+        return sid
+
+    sid = seed(server.db_url, with_note)
+    page.goto(server.page_url(f"/review?session={sid}"))
+    wait_for_app_idle(page)
+    field = page.get_by_role("textbox", name="Text", exact=True)
+    expect(field).to_have_value("Invented: uses a pen")
+    field.fill("Invented: uses a pen and a meter")  # never saved
+    page.reload()
+    wait_for_app_idle(page)
+    banner = page.locator("[class*='st-key-draft_am_text_']")
+    expect(banner).to_contain_text("Not saved: an amendment")
+    expect(banner).to_contain_text("Invented: uses a pen and a meter")
+    expect(field).to_have_value("Invented: uses a pen")  # the field shows what is stored
+    banner.get_by_role("button", name="Put it back in the field").click()
+    expect(field).to_have_value("Invented: uses a pen and a meter")
+    assert _notes(server, sid) == [("Invented: uses a pen", [])]  # put back, not saved
+    page.get_by_role("button", name="Save amendment").click()
+    eventually(lambda: _notes(server, sid) == [("Invented: uses a pen and a meter", [])])
+    page.reload()
+    wait_for_app_idle(page)
+    page.wait_for_timeout(800)
+    expect(page.locator("[class*='st-key-draft_am_text_']")).to_have_count(0)
