@@ -27,6 +27,7 @@ from models.db import session_scope
 from models.enums import SessionStatus
 from models.people import find_participants, list_facilitators, participants_by_id
 from models.rules import CODES, MAX_COURSE_MODULES, MAX_NAME, SETTINGS, check_group_size
+from ui import drafts
 from ui.actions import action, flash_errors, placed_messages, succeeded
 from ui.pages import link, page
 from ui.setup import catalog, int_param, page_setup
@@ -111,6 +112,7 @@ def _create(modules: list[str], dates: list[date] | None) -> None:
                         first_date=ss.get("course_first"), dates=dates, start_time=ss["course_time"],
                         setting=ss["course_setting"], facilitator_id=ss.get("course_facilitator"),
                         billing_code=ss["course_code"], participant_ids=list(ss.get("course_roster", [])))
+        drafts.used("course_name")
         ss["course_roster"] = []
         st.query_params["course"] = str(c.id)
 
@@ -124,6 +126,8 @@ def _plan_form() -> None:
     ss.setdefault("course_time", time(10, 0))
     ss.setdefault("course_weekly", True)
     ss.setdefault("course_roster", [])
+    drafts.typed("gsf-typed-courses", ["course_name"], key="typed_courses",  # back after a reload
+                 label=lambda _: "the course name (under “Plan a course”)", verb="created")
     ids = sorted(cat.curricula, key=lambda i: cat.curricula[i].title)
     with session_scope(engine) as db:
         facilitators = list_facilitators(db)

@@ -180,8 +180,8 @@ def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(
 
 
 def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_reload(server, page):
-    """The record's "Add a note" and the plan's "Add a new participant" keep what was typed but not yet added
-    across a reload; once the note is added, a reload leaves the field empty and the note is there once."""
+    """The record's "Add a note", the plan's "Add a new participant" and a new course's name keep what was typed
+    but not yet added across a reload; once the note is added, a reload leaves the field empty and the note is there once."""
     sid, _ = seed(server.db_url, _live)
     url = server.page_url(f"/review?session={sid}")
     page.goto(url)
@@ -209,6 +209,15 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
     wait_for_app_idle(page)
     page.get_by_text("Add a new participant", exact=True).click()
     expect(page.get_by_role("textbox", name="Last name")).to_have_value("Quistwether")
+
+    page.goto(server.page_url("/courses"))
+    wait_for_app_idle(page)
+    page.get_by_role("tab", name="Plan a course").click()
+    page.get_by_role("textbox", name="Course name").fill("Invented Thursday group")
+    page.reload()
+    wait_for_app_idle(page)
+    page.get_by_role("tab", name="Plan a course").click()
+    expect(page.get_by_role("textbox", name="Course name")).to_have_value("Invented Thursday group")
 
 
 def test_an_amendment_typed_but_not_saved_is_offered_back_after_a_reload(server, page):
