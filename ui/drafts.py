@@ -176,6 +176,7 @@ def discard(key: str, text: str) -> None:
 
 _USED = "_typed_used"  # session state: widget key → the texts saved from it (their drafts go)
 _RESTORED = "_typed_restored"  # session state: {(widget key, text)} put back in this browser session
+_SAID = "_typed_said"  # session state: keeper key → the message saying what was put back, until OK
 
 
 def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str = "added") -> list[str]:
@@ -183,7 +184,8 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
     text-input fields whose widget keys fully match one of `patterns` (regular expressions) are mirrored, keystroke
     by keystroke, into this tab's sessionStorage under `namespace`. After a reload or a server restart, what such a
     field held is put back into it (and into what ui/widgets.kept keeps for a closed form), once, while the field
-    is empty, and a toast says where (`label(key)` of each field; "not yet `verb`"). Returns those labels.
+    is empty, and a message here says where (`label(key)` of each field; "not yet `verb`") until OK is pressed.
+    Returns those labels.
 
     Draw this before the fields it keeps (at the top of the page, outside any fragment): a field's value can only be
     set before the field is drawn in a run. sessionStorage, not localStorage: each tab keeps its own, so text typed
@@ -204,9 +206,15 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
             continue
         set_kept(k, text)
         back.append(label(k))
-    if back:  # a toast: the run that follows (the field now shows the text) would take a message away at once
-        st.toast(md_escape(f"Put back what was typed before the page was reloaded and not yet {verb}: "
-                           + "; ".join(dict.fromkeys(back)) + "."), icon=":material/restore:", duration="long")
+    said = ss.setdefault(_SAID, {})
+    if back:  # said until the educator has read it: the run that follows (the field shows the text) comes at once
+        said[key] = (f"Put back after the reload, not yet {verb}: " + "; ".join(dict.fromkeys(back)) + ".")
+    # always drawn, so that the message coming or going moves no other element of the page to a new place (one
+    # that moved is drawn afresh, and an expander opened on the page would close)
+    box = st.container(horizontal=True, vertical_alignment="center", key=f"{key}_said", gap=None)
+    if key in said:
+        box.info(md_escape(said[key]), icon=":material/restore:", width="stretch")
+        box.button("OK", key=f"{key}_said_ok", on_click=lambda: said.pop(key, None), help="Hide this message")
     return back
 
 

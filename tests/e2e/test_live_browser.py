@@ -216,7 +216,7 @@ def test_a_form_opened_straight_after_typing_elsewhere_is_drawn_and_a_typed_goal
     goal.fill("Invented goal: carry glucose tablets")
     page.reload()
     wait_for_app_idle(page)
-    expect(page.get_by_text(re.compile("Put back what was typed.*Bram's goal"))).to_be_visible()
+    expect(page.get_by_text(re.compile("Put back after the reload.*Bram's goal"))).to_be_visible()
     page.get_by_text("Set a goal or recommend a follow-up for Bram").click()
     expect(goal).to_have_value("Invented goal: carry glucose tablets")
     page.get_by_role("button", name="Add goal").click()

@@ -157,12 +157,16 @@ def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(
     server.start()
     page.goto(url)
     wait_for_app_idle(page)
-    expect(page.get_by_text(re.compile("Put back what was typed"))).to_be_visible()
+    expect(page.get_by_text(re.compile("Put back after the reload"))).to_be_visible()
     page.get_by_text(re.compile(r"^Question queue")).click()
     expect(page.get_by_role("textbox", name="Question", exact=True)).to_have_value("Can I swap rice for quinoa?")
     page.get_by_text("Add a late arrival", exact=True).click()
     expect(page.get_by_role("textbox", name="First name")).to_have_value("Quillon")
     assert _questions(server, sid) == []
+    said = page.get_by_text(re.compile("Put back after the reload"))
+    expect(said).to_contain_text("the question (in the question queue)")  # said until it is read
+    page.get_by_role("button", name="OK", exact=True).click()
+    expect(said).to_have_count(0)
 
     page.get_by_role("button", name="Add question").click()
     eventually(lambda: _questions(server, sid) == ["Can I swap rice for quinoa?"])
@@ -181,7 +185,8 @@ def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(
 
 def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_reload(server, page):
     """The record's "Add a note", the plan's "Add a new participant" and a new course's name keep what was typed
-    but not yet added across a reload; once the note is added, a reload leaves the field empty and the note is there once."""
+    but not yet added across a reload; once the note is added, a reload leaves the field empty and the note is
+    there once."""
     sid, _ = seed(server.db_url, _live)
     url = server.page_url(f"/review?session={sid}")
     page.goto(url)
@@ -190,7 +195,7 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
     note.fill("Invented: asked for the large-print handout")
     page.reload()
     wait_for_app_idle(page)
-    expect(page.get_by_text(re.compile("Put back what was typed.*“Add a note”"))).to_be_visible()
+    expect(page.get_by_text(re.compile("Put back after the reload.*“Add a note”"))).to_be_visible()
     expect(note).to_have_value("Invented: asked for the large-print handout")
     page.get_by_role("button", name="Add note").click()
     eventually(lambda: [t for t, _ in _notes(server, sid)] == ["Invented: asked for the large-print handout"])
