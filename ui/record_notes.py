@@ -83,7 +83,7 @@ def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
             st.text(plain(draft.text))
             c1, c2 = st.columns(2)
             stored = (n.version_id, n.text, tuple(t for t in n.tags if t in NOTE_TAGS))
-            c1.button("Put it back in the field", key=f"restore_{key}", on_click=_put_back,
+            c1.button("Put it back", key=f"restore_{key}", on_click=_put_back,
                       args=(sid, n.note_id, draft.text, stored), type="primary", icon=":material/restore:")
             c2.button("Discard it", key=f"discard_{key}", on_click=drafts.discard, args=(key, draft.text),
                       icon=":material/delete:")

@@ -245,7 +245,7 @@ def test_an_amendment_typed_but_not_saved_is_offered_back_after_a_reload(server,
     expect(banner).to_contain_text("Not saved: an amendment")
     expect(banner).to_contain_text("Invented: uses a pen and a meter")
     expect(field).to_have_value("Invented: uses a pen")  # the field shows what is stored
-    banner.get_by_role("button", name="Put it back in the field").click()
+    banner.get_by_role("button", name="Put it back").click()
     expect(field).to_have_value("Invented: uses a pen and a meter")
     assert _notes(server, sid) == [("Invented: uses a pen", [])]  # put back, not saved
     page.get_by_role("button", name="Save amendment").click()
