@@ -68,6 +68,7 @@ def redraw_swallowed_opening() -> None:
         if key not in ss:
             ss[_DRAWN].pop(key, None)  # not drawn any more
         elif fragment not in running and bool(ss[key]) != drawn_open:
+            ss[_DRAWN].pop(key, None)  # once: the page's run draws it again (and records it) if it is still there
             st.rerun(scope="app")
 
 
