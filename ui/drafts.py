@@ -154,11 +154,17 @@ class Draft:
     typed_at: datetime
 
 
-def keeper(namespace: str, fields: dict[str, str], *, key: str) -> dict[str, Draft]:
+def keeper(namespace: str, fields: dict[str, str], *, key: str, elsewhere: dict[str, str] | None = None
+           ) -> dict[str, Draft]:
     """Mirror the text areas with these widget keys (key → the text saved for it now) into localStorage under
-    `namespace`, and return the drafts this browser holds that are neither saved nor on the screen."""
+    `namespace`, and return the drafts this browser holds that are neither saved nor on the screen. `elsewhere`:
+    the same for fields the page does not draw now (key → the text saved for it), whose drafts are reported too;
+    their saved text stays here (a page's other steps need not travel to the browser on every run)."""
     discarded = st.session_state.setdefault("_drafts_discarded", {})
+    elsewhere = elsewhere or {}
     spec = {k: {"saved": saved, "discarded": discarded.get(k, [])} for k, saved in fields.items()}
+    spec |= {k: {"saved": None, "discarded": discarded.get(k, [])} for k in elsewhere if k not in fields}
+    fields = {**elsewhere, **fields}
     result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "fields": spec}, default={"drafts": {}},
                         on_drafts_change=lambda: None, height="content")
     out = {}
@@ -166,6 +172,8 @@ def keeper(namespace: str, fields: dict[str, str], *, key: str) -> dict[str, Dra
         if (k in fields and isinstance(d, dict) and isinstance(d.get("text"), str) and d["text"] != fields[k]
                 and d["text"] not in discarded.get(k, [])):  # discarded: gone now, not once the browser says so
             out[k] = Draft(k, d["text"], datetime.fromtimestamp(float(d.get("at", 0)) / 1000, tz=UTC))
+        elif k in elsewhere and isinstance(d, dict) and d.get("text") == elsewhere[k] and d["text"]:
+            discard(k, d["text"])  # saved meanwhile: the browser drops it on the component's next run
     return out
 
 

@@ -484,6 +484,40 @@ def people(engine: Engine, sid: int) -> None:
     st.fragment(_people, key=people_key(sid))(engine, sid)
 
 
+def _restore_elsewhere(w: LiveWrites, pid: int | None, step_key: str, text: str, stored: tuple) -> None:
+    """Save a draft of a note field this screen does not show, against the note as stored when the offer was
+    drawn (a newer one written since is a conflict, shown here)."""
+    _, tkey, seen = note_keys(w.sid, pid, step_key)
+    ss[seen], ss[tkey] = stored, list(stored[2])
+    w.restore_draft(pid, step_key, text)
+
+
+def _draft_elsewhere(view: SessionView, w: LiveWrites, pid: int | None, step_key: str, draft) -> None:
+    """A note typed in this browser, never saved, for a field this screen does not show now (another step, or a
+    person no longer in the room): offered to save where it was typed, or to discard."""
+    nkey = note_keys(view.session.id, pid, step_key)[0]
+    if conflicts.pending(nkey) is not None:
+        conflicts.show(nkey)
+        return
+    who = "the whole group" if pid is None else md_escape(
+        next((p.first_name for p in view.people if p.participant_id == pid), "a participant"))
+    note = next((n for n in view.notes if n.participant_id == pid and n.step == step_key), None)
+    stored = (note.version_id, note.text, tuple(note.tags)) if note else (None, "", ())
+    with st.container(border=True, key=f"draft_{nkey}"):
+        st.warning(f"Not saved: a note on {who} in {STEP_TITLES.get(step_key, step_key)}, typed in this browser at "
+                   f"{clock.fmt_local(draft.typed_at, '%H:%M')}, that never reached the record (the page was reloaded "
+                   "or the connection dropped)" + (", beside the note stored there." if note else "."),
+                   icon=":material/edit_note:")
+        st.text(plain(draft.text))
+        c1, c2 = st.columns(2)
+        c1.button("Restore and save", key=f"restore_{nkey}", on_click=_restore_elsewhere,
+                  args=(w, pid, step_key, draft.text, stored), type="primary", icon=":material/restore:",
+                  help="Saved as the note there" + (", in place of the text stored now (kept as an earlier version)"
+                                                   if note else ""))
+        c2.button("Discard it", key=f"discard_{nkey}", on_click=w.discard_draft, args=(nkey, draft.text),
+                  icon=":material/delete:")
+
+
 def _people(engine: Engine, sid: int) -> None:
     """The head-count with its billing check, one card per person (presence, caregiver, notes), the group's
     note and late arrivals. Every note field here is mirrored in the browser until it is saved."""
@@ -500,8 +534,17 @@ def _people(engine: Engine, sid: int) -> None:
     if not ro and view.session.status != SessionStatus.PLANNED:
         stored = {(n.participant_id, n.step): n.text for n in view.notes}
         owners = [p.participant_id for p in view.people if p.present] + [None]
-        unsaved = drafts.keeper(f"gsf-draft:{sid}", {note_keys(sid, pid, step_id)[0]: stored.get((pid, step_id), "")
-                                                    for pid in owners}, key=f"drafts_{sid}")
+        shown = {note_keys(sid, pid, step_id)[0]: stored.get((pid, step_id), "") for pid in owners}
+        # the note fields not on this screen: other steps, and people not in the room (a draft typed there before
+        # the step was changed on another screen, or before the person was marked as gone)
+        everyone = [*(p.participant_id for p in view.people), None]
+        hidden = {k: (pid, s.id) for pid in everyone for s in view.curriculum.steps
+                  if (k := note_keys(sid, pid, s.id)[0]) not in shown}
+        unsaved = drafts.keeper(f"gsf-draft:{sid}", shown, key=f"drafts_{sid}",
+                                elsewhere={k: stored.get(v, "") for k, v in hidden.items()})
+        for k, draft in unsaved.items():
+            if k in hidden:
+                _draft_elsewhere(view, w, *hidden[k], draft)
     ss[_UNSAVED] = unsaved
     for p in view.people:  # each card its own fragment: a click on one card reruns that card alone
         st.fragment(_card, key=card_key(sid, p.participant_id))(engine, sid, p.participant_id)

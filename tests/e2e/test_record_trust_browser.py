@@ -61,6 +61,33 @@ def test_a_draft_survives_a_server_restart(server, page):
     expect(page.locator("[class*='st-key-draft_note_']")).to_have_count(0)  # saved: the draft is gone
 
 
+
+def test_a_draft_of_a_step_changed_on_another_screen_is_offered_back(server, page):
+    """A note typed (never saved) at one step, the step then changed on another screen, and the page reloaded:
+    the note is offered under the step it was typed in, and saved there."""
+    from models.sessions import go_to_step
+
+    sid, _ = seed(server.db_url, _live)
+    url = server.page_url(f"/live?session={sid}")
+    page.goto(url)
+    wait_for_app_idle(page)
+    _note_field(page).click()
+    page.keyboard.type("Typed at the introduction")
+    seed(server.db_url, lambda db: go_to_step(db, session_id=sid, step="teach"))  # another screen
+    page.reload()
+    wait_for_app_idle(page)
+    banner = page.locator("[class*='st-key-draft_note_']")
+    expect(banner).to_contain_text("Not saved: a note on Ada in Introduction & assessment")
+    expect(banner).to_contain_text("Typed at the introduction")
+    expect(_note_field(page)).to_have_value("")  # the field on screen is the teaching step's
+    banner.get_by_role("button", name="Restore and save").click()
+    eventually(lambda: seed(server.db_url, lambda db: [(n.step, n.text) for n in session_notes(db, session_id=sid)])
+               == [("intro", "Typed at the introduction")])
+    page.reload()
+    wait_for_app_idle(page)
+    page.wait_for_timeout(800)
+    expect(page.locator("[class*='st-key-draft_note_']")).to_have_count(0)  # saved: the draft is gone
+
 _HOLD_LOCK = """
 import sqlite3, sys, time
 con = sqlite3.connect(sys.argv[1], isolation_level=None)
