@@ -130,6 +130,10 @@ def test_two_pages_never_undo_each_other(server, browser):
         for p in (laptop, tablet):
             p.goto(server.page_url(f"/live?session={sid}"))
             wait_for_app_idle(p)
+        # the two are tabs of one browser, sharing its localStorage: a page's first look for drafts (400 ms after it
+        # is drawn, later in a busy background tab) could otherwise find the tablet's typing as a draft, run the
+        # laptop's people panel, and show it the tablet's note before the laptop writes (then no conflict is due)
+        laptop.wait_for_timeout(1200)
         # the tablet writes a note; the laptop, which still shows the note empty, writes its own
         _note_field(tablet).fill("Tablet: brought a meter")
         tablet.get_by_text("Whole group").click()
