@@ -59,6 +59,7 @@ from ui.live_writes import (
     note_keys,
     people_key,
     presence_key,
+    queue_used_key,
     rating_key,
 )
 from ui.text import md_escape, plain
@@ -247,7 +248,10 @@ def questions(engine: Engine, sid: int) -> None:
     ro, curtain = _locked(view)
     present = [p for p in view.people if p.present]
     open_count = sum(1 for q in view.questions if q.status == QuestionStatus.OPEN)
-    with st.expander(f"Question queue ({open_count} open)", expanded=view.session.current_step == "qa"):
+    # the count in the label makes a new expander whenever it moves, drawn as `expanded` says: open at Q&A, and
+    # once this screen has added or moved a question (so that adding one at another step does not close the queue)
+    with st.expander(f"Question queue ({open_count} open)",
+                     expanded=view.session.current_step == "qa" or bool(ss.get(queue_used_key(sid)))):
         if not ro:
             q1, q2 = st.columns([3, 1])
             q1.text_input("Question", key=f"q_text_{sid}", placeholder="Type a question",

@@ -62,6 +62,11 @@ def _with_tags(text: str, tags) -> str:
     return text + (f"\n[tags: {', '.join(tags)}]" if tags else "")
 
 
+def queue_used_key(sid: int) -> str:
+    """True once this screen has added a question or changed one's status: the queue is then drawn open."""
+    return f"q_used_{sid}"
+
+
 def late_open_key(sid: int) -> str:
     """The "Add a late arrival" expander: its widgets are drawn only while it is open (True)."""
     return f"late_open_{sid}"
@@ -272,12 +277,14 @@ class LiveWrites:
 
     def add_question(self) -> None:
         sid = self.sid
+        ss[queue_used_key(sid)] = True
         with action(self.engine) as db:
             add_question(db, session_id=sid, text=ss.get(f"q_text_{sid}", ""), participant_id=ss.get(f"q_who_{sid}"))
             ss[f"q_text_{sid}"] = ""
             ss[f"q_who_{sid}"] = None
 
     def question_status(self, qid: int, new_status: str) -> None:
+        ss[queue_used_key(self.sid)] = True
         with action(self.engine) as db:
             set_question_status(db, question_id=qid, status=new_status)
 

@@ -201,8 +201,13 @@ def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(
 
     page.get_by_role("button", name="Add question").click()
     eventually(lambda: _questions(server, sid) == ["Can I swap rice for quinoa?"])
-    page.get_by_text("Question queue (1 open)").click()  # a new label: the queue is drawn closed
+    # a new label makes a new expander: drawn open once this screen has used the queue, at any step
+    expect(page.get_by_text("Question queue (1 open)")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Question", exact=True)).to_be_visible()
     expect(page.get_by_role("textbox", name="Question", exact=True)).to_have_value("")
+    page.get_by_role("button", name="Answered").click()
+    expect(page.get_by_text("Question queue (0 open)")).to_be_visible()
+    expect(page.get_by_role("button", name="Reopen")).to_be_visible()  # still open after the status moved
     page.wait_for_timeout(800)  # the page sees the emptied field
     page.reload()
     wait_for_app_idle(page)
