@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from ui.text import md_escape
+from models import clock
+from ui.text import md_escape, plain
 from ui.widgets import set_kept
 
 _JS = """
@@ -175,6 +176,21 @@ def keeper(namespace: str, fields: dict[str, str], *, key: str, elsewhere: dict[
         elif k in elsewhere and isinstance(d, dict) and d.get("text") == elsewhere[k] and d["text"]:
             discard(k, d["text"])  # saved meanwhile: the browser drops it on the component's next run
     return out
+
+
+def offer(draft: Draft, what: str, *, restore: str, on_restore, args: tuple, help: str | None = None) -> None:
+    """The offer of a draft that never reached the record (one `keeper` returned): what it is, when it was typed,
+    its text, a button that restores it (`on_restore(*args)`) and one that discards it."""
+    with st.container(border=True, key=f"draft_{draft.key}"):
+        st.warning(f"Not saved: {what} typed in this browser at {clock.fmt_local(draft.typed_at, '%H:%M')} that "
+                   "never reached the record (the page was reloaded or the connection dropped).",
+                   icon=":material/edit_note:")
+        st.text(plain(draft.text))
+        c1, c2 = st.columns(2)
+        c1.button(restore, key=f"restore_{draft.key}", on_click=on_restore, args=args, type="primary",
+                  icon=":material/restore:", help=help)
+        c2.button("Discard it", key=f"discard_{draft.key}", on_click=discard, args=(draft.key, draft.text),
+                  icon=":material/delete:")
 
 
 def discard(key: str, text: str) -> None:

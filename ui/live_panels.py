@@ -91,8 +91,9 @@ def part_view(engine: Engine, sid: int) -> tuple[SessionView, LiveWrites]:
     fragment's), or a fresh read when this fragment reruns on its own. Then, a message its callback left
     (refused, not saved, already done elsewhere) is shown here, next to what the educator clicked."""
     shared = ss.get(_SHARED)
-    if _own_rerun() or shared is None or shared.session.id != sid:
-        if _own_rerun():
+    own = _own_rerun()
+    if own or shared is None or shared.session.id != sid:
+        if own:
             redraw_swallowed_opening()
         flash_errors()
         with session_scope(engine) as db:
@@ -370,16 +371,8 @@ def _note_fields(view: SessionView, w: LiveWrites, pid: int | None, label: str, 
     conflicts.show(nkey)
     draft = unsaved.get(nkey)
     if draft is not None and draft.text != stored[1] and not ro and conflicts.pending(nkey) is None:
-        with st.container(border=True, key=f"draft_{nkey}"):
-            st.warning(f"Not saved: text typed in this browser at {clock.fmt_local(draft.typed_at, '%H:%M')} "
-                       "that never reached the record (the page was reloaded or the connection dropped).",
-                       icon=":material/edit_note:")
-            st.text(plain(draft.text))
-            c1, c2 = st.columns(2)
-            c1.button("Restore and save", key=f"restore_{nkey}", on_click=w.restore_draft,
-                      args=(pid, step_id, draft.text), type="primary", icon=":material/restore:")
-            c2.button("Discard it", key=f"discard_{nkey}", on_click=w.discard_draft, args=(nkey, draft.text),
-                      icon=":material/delete:")
+        drafts.offer(draft, "text", restore="Restore and save", on_restore=w.restore_draft,
+                     args=(pid, step_id, draft.text))
     title = plain(view.curriculum.step(step_id).display_title)
     st.text_area(label, key=nkey, height=68, disabled=ro, on_change=w.save_note, args=(pid, step_id),
                  placeholder=f"Notes during {title} (saved when you leave the field)")
@@ -507,19 +500,10 @@ def _draft_elsewhere(view: SessionView, w: LiveWrites, pid: int | None, step_key
         next((p.first_name for p in view.people if p.participant_id == pid), "a participant"))
     note = next((n for n in view.notes if n.participant_id == pid and n.step == step_key), None)
     stored = (note.version_id, note.text, tuple(note.tags)) if note else (None, "", ())
-    with st.container(border=True, key=f"draft_{nkey}"):
-        st.warning(f"Not saved: a note on {who} in {STEP_TITLES.get(step_key, step_key)}, typed in this browser at "
-                   f"{clock.fmt_local(draft.typed_at, '%H:%M')}, that never reached the record (the page was reloaded "
-                   "or the connection dropped)" + (", beside the note stored there." if note else "."),
-                   icon=":material/edit_note:")
-        st.text(plain(draft.text))
-        c1, c2 = st.columns(2)
-        c1.button("Restore and save", key=f"restore_{nkey}", on_click=_restore_elsewhere,
-                  args=(w, pid, step_key, draft.text, stored), type="primary", icon=":material/restore:",
-                  help="Saved as the note there" + (", in place of the text stored now (kept as an earlier version)"
-                                                   if note else ""))
-        c2.button("Discard it", key=f"discard_{nkey}", on_click=w.discard_draft, args=(nkey, draft.text),
-                  icon=":material/delete:")
+    drafts.offer(draft, f"a note on {who} in {STEP_TITLES.get(step_key, step_key)},", restore="Restore and save",
+                 on_restore=_restore_elsewhere, args=(w, pid, step_key, draft.text, stored),
+                 help="Saved as the note there" + (", in place of the text stored there now (kept as an earlier "
+                                                  "version)" if note else ""))
 
 
 def _people(engine: Engine, sid: int) -> None:

@@ -26,7 +26,7 @@ from models.people import create_participant
 from models.questions_goals import add_goal, add_question, set_question_status
 from models.rules import CONFIDENCE_DEFAULT
 from models.sessions import end_at_suggested, end_session, go_to_step, set_tick
-from ui import conflicts, drafts
+from ui import conflicts
 from ui.actions import action, notice
 from ui.widgets import set_kept
 
@@ -173,9 +173,6 @@ class LiveWrites:
         nkey, tkey, seen = note_keys(self.sid, pid, step_key)
         ss[nkey] = text
         self.write_note(pid, step_key, text, list(ss.get(tkey) or []), (ss.get(seen) or (None,))[0])
-
-    def discard_draft(self, key: str, text: str) -> None:
-        drafts.discard(key, text)
 
     # ------------------------------------------------------------ ratings and competency
 

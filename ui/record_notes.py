@@ -76,17 +76,10 @@ def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
     unsaved = drafts.keeper(f"gsf-amend:{sid}", {k: n.text for k, n in by_key.items()}, key=f"amend_drafts_{sid}")
     for key, draft in unsaved.items():
         n = by_key[key]
-        with st.container(border=True, key=f"draft_{key}"):
-            st.warning(f"Not saved: an amendment to {md_escape(labels.get(n.note_id, 'a note'))}, typed in this "
-                       f"browser at {clock.fmt_local(draft.typed_at, '%H:%M')}, never reached the record (the page "
-                       "was reloaded or the connection dropped).", icon=":material/edit_note:")
-            st.text(plain(draft.text))
-            c1, c2 = st.columns(2)
-            stored = (n.version_id, n.text, tuple(t for t in n.tags if t in NOTE_TAGS))
-            c1.button("Put it back", key=f"restore_{key}", on_click=_put_back,
-                      args=(sid, n.note_id, draft.text, stored), type="primary", icon=":material/restore:")
-            c2.button("Discard it", key=f"discard_{key}", on_click=drafts.discard, args=(key, draft.text),
-                      icon=":material/delete:")
+        stored = (n.version_id, n.text, tuple(t for t in n.tags if t in NOTE_TAGS))
+        drafts.offer(draft, f"an amendment to {md_escape(labels.get(n.note_id, 'a note'))},", restore="Put it back",
+                     on_restore=_put_back, args=(sid, n.note_id, draft.text, stored),
+                     help="Back into the note's field, to read and save there")
 
 
 def _tag_change(before: str, after: str) -> str:

@@ -18,6 +18,13 @@ def _session(db):
     return s.id, [p.id for p in people]
 
 
+def _at_summary(db):
+    sid, pids = _session(db)
+    start_session(db, session_id=sid)
+    go_to_step(db, session_id=sid, step="summary")
+    return sid, pids
+
+
 def _clock_seconds(page, which: str = ".gsf-step-time") -> int:
     text = page.locator(which).first.inner_text().strip().lstrip("+")
     parts = [int(x) for x in text.split(":")]
@@ -169,13 +176,7 @@ def test_summary_draws_a_persons_goal_form_only_when_opened(server, page):
     """At the summary each person's goal and follow-up forms are drawn when their expander is opened (a rerun of
     the goals part); a goal added there is listed under the name and the forms stay open for the next one."""
 
-    def at_summary(db):
-        sid, pids = _session(db)
-        start_session(db, session_id=sid)
-        go_to_step(db, session_id=sid, step="summary")
-        return sid, pids
-
-    sid, pids = seed(server.db_url, at_summary)
+    sid, pids = seed(server.db_url, _at_summary)
     page.goto(server.page_url(f"/live?session={sid}"))
     wait_for_app_idle(page)
     expect(page.get_by_role("heading", name="Goals and follow-up")).to_be_visible()
@@ -200,13 +201,7 @@ def test_a_form_opened_straight_after_typing_elsewhere_is_drawn_and_a_typed_goal
     1.67 alone would run only the card, and the forms would open empty); a goal typed but not added is put back
     into its closed form after a reload, and an added one is not."""
 
-    def at_summary(db):
-        sid, pids = _session(db)
-        start_session(db, session_id=sid)
-        go_to_step(db, session_id=sid, step="summary")
-        return sid, pids
-
-    sid, _ = seed(server.db_url, at_summary)
+    sid, _ = seed(server.db_url, _at_summary)
     page.goto(server.page_url(f"/live?session={sid}"))
     wait_for_app_idle(page)
     page.get_by_label("Notes on Bram").fill("Invented: asked about night-time lows")
