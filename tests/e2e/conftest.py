@@ -141,6 +141,14 @@ def wait_for_app_idle(page, timeout_ms: int = EXPECT_TIMEOUT_MS, grace_ms: int =
     page.evaluate("() => { const r = window.__e2eRuns; r.seen = r.done; }")
 
 
+def keeping(page, *keys: str, timeout_ms: int = EXPECT_TIMEOUT_MS) -> None:
+    """Wait until the page's draft keepers with these keys (ui/drafts.keeper, ui/drafts.typed) listen for typing.
+    Their small component is mounted a moment after the run that draws it; text typed before that is not kept (no
+    one types that soon after a page is drawn, but a test can, and a busy machine makes the moment longer)."""
+    page.wait_for_function("keys => keys.every((k) => window.__gsfDrafts && window.__gsfDrafts.specs[k])",
+                           arg=list(keys), timeout=timeout_ms, polling=50)
+
+
 def eventually(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.1) -> T:
     """Call `check` until it returns something truthy (returned) or `timeout` seconds pass (AssertionError)."""
     deadline = time.monotonic() + timeout

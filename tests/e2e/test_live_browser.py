@@ -9,7 +9,7 @@ import time
 from playwright.sync_api import expect
 
 from models.sessions import go_to_step, start_session
-from tests.e2e.conftest import seed, wait_for_app_idle
+from tests.e2e.conftest import keeping, seed, wait_for_app_idle
 from tests.factories import make_session
 
 
@@ -204,6 +204,7 @@ def test_a_form_opened_straight_after_typing_elsewhere_is_drawn_and_a_typed_goal
     sid, _ = seed(server.db_url, _at_summary)
     page.goto(server.page_url(f"/live?session={sid}"))
     wait_for_app_idle(page)
+    keeping(page, f"typed_{sid}")
     page.get_by_label("Notes on Bram").fill("Invented: asked about night-time lows")
     page.get_by_text("Set a goal or recommend a follow-up for Bram").click()  # leaves the note field too
     goal = page.get_by_role("textbox", name="Goal", exact=True)

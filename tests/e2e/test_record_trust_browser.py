@@ -18,7 +18,7 @@ from models.curriculum import checklist_items
 from models.notes import session_notes
 from models.session_view import load_session_view
 from models.sessions import set_tick, start_session
-from tests.e2e.conftest import eventually, seed, wait_for_app_idle
+from tests.e2e.conftest import eventually, keeping, seed, wait_for_app_idle
 from tests.factories import curriculum, make_session
 
 
@@ -41,6 +41,7 @@ def test_a_draft_survives_a_server_restart(server, page):
     url = server.page_url(f"/live?session={sid}")
     page.goto(url)
     wait_for_app_idle(page)
+    keeping(page, f"drafts_{sid}")
     field = _note_field(page)
     field.click()
     page.keyboard.type("Typed before the power cut")  # the field is never left: nothing reaches the server
@@ -71,6 +72,7 @@ def test_a_draft_of_a_step_changed_on_another_screen_is_offered_back(server, pag
     url = server.page_url(f"/live?session={sid}")
     page.goto(url)
     wait_for_app_idle(page)
+    keeping(page, f"drafts_{sid}")
     _note_field(page).click()
     page.keyboard.type("Typed at the introduction")
     seed(server.db_url, lambda db: go_to_step(db, session_id=sid, step="teach"))  # another screen
@@ -179,6 +181,7 @@ def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(
     url = server.page_url(f"/live?session={sid}")
     page.goto(url)
     wait_for_app_idle(page)
+    keeping(page, f"typed_{sid}")
     page.get_by_text(re.compile(r"^Question queue")).click()
     page.get_by_role("textbox", name="Question", exact=True).fill("Can I swap rice for quinoa?")
     page.get_by_text("Add a late arrival", exact=True).click()
@@ -227,6 +230,7 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
     url = server.page_url(f"/review?session={sid}")
     page.goto(url)
     wait_for_app_idle(page)
+    keeping(page, f"typed_record_{sid}")
     note = page.get_by_role("textbox", name="Note", exact=True)
     note.fill("Invented: asked for the large-print handout")
     page.reload()
@@ -244,6 +248,7 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
 
     page.goto(server.page_url("/plan"))
     wait_for_app_idle(page)
+    keeping(page, "typed_plan")
     page.get_by_text("Add a new participant", exact=True).click()
     page.get_by_role("textbox", name="Last name").fill("Quistwether")
     page.reload()
@@ -253,7 +258,8 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
 
     page.goto(server.page_url("/courses"))
     wait_for_app_idle(page)
-    page.get_by_role("tab", name="Plan a course").click()
+    page.get_by_role("tab", name="Plan a course").click()  # the tab's run draws its keeper
+    keeping(page, "typed_courses")
     page.get_by_role("textbox", name="Course name").fill("Invented Thursday group")
     page.reload()
     wait_for_app_idle(page)
@@ -272,6 +278,7 @@ def test_an_amendment_typed_but_not_saved_is_offered_back_after_a_reload(server,
     sid = seed(server.db_url, with_note)
     page.goto(server.page_url(f"/review?session={sid}"))
     wait_for_app_idle(page)
+    keeping(page, f"amend_drafts_{sid}")
     field = page.get_by_role("textbox", name="Text", exact=True)
     expect(field).to_have_value("Invented: uses a pen")
     field.fill("Invented: uses a pen and a meter")  # never saved
