@@ -203,13 +203,16 @@ _RESTORED = "_typed_restored"  # session state: {(widget key, text)} put back in
 _SAID = "_typed_said"  # session state: keeper key → the message saying what was put back, until OK
 
 
-def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str = "added") -> list[str]:
+def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str = "added",
+          starting: dict[str, str] | None = None) -> list[str]:
     """Short fields whose text is not yet added anywhere (a question, a goal, a late arrival's name): the text and
     text-input fields whose widget keys fully match one of `patterns` (regular expressions) are mirrored, keystroke
     by keystroke, into this tab's sessionStorage under `namespace`. After a reload or a server restart, what such a
     field held is put back into it (and into what ui/widgets.kept keeps for a closed form), once, while the field
-    is empty, and a message here says where (`label(key)` of each field; "not yet `verb`") until OK is pressed.
-    Returns those labels.
+    is empty or holds what it starts with (`starting`: widget key → the value a form fills in itself, such as the
+    facilitator's name or the stored order), and a message here says where (`label(key)` of each field; "not yet
+    `verb`") until OK is pressed.
+    Returns the widget keys put back in this run (to open the expander that holds them, say).
 
     Draw this before the fields it keeps (at the top of the page, outside any fragment): a field's value can only be
     set before the field is drawn in a run. sessionStorage, not localStorage: each tab keeps its own, so text typed
@@ -219,27 +222,27 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
                                        "used": ss.get(_USED, {})},
                         default={"drafts": {}}, on_drafts_change=lambda: None, height="content")
     done = ss.setdefault(_RESTORED, set())
-    back = []
+    back: dict[str, str] = {}  # widget key → its label
     for k, d in (getattr(result, "drafts", None) or {}).items():
         text = d.get("text") if isinstance(d, dict) else None
         if (not isinstance(k, str) or not isinstance(text, str) or not text or (k, text) in done
                 or not any(re.fullmatch(p, k) for p in patterns)):
             continue
         done.add((k, text))
-        if ss.get(k):  # the field holds other text in this session: keep it, never overwrite what is shown
-            continue
+        if ss.get(k) and ss.get(k) != (starting or {}).get(k):  # other text typed in this session: never
+            continue                                                 # overwrite what is shown
         set_kept(k, text)
-        back.append(label(k))
+        back[k] = label(k)
     said = ss.setdefault(_SAID, {})
     if back:  # said until the educator has read it: the run that follows (the field shows the text) comes at once
-        said[key] = (f"Put back after the reload, not yet {verb}: " + "; ".join(dict.fromkeys(back)) + ".")
+        said[key] = (f"Put back after the reload, not yet {verb}: " + "; ".join(dict.fromkeys(back.values())) + ".")
     # always drawn, so that the message coming or going moves no other element of the page to a new place (one
     # that moved is drawn afresh, and an expander opened on the page would close)
     box = st.container(horizontal=True, vertical_alignment="center", key=f"{key}_said", gap=None)
     if key in said:
         box.info(md_escape(said[key]), icon=":material/restore:", width="stretch")
         box.button("OK", key=f"{key}_said_ok", on_click=lambda: said.pop(key, None), help="Hide this message")
-    return back
+    return list(back)
 
 
 def used(*keys: str) -> None:

@@ -352,14 +352,19 @@ def _exports(rec: SessionRecord) -> None:
 _TYPED_LABELS = {"an": "the note being added (under “Add a note”)",
                  "rfu": "the follow-up note (under “Recommend a follow-up”)",
                  "xt": "your name or reason for counting the extra time (under Billing units)",
-                 "tc": "your name or reason for correcting the start or end (under “Correct the start or end time”)"}
+                 "tc": "your name or reason for correcting the start or end (under “Correct the start or end time”)",
+                 "at": "the instructor's attestation (under “Instructor's attestation”)"}
 
 
-def _keep_typed(sid: int) -> None:
-    """Text typed in the record's short fields but not yet recorded comes back after a reload (ui/drafts.typed)."""
-    drafts.typed(f"gsf-typed-record:{sid}", [f"an_text_{sid}", f"rfu_{sid}_note", f"xt_(by|why)_{sid}",
-                                             f"tc_{sid}_(by|why)"],
-                 key=f"typed_record_{sid}", label=lambda k: _TYPED_LABELS[k.split("_")[0]], verb="recorded")
+def _keep_typed(rec: SessionRecord) -> list[str]:
+    """Text typed in the record's short fields (and the attestation's, which start from the facilitator's name and
+    the standard statement) but not yet recorded comes back after a reload (ui/drafts.typed); returns the widget
+    keys put back in this run."""
+    sid = rec.session.id
+    return drafts.typed(f"gsf-typed-record:{sid}", [f"an_text_{sid}", f"rfu_{sid}_note", f"xt_(by|why)_{sid}",
+                                                    f"tc_{sid}_(by|why)", f"at_(name|other|text)_{sid}"],
+                        key=f"typed_record_{sid}", label=lambda k: _TYPED_LABELS[k.split("_")[0]], verb="recorded",
+                        starting=record_attestation.starting(rec))
 
 
 def show(sid: int) -> None:
@@ -370,7 +375,7 @@ def show(sid: int) -> None:
         st.info("There is no session with that number.")
         st.button("← All sessions", on_click=back, key="rv_back_missing")
         return
-    _keep_typed(sid)
+    put_back = _keep_typed(rec)
     ok = ss.pop("_rv_ok", None)
     if ok:
         st.success(ok)
@@ -385,5 +390,5 @@ def show(sid: int) -> None:
     _questions(rec)
     _goals(rec)
     _follow_up(rec)
-    record_attestation.section(rec)
+    record_attestation.section(rec, opened=any(k.startswith("at_") for k in put_back))
     _exports(rec)

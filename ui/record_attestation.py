@@ -16,7 +16,7 @@ from models.rules import (
     instructor_warning,
 )
 from models.session_record import SessionRecord
-from ui import conflicts
+from ui import conflicts, drafts
 from ui.actions import action, placed_messages, succeeded
 from ui.setup import get_engine
 from ui.text import md_escape, plain
@@ -54,11 +54,24 @@ def _write_attestation(sid: int, name: str, credential: str, text: str, seen) ->
 
     with action(get_engine(), on_conflict=on_conflict, place=box) as db:
         attest_session(db, session_id=sid, name=name, credential=credential, text=text, seen_attested_at=seen)
+        drafts.used(*_attestation_keys(sid)[1:])  # recorded: what the fields hold is not offered after a reload
         conflicts.forget(box)
         succeeded(box, "Attestation recorded with its time; it is printed on the record and every PDF.")
 
 
-def section(rec: SessionRecord) -> None:
+def starting(rec: SessionRecord) -> dict[str, str]:
+    """What the form's text fields start with (widget key → value): the facilitator's name and first credential
+    (for "in your own words"), and the standard statement."""
+    fac = rec.view.facilitator
+    first = (fac.credential if fac else "").split(",")[0].strip()
+    _, name_k, _, other_k, text_k = _attestation_keys(rec.session.id)
+    return {name_k: fac.name if fac else "", other_k: first if first not in CREDENTIAL_CHOICES else "",
+            text_k: ATTESTATION_STATEMENT}
+
+
+def section(rec: SessionRecord, *, opened: bool = False) -> None:
+    """The attestation recorded, and the form to record (or replace) it; `opened`: what was typed in the form but
+    not recorded was put back after a reload (ui/drafts.typed), so the form is drawn open to show it."""
     st.header("Instructor's attestation")
     s, fac = rec.session, rec.view.facilitator
     code = rec.billing.billed_code if rec.billing else s.billing_code
@@ -83,12 +96,17 @@ def section(rec: SessionRecord) -> None:
         st.caption("The record can be attested once the session has ended.")
         return
     label = "Replace this attestation (the earlier one stays on the record)" if a else "Attest this record"
+    if opened:
+        ss[f"{box}_open"] = True
     with st.expander(label, expanded=a is None, key=f"{box}_open", on_change="rerun"):
+        start = starting(rec)
+        ss.setdefault(name_k, start[name_k])
+        if ss.get(other_k) and ss[other_k] != start[other_k]:  # the educator's own words were put back: "Other"
+            ss.setdefault(cred_k, "Other")
         ours = [c.strip() for c in (fac.credential if fac else "").split(",")]
-        ss.setdefault(name_k, fac.name if fac else "")
         ss.setdefault(cred_k, next((c for c in ours if c in CREDENTIAL_CHOICES), "Other" if ours[0] else None))
-        ss.setdefault(other_k, ours[0] if ss[cred_k] == "Other" else "")
-        ss.setdefault(text_k, ATTESTATION_STATEMENT)
+        ss.setdefault(other_k, start[other_k] if ss[cred_k] == "Other" else "")
+        ss.setdefault(text_k, start[text_k])
         c = st.columns([2, 1, 1])
         c[0].text_input("Instructor's name", key=name_k, max_chars=MAX_NAME)
         c[1].selectbox("Credential", CREDENTIAL_CHOICES, key=cred_k, placeholder="Choose")

@@ -297,3 +297,51 @@ def test_an_amendment_typed_but_not_saved_is_offered_back_after_a_reload(server,
     wait_for_app_idle(page)
     page.wait_for_timeout(800)
     expect(page.locator("[class*='st-key-draft_am_text_']")).to_have_count(0)
+
+
+def test_an_attestation_being_written_survives_a_reload_and_is_not_offered_once_recorded(server, page):
+    """The attestation's fields start from the facilitator's name and the standard statement: what the educator
+    typed over them comes back after a reload, in the form drawn open, until it is recorded; once recorded, a
+    reload puts nothing back."""
+    from models.sessions import end_session
+
+    def ended(db):
+        sid, _ = _live(db)
+        end_session(db, session_id=sid)
+        return sid
+
+    sid = seed(server.db_url, ended)
+    page.goto(server.page_url(f"/review?session={sid}"))
+    wait_for_app_idle(page)
+    keeping(page, f"typed_record_{sid}")
+    name = page.get_by_role("textbox", name="Instructor's name")
+    statement = page.get_by_role("textbox", name="Attestation", exact=True)
+    expect(name).to_have_value("Pat Educator")
+    name.fill("Pat Educator-Quill")
+    statement.fill("Invented: I delivered this session with a co-facilitator.")
+    page.reload()
+    wait_for_app_idle(page)
+    expect(page.get_by_text(re.compile("Put back after the reload.*the instructor's attestation"))).to_be_visible()
+    expect(name).to_have_value("Pat Educator-Quill")
+    expect(statement).to_have_value("Invented: I delivered this session with a co-facilitator.")
+    assert seed(server.db_url, lambda db: _attested(db, sid)) is None  # put back, not recorded
+
+    page.get_by_role("button", name="Record the attestation").click()
+    eventually(lambda: seed(server.db_url, lambda db: _attested(db, sid))
+               == ("Pat Educator-Quill", "Invented: I delivered this session with a co-facilitator."))
+    wait_for_app_idle(page)
+    page.reload()
+    wait_for_app_idle(page)
+    page.wait_for_timeout(1200)  # time for anything kept to be put back
+    expect(page.get_by_text(re.compile("Put back after the reload"))).to_have_count(0)
+    expect(page.get_by_text("Attested by Pat Educator-Quill")).to_be_visible()
+    page.get_by_text("Replace this attestation", exact=False).click()
+    expect(statement).not_to_have_value("Invented: I delivered this session with a co-facilitator.")
+
+
+def _attested(db, sid):
+    from models.attestation import attestation
+    from models.sessions import get_session
+
+    a = attestation(get_session(db, sid))
+    return (a.name, a.text) if a else None
