@@ -45,7 +45,7 @@ from models.rules import (
     unit_hours,
 )
 from models.tables import Participant, Referral
-from ui import conflicts, downloads
+from ui import conflicts, downloads, drafts
 from ui.actions import action, flash_errors, placed_messages, succeeded
 from ui.pages import page
 from ui.setup import catalog, int_param, page_setup
@@ -151,62 +151,77 @@ def _order_fields(base: str) -> dict:
             "topics": list(ss.get(f"{base}_topics", [])), "training": ss.get(f"{base}_training", Training.INITIAL)}
 
 
+_ORDER_TEXT = {"name": "referring practitioner", "npi": "NPI", "practice": "practice", "contact": "fax or e-mail",
+               "dx": "diagnosis code"}  # the order form's text fields (widget key suffix → what it holds)
+
+
+def _order_start(base: str, r: Referral | None) -> dict:
+    """What the order form at `base` starts with (widget key → value): empty for a new order, or `r`'s."""
+    group, individual = ordered_hours(r) if r else (0.0, 0.0)
+    return {f"{base}_name": r.practitioner_name if r else "", f"{base}_npi": (r.practitioner_npi or "") if r else "",
+            f"{base}_practice": (r.practice or "") if r else "", f"{base}_contact": (r.contact or "") if r else "",
+            f"{base}_date": r.order_date if r else today, f"{base}_dx": (r.diagnosis_code or "") if r else "",
+            f"{base}_group": group, f"{base}_individual": individual,
+            f"{base}_topics": order_topics(r) if r else [], f"{base}_training": r.training if r else Training.INITIAL}
+
+
 def _save_new_order(participant_id: int, base: str) -> None:
     ss["ref_new_open"] = True  # the form stays open with its message
     with action(engine, place="ref_new") as db:
         create_referral(db, participant_id=participant_id, **_order_fields(base))
-        ss["ref_new_count"] = ss.get("ref_new_count", 0) + 1  # an empty form for the next order
+        drafts.used(*(f"{base}_{f}" for f in _ORDER_TEXT))
+        ss.update(_order_start(base, None))  # an empty form for the next order
         succeeded("ref_new", "Order saved.")
 
 
 def _save_edited_order(referral_id: int, version: int) -> None:
-    _write_order(referral_id, _order_fields(f"ref_edit_{referral_id}_{version}"), version)
+    _write_order(referral_id, _order_fields(f"ref_edit_{referral_id}_{version}"), version, version)
 
 
-def _write_order(referral_id: int, fields: dict, seen_version: int) -> None:
-    """Correct the latest order against the version this screen showed; a conflict shows both orders."""
+def _write_order(referral_id: int, fields: dict, seen_version: int, form_version: int) -> None:
+    """Correct the latest order against the version this screen showed (`seen_version`; the form's fields are
+    those of `form_version`); a conflict shows both orders."""
     base = f"ref_edit_{referral_id}"
     ss[f"{base}_open"] = True
 
     def on_conflict(exc: Conflict) -> None:
-        conflicts.remember(base, conflicts.Pending("The latest order", draft_order_text(**fields), exc.theirs,
-                                                   keep_mine=lambda: _write_order(referral_id, fields, exc.version)))
+        conflicts.remember(base, conflicts.Pending(
+            "The latest order", draft_order_text(**fields), exc.theirs,
+            keep_mine=lambda: _write_order(referral_id, fields, exc.version, form_version)))
 
     with action(engine, on_conflict=on_conflict, place=base) as db:
         update_referral(db, referral_id=referral_id, seen_version=seen_version, **fields)
+        drafts.used(*(f"{base}_{form_version}_{f}" for f in _ORDER_TEXT))
         conflicts.forget(base)
         succeeded(base, "Order saved.")
 
 
 def _order_form(base: str, r: Referral | None, label: str, on_click, args: tuple) -> None:
-    """The order's fields, empty for a new order or filled with `r`'s."""
+    """The order's fields, empty for a new order or filled with `r`'s (set before they are drawn, so that text put
+    back after a reload by drafts.typed shows instead)."""
+    for k, v in _order_start(base, r).items():
+        ss.setdefault(k, v)
     with st.form(f"{base}_form", border=False):
         c = st.columns(2)
-        c[0].text_input("Referring practitioner", value=r.practitioner_name if r else "", key=f"{base}_name",
-                        help=f"At most {MAX_NAME} characters.")
-        c[1].text_input("NPI (optional)", value=(r.practitioner_npi or "") if r else "", key=f"{base}_npi",
-                        help=f"{NPI_DIGITS} digits; the last is a check digit.")
-        c[0].text_input("Practice (optional)", value=(r.practice or "") if r else "", key=f"{base}_practice",
-                        help=f"At most {MAX_PRACTICE} characters.")
-        c[1].text_input("Fax or e-mail (optional)", value=(r.contact or "") if r else "", key=f"{base}_contact",
+        c[0].text_input("Referring practitioner", key=f"{base}_name", help=f"At most {MAX_NAME} characters.")
+        c[1].text_input("NPI (optional)", key=f"{base}_npi", help=f"{NPI_DIGITS} digits; the last is a check digit.")
+        c[0].text_input("Practice (optional)", key=f"{base}_practice", help=f"At most {MAX_PRACTICE} characters.")
+        c[1].text_input("Fax or e-mail (optional)", key=f"{base}_contact",
                         help=f"At most {MAX_CONTACT} characters, as text.")
-        c[0].date_input("Order date", value=r.order_date if r else today, key=f"{base}_date", format="YYYY-MM-DD",
+        c[0].date_input("Order date", key=f"{base}_date", format="YYYY-MM-DD",
                         min_value=min(EARLIEST_ORDER, r.order_date) if r else EARLIEST_ORDER, max_value=today)
-        c[1].text_input("Diagnosis code (optional)", value=(r.diagnosis_code or "") if r else "", key=f"{base}_dx",
+        c[1].text_input("Diagnosis code (optional)", key=f"{base}_dx",
                         help=f"As written on the order, at most {MAX_DIAGNOSIS_CODE} characters.")
-        step, (group, individual) = unit_hours(1), ordered_hours(r) if r else (0.0, 0.0)
+        step = unit_hours(1)
         c[0].number_input("Group hours ordered", min_value=0.0, max_value=float(MAX_ORDER_HOURS), step=step,
-                          value=group, format="%.1f", key=f"{base}_group")
+                          format="%.1f", key=f"{base}_group")
         c[1].number_input("Individual hours ordered", min_value=0.0, max_value=float(MAX_ORDER_HOURS), step=step,
-                          value=individual, format="%.1f",
-                          key=f"{base}_individual")
-        stored = order_topics(r) if r else []
-        st.multiselect("Topics ordered", list(dict.fromkeys([*topic_choices, *stored])), default=stored,
+                          format="%.1f", key=f"{base}_individual")
+        st.multiselect("Topics ordered", list(dict.fromkeys([*topic_choices, *(order_topics(r) if r else [])])),
                        key=f"{base}_topics", accept_new_options=True, format_func=plain,
                        help=f"The curricula's topics, or type another (at most {MAX_TOPICS} topics of "
                             f"{MAX_TOPIC} characters).")
-        st.radio("Training", list(Training), index=list(Training).index(r.training) if r else 0, horizontal=True,
-                 key=f"{base}_training", format_func=str.capitalize)
+        st.radio("Training", list(Training), horizontal=True, key=f"{base}_training", format_func=str.capitalize)
         st.form_submit_button(label, type="primary", key=f"{base}_save", on_click=on_click, args=args)
 
 
@@ -216,6 +231,19 @@ def _referral_section(participant_id: int) -> None:
         orders = referrals_of(db, participant_id)
     st.subheader("Referral and order")
     r = status.referral
+    new, edit = f"ref_new_{participant_id}", f"ref_edit_{r.id}_{r.version}" if r else None
+    # the order forms' text typed but not saved comes back after a reload, its form drawn open (ui/drafts.typed)
+    forms = {new: ("Add an order", "ref_new_open")} | ({edit: ("Correct the latest order", f"ref_edit_{r.id}_open")}
+                                                     if r else {})
+    fields = "(" + "|".join(_ORDER_TEXT) + ")"
+    put_back = drafts.typed(
+        f"gsf-typed-orders:{participant_id}", [f"{b}_{fields}" for b in forms], key=f"typed_orders_{participant_id}",
+        label=lambda k: next(f"the order's {_ORDER_TEXT[k.removeprefix(b + '_')]} (under “{where}”)"
+                             for b, (where, _) in forms.items() if k.startswith(b + "_")),
+        verb="saved", starting=_order_start(edit, r) if r else None)
+    for b, (_, opened) in forms.items():
+        if any(k.startswith(b + "_") for k in put_back):
+            ss[opened] = True
     if r is None:
         st.caption("No order on file. Medicare DSMT needs an order from the treating practitioner stating the hours, "
                    "the topics, and group or individual.")
@@ -249,15 +277,14 @@ def _referral_section(participant_id: int) -> None:
             for old in orders[1:]:
                 st.text(plain(order_text(old)))
     with st.expander("Add an order", key="ref_new_open", on_change="rerun"):
-        base = f"ref_new_{ss.get('ref_new_count', 0)}"
-        _order_form(base, None, "Save the order", _save_new_order, (participant_id, base))
+        _order_form(new, None, "Save the order", _save_new_order, (participant_id, new))
         placed_messages("ref_new")
     if r is not None:
         base = f"ref_edit_{r.id}"
         with st.expander("Correct the latest order", key=f"{base}_open", on_change="rerun",
                          expanded=conflicts.pending(base) is not None):
             conflicts.show(base)
-            _order_form(f"{base}_{r.version}", r, "Save the corrected order", _save_edited_order, (r.id, r.version))
+            _order_form(edit, r, "Save the corrected order", _save_edited_order, (r.id, r.version))
             placed_messages(base)
 
 

@@ -345,3 +345,57 @@ def _attested(db, sid):
 
     a = attestation(get_session(db, sid))
     return (a.name, a.text) if a else None
+
+
+def test_an_order_being_typed_survives_a_reload_and_is_not_offered_once_saved(server, page):
+    """The referral forms on /participants: a correction typed over the stored order, and a new order's
+    practitioner, come back after a reload in their forms drawn open; once saved, a reload puts nothing back."""
+    from datetime import date
+
+    from models.enums import Training
+    from models.referrals import create_referral, referrals_of
+
+    def person_with_an_order(db):
+        _, pid = _live(db)
+        create_referral(db, participant_id=pid, practitioner_name="Dr Invented Quill", order_date=date(2026, 1, 5),
+                        group_hours=9, individual_hours=0, topics=["Monitoring"],
+                        training=Training.INITIAL)
+        return pid
+
+    pid = seed(server.db_url, person_with_an_order)
+    page.goto(server.page_url(f"/participants?participant={pid}"))
+    wait_for_app_idle(page)
+    keeping(page, f"typed_orders_{pid}")
+    page.get_by_text("Correct the latest order", exact=True).click()
+    page.get_by_text("Add an order", exact=True).click()
+    corrected, new = (page.locator(f"[class*='st-key-ref_{k}_'] input[aria-label='Practice (optional)']")
+                      for k in ("edit", "new"))
+    expect(corrected).to_have_value("")
+    corrected.fill("Invented Lakeside Practice")
+    new_name = page.locator("[class*='st-key-ref_new_'] input[aria-label='Referring practitioner']")
+    new_name.fill("Dr Invented Marrow")
+    page.reload()
+    wait_for_app_idle(page)
+    said = page.get_by_text(re.compile("Put back after the reload, not yet saved"))
+    expect(said).to_contain_text("the order's practice (under “Correct the latest order”)")
+    expect(said).to_contain_text("the order's referring practitioner (under “Add an order”)")
+    expect(corrected).to_have_value("Invented Lakeside Practice")  # the forms are drawn open
+    expect(new_name).to_have_value("Dr Invented Marrow")
+    stored = lambda: seed(server.db_url, lambda db: [(r.practitioner_name, r.practice)  # noqa: E731
+                                                     for r in referrals_of(db, pid)])
+    assert stored() == [("Dr Invented Quill", None)]  # put back, not saved
+
+    page.get_by_role("button", name="Save the corrected order").click()
+    eventually(lambda: stored() == [("Dr Invented Quill", "Invented Lakeside Practice")])
+    wait_for_app_idle(page)
+    page.locator("[class*='st-key-ref_new_'] input[aria-label='Group hours ordered']").fill("2")
+    page.get_by_role("button", name="Save the order").click()
+    eventually(lambda: stored()[0] == ("Dr Invented Marrow", None))
+    wait_for_app_idle(page)
+    expect(new_name).to_have_value("")  # an empty form for the next order
+    page.reload()
+    wait_for_app_idle(page)
+    page.wait_for_timeout(1200)  # time for anything kept to be put back
+    expect(page.get_by_text(re.compile("Put back after the reload"))).to_have_count(0)
+    page.get_by_text("Add an order", exact=True).click()
+    expect(new_name).to_have_value("")

@@ -65,7 +65,7 @@ def test_add_an_order_and_see_ordered_used_planned_and_left(engine, frozen_clock
     at = app("pages/participants.py", participant=ada).run()
     assert not at.exception
     assert any("No order on file" in c.value for c in at.caption)
-    form = "ref_new_0"
+    form = f"ref_new_{ada}"
     at.text_input(key=f"{form}_name").input(HOSTILE)
     at.text_input(key=f"{form}_npi").input("1234567893")
     at.text_input(key=f"{form}_practice").input("Invented Family Practice")
@@ -93,25 +93,37 @@ def test_add_an_order_and_see_ordered_used_planned_and_left(engine, frozen_clock
     first = allowance.iloc[0]
     assert first["Allowance"].startswith("Initial group") and (first["Limit"], first["Used"], first["Planned"],
                                                                 first["Left"]) == (9, 1, 2, 6)
-    assert at.text_input(key="ref_new_1_name").value == ""  # an empty form for the next order
+    assert at.text_input(key=f"ref_new_{ada}_name").value == ""  # an empty form for the next order
     with session_scope(engine) as db:
         r = latest_referral(db, ada)
         assert (r.group_minutes_ordered, r.individual_minutes_ordered, r.topics) == (
             150, 60, "Taking your diabetes medicines")
 
 
+def test_an_order_typed_for_one_person_never_shows_in_anothers_form(engine, frozen_clock):
+    ada, bram, _ = _people(engine, frozen_clock, planned=False)
+    at = app("pages/participants.py", participant=ada).run()
+    at.text_input(key=f"ref_new_{ada}_name").input("Dr Quill Nobody").run()  # typed, not saved
+    at.query_params["participant"] = str(bram)
+    at.run()
+    assert not at.exception
+    assert at.text_input(key=f"ref_new_{bram}_name").value == ""
+    with session_scope(engine) as db:
+        assert latest_referral(db, ada) is None and latest_referral(db, bram) is None
+
+
 def test_a_refused_npi_keeps_what_was_typed(engine, frozen_clock):
     ada, _, _ = _people(engine, frozen_clock, planned=False)
     at = app("pages/participants.py", participant=ada).run()
-    at.text_input(key="ref_new_0_name").input("Dr Quill Nobody")
-    at.text_input(key="ref_new_0_npi").input("1234567890")
-    at.date_input(key="ref_new_0_date").set_value(DAY0)
-    at.number_input(key="ref_new_0_group").set_value(9.0)
-    at.button(key="ref_new_0_save").click().run()
+    at.text_input(key=f"ref_new_{ada}_name").input("Dr Quill Nobody")
+    at.text_input(key=f"ref_new_{ada}_npi").input("1234567890")
+    at.date_input(key=f"ref_new_{ada}_date").set_value(DAY0)
+    at.number_input(key=f"ref_new_{ada}_group").set_value(9.0)
+    at.button(key=f"ref_new_{ada}_save").click().run()
     assert not at.exception
     assert any("10 digits" in e.value for e in at.error)
-    assert at.text_input(key="ref_new_0_name").value == "Dr Quill Nobody"
-    assert at.number_input(key="ref_new_0_group").value == 9.0
+    assert at.text_input(key=f"ref_new_{ada}_name").value == "Dr Quill Nobody"
+    assert at.number_input(key=f"ref_new_{ada}_group").value == 9.0
     with session_scope(engine) as db:
         assert latest_referral(db, ada) is None
 
@@ -121,14 +133,14 @@ def test_a_refused_npi_keeps_what_was_typed(engine, frozen_clock):
 def test_over_long_text_is_refused_with_its_limit(engine, frozen_clock, field, limit):
     ada, _, _ = _people(engine, frozen_clock, planned=False)
     at = app("pages/participants.py", participant=ada).run()
-    at.text_input(key="ref_new_0_name").input("Dr Quill Nobody")
-    at.number_input(key="ref_new_0_group").set_value(1.0)
-    at.text_input(key=f"ref_new_0_{field}").input("x" * (limit + 1))
-    at.button(key="ref_new_0_save").click().run()
+    at.text_input(key=f"ref_new_{ada}_name").input("Dr Quill Nobody")
+    at.number_input(key=f"ref_new_{ada}_group").set_value(1.0)
+    at.text_input(key=f"ref_new_{ada}_{field}").input("x" * (limit + 1))
+    at.button(key=f"ref_new_{ada}_save").click().run()
     assert not at.exception
     said = " ".join(rendered(e.value) for e in at.error)
     assert f"at most {limit} characters" in said
-    assert at.text_input(key=f"ref_new_0_{field}").value == "x" * (limit + 1)
+    assert at.text_input(key=f"ref_new_{ada}_{field}").value == "x" * (limit + 1)
 
 
 def test_correct_the_latest_order_after_another_screen_changed_it(engine, frozen_clock):
