@@ -56,6 +56,7 @@ from ui.live_writes import (
     goal_keys,
     goals_open_key,
     late_open_key,
+    note_drafts,
     note_keys,
     people_key,
     presence_key,
@@ -528,7 +529,7 @@ def _people(engine: Engine, sid: int) -> None:
         everyone = [*(p.participant_id for p in view.people), None]
         hidden = {k: (pid, s.id) for pid in everyone for s in view.curriculum.steps
                   if (k := note_keys(sid, pid, s.id)[0]) not in shown}
-        unsaved = drafts.keeper(f"gsf-draft:{sid}", shown, key=f"drafts_{sid}",
+        unsaved = drafts.keeper(note_drafts(sid), shown, key=f"drafts_{sid}",
                                 elsewhere={k: stored.get(v, "") for k, v in hidden.items()})
         for k, draft in unsaved.items():
             if k in hidden:

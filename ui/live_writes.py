@@ -25,8 +25,9 @@ from models.notes import save_live_note
 from models.people import create_participant
 from models.questions_goals import add_goal, add_question, set_question_status
 from models.rules import CONFIDENCE_DEFAULT
+from models.session_view import SessionView
 from models.sessions import end_at_suggested, end_session, go_to_step, set_tick
-from ui import conflicts
+from ui import conflicts, drafts
 from ui.actions import action, notice
 from ui.widgets import set_kept
 
@@ -37,6 +38,27 @@ def note_keys(sid: int, pid: int | None, step_key: str) -> tuple[str, str, str]:
     """Widget keys of a note: its text area, its tags, and what this screen last showed of it."""
     who = "group" if pid is None else pid
     return f"note_{sid}_{who}_{step_key}", f"tags_{sid}_{who}_{step_key}", f"seen_{sid}_{who}_{step_key}"
+
+
+def note_drafts(sid: int) -> str:
+    """The namespace under which this browser keeps /live's note fields until saved (ui/drafts.keeper)."""
+    return f"gsf-draft:{sid}"
+
+
+def live_notes_not_saved(view: SessionView, *, key: str) -> dict[str, tuple[drafts.Draft, int | None, str]]:
+    """For a session /live no longer writes to (it has ended): the /live notes this browser holds that never reached
+    the record (typed, then the session was ended on another screen, or the page reloaded), as widget key →
+    (draft, participant or None for the group, step). Each is checked against the note /live writes there (the
+    first note of that person and step)."""
+    sid = view.session.id
+    stored: dict[tuple[int | None, str], str] = {}
+    for n in sorted(view.notes, key=lambda n: n.note_id):
+        stored.setdefault((n.participant_id, n.step), n.text)
+    where = {note_keys(sid, pid, s.id)[0]: (pid, s.id)
+             for pid in [*(p.participant_id for p in view.people), None] for s in view.curriculum.steps}
+    unsaved = drafts.keeper(note_drafts(sid), {}, key=key,
+                            elsewhere={k: stored.get(v, "") for k, v in where.items()})
+    return {k: (d, *where[k]) for k, d in unsaved.items()}
 
 
 def rating_key(sid: int, pid: int, item_id: str, phase: str) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from models import clock
 from models.curriculum import STEP_ORDER, STEP_TITLES
+from models.enums import SessionStatus
 from models.errors import Conflict
 from models.notes import add_note, amend_note, split_tags
 from models.rules import (
@@ -15,6 +16,7 @@ from models.rules import (
 from models.session_record import SessionRecord
 from ui import conflicts, drafts
 from ui.actions import action
+from ui.live_writes import live_notes_not_saved
 from ui.setup import get_engine
 from ui.text import md_escape, plain
 
@@ -82,6 +84,36 @@ def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
                      help="Back into the note's field, to read and save there")
 
 
+def _put_in_new_note(sid: int, pid: int | None, step: str, text: str) -> None:
+    """A /live note that never reached the record, with no note of its person and step to amend: into "Add a
+    note", set to that person and step, to be read and added there."""
+    ss[f"an_who_{sid}"], ss[f"an_step_{sid}"], ss[f"an_text_{sid}"] = pid, step, text
+
+
+def _unsaved_live_notes(rec: SessionRecord) -> None:
+    """Once the session has ended, /live is read-only: a note typed there that never reached the record (the
+    session was ended on another screen meanwhile, or the page was reloaded) is offered here, to put back into its
+    note's amendment field (or into "Add a note" when that person and step have no note) and save there."""
+    if rec.session.status != SessionStatus.ENDED:
+        return  # /live offers its own
+    sid = rec.session.id
+    first: dict[tuple[int | None, str], object] = {}
+    for n in sorted(rec.view.notes, key=lambda n: n.note_id):
+        first.setdefault((n.participant_id, n.step), n)
+    for draft, pid, step in live_notes_not_saved(rec.view, key=f"live_drafts_{sid}").values():
+        who = "the whole group" if pid is None else md_escape(rec.name(pid))
+        what = f"a note on {who} in {STEP_TITLES.get(step, step)}, on the live page,"
+        n = first.get((pid, step))
+        if n is None:
+            drafts.offer(draft, what, restore="Put it back", on_restore=_put_in_new_note,
+                         args=(sid, pid, step, draft.text), help="Into “Add a note”, to read and add there")
+        else:
+            stored = (n.version_id, n.text, tuple(t for t in n.tags if t in NOTE_TAGS))
+            drafts.offer(draft, what, restore="Put it back", on_restore=_put_back,
+                         args=(sid, n.note_id, draft.text, stored),
+                         help="Into that note's amendment field, to read and save there")
+
+
 def _tag_change(before: str, after: str) -> str:
     """A version that changed only the tags: "tags changed: added X; removed Y" (text unchanged)."""
     old, new = split_tags(before), split_tags(after)
@@ -97,6 +129,7 @@ def _with_tags(text: str, tags) -> str:
 def notes(rec: SessionRecord) -> None:
     st.header("Notes")
     sid = rec.session.id
+    _unsaved_live_notes(rec)
     owners: list[int | None] = [p.participant_id for p in rec.view.people] + [None]
     shown = False
     for owner in owners:

@@ -399,3 +399,68 @@ def test_an_order_being_typed_survives_a_reload_and_is_not_offered_once_saved(se
     expect(page.get_by_text(re.compile("Put back after the reload"))).to_have_count(0)
     page.get_by_text("Add an order", exact=True).click()
     expect(new_name).to_have_value("")
+
+
+def test_notes_typed_on_live_as_another_screen_ends_the_session_are_offered_on_the_record(server, page):
+    """/live is read-only once the session has ended: notes typed there but never saved (the page was reloaded
+    before the field was left: a change to Bram's stored note at the introduction, then a new note on Ada in
+    Teaching, while other screens changed the step and ended the session) are counted on /live and offered on the
+    record, where the new one goes into "Add a note" and the change into its note's amendment; once saved,
+    neither is offered again."""
+    from models.notes import add_note
+    from models.sessions import end_session, go_to_step
+
+    def with_note(db):
+        sid, _ = _live(db)
+        bram = load_session_view(db, sid).people[1].participant_id
+        add_note(db, session_id=sid, participant_id=bram, step="intro", text="Invented: uses a pen", tags=[])
+        return sid
+
+    sid = seed(server.db_url, with_note)
+    page.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(page)
+    keeping(page, f"drafts_{sid}")
+    page.get_by_label("Notes on Bram").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" and a meter")  # never left: never saved
+    seed(server.db_url, lambda db: go_to_step(db, session_id=sid, step="teach"))  # another screen
+    page.reload()
+    wait_for_app_idle(page)
+    keeping(page, f"drafts_{sid}")
+    expect(page.locator("h3").filter(has_text="Teaching")).to_be_visible()
+    _note_field(page).click()
+    page.keyboard.type("Invented: asked about sick days")  # never left
+    seed(server.db_url, lambda db: end_session(db, session_id=sid))  # another screen ends it
+    page.reload()
+    wait_for_app_idle(page)
+    expect(page.get_by_text("2 notes typed on this screen never reached the record")).to_be_visible()
+    assert [t for t, _ in _notes(server, sid)] == ["Invented: uses a pen"]
+
+    page.goto(server.page_url(f"/review?session={sid}"))
+    wait_for_app_idle(page)
+    offers = page.locator("[class*='st-key-draft_note_']")
+    expect(offers).to_have_count(2)
+    ada = offers.filter(has_text="Invented: asked about sick days")
+    expect(ada).to_contain_text("Not saved: a note on Ada")
+    ada.get_by_role("button", name="Put it back").click()
+    expect(page.get_by_role("textbox", name="Note", exact=True)).to_have_value("Invented: asked about sick days")
+    page.get_by_role("button", name="Add note").click()
+    eventually(lambda: sorted(t for t, _ in _notes(server, sid))
+               == ["Invented: asked about sick days", "Invented: uses a pen"])
+    wait_for_app_idle(page)
+    bram_offer = page.locator("[class*='st-key-draft_note_']").filter(has_text="Invented: uses a pen and a meter")
+    expect(bram_offer).to_contain_text("Not saved: a note on Bram")
+    bram_offer.get_by_role("button", name="Put it back").click()
+    wait_for_app_idle(page)  # the field of the note chosen replaces the one shown before
+    expect(page.get_by_role("textbox", name="Text", exact=True)).to_have_value("Invented: uses a pen and a meter")
+    page.get_by_role("button", name="Save amendment").click()
+    eventually(lambda: sorted(t for t, _ in _notes(server, sid))
+               == ["Invented: asked about sick days", "Invented: uses a pen and a meter"])
+    page.reload()
+    wait_for_app_idle(page)
+    page.wait_for_timeout(800)
+    expect(page.locator("[class*='st-key-draft_note_']")).to_have_count(0)
+    page.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(page)
+    expect(page.get_by_text("Ended at")).to_be_visible()
+    expect(page.get_by_text(re.compile("never reached the record"))).to_have_count(0)
