@@ -26,6 +26,47 @@ _JS = """
 // patterns (regexes of keys), store}.
 const STATE = (window.__gsfDrafts = window.__gsfDrafts || {specs: {}, reported: {}, seen: {}});
 
+// A tab duplicated by the browser starts with a copy of the first tab's sessionStorage, and so with its short
+// fields' text not yet added: that text belongs to the first tab, still open, and must not be put back here too (to
+// be added twice). Each tab keeps an id in its sessionStorage; a page that finds one asks the other tabs (of this
+// site) whether one of them holds it; if one answers, this is a copy: it takes an id of its own and drops the
+// copied short fields. A reload finds its id with no one else holding it and keeps its text.
+if (!STATE.tabReady) {
+  STATE.tabReady = new Promise((resolve) => {
+    const TAB = "gsf-tab";
+    const fresh = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
+    let id = null;
+    try { id = sessionStorage.getItem(TAB); } catch (e) { STATE.tab = "none"; resolve(); return; }
+    const settle = (copy) => {
+      if (copy || !id) {
+        if (copy) {
+          for (let i = sessionStorage.length - 1; i >= 0; i--) {
+            const name = sessionStorage.key(i);
+            if (name && name.startsWith("gsf-typed")) sessionStorage.removeItem(name);
+          }
+        }
+        id = fresh();
+        sessionStorage.setItem(TAB, id);
+      }
+      STATE.tab = id;
+      resolve();
+    };
+    if (typeof BroadcastChannel === "undefined") { settle(false); return; }
+    const channel = new BroadcastChannel("gsf-tabs");
+    const nonce = fresh();
+    let copy = false;
+    channel.onmessage = (event) => {
+      const m = event.data || {};
+      if (m.ask && STATE.tab && m.ask === STATE.tab) channel.postMessage({mine: m.ask, nonce: m.nonce});
+      else if (m.mine && m.nonce === nonce) copy = true;
+    };
+    STATE.channel = channel;
+    if (!id) { settle(false); return; }
+    channel.postMessage({ask: id, nonce});
+    setTimeout(() => settle(copy), 150);  // another tab answers within a few milliseconds
+  });
+}
+
 function storage(spec) { return spec.store === "session" ? sessionStorage : localStorage; }
 
 function matches(spec, key) {
@@ -85,7 +126,7 @@ function stored(spec) {
 // once it was added).
 function check(id, setStateValue) {
   const spec = STATE.specs[id];
-  if (!spec) return;
+  if (!spec || (spec.patterns && !STATE.tab)) return;  // short fields: not before this tab knows it is no copy
   const store = storage(spec);
   const seen = (STATE.seen[id] = STATE.seen[id] || {});
   const found = {};
@@ -139,9 +180,12 @@ export default function (component) {
     (STATE.checks = STATE.checks || {})[data.id] = () => check(data.id, setStateValue);
     watchShortFields();
   }
-  // the fields are drawn by the same run: look once they are on the page
-  const first = setTimeout(() => check(data.id, setStateValue), 400);
-  return () => clearTimeout(first);
+  // the fields are drawn by the same run: look once they are on the page (and, for short fields, once this tab
+  // knows whether it is a copy of another)
+  let first = null;
+  let gone = false;
+  STATE.tabReady.then(() => { if (!gone) first = setTimeout(() => check(data.id, setStateValue), 400); });
+  return () => { gone = true; clearTimeout(first); };
 }
 """
 
@@ -216,7 +260,8 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
 
     Draw this before the fields it keeps (at the top of the page, outside any fragment): a field's value can only be
     set before the field is drawn in a run. sessionStorage, not localStorage: each tab keeps its own, so text typed
-    but not added in one tab is never put into another tab's field, to be added twice."""
+    but not added in one tab is never put into another tab's field, to be added twice; a tab the browser duplicated
+    (which starts with a copy of the first tab's sessionStorage) drops the copy while the first tab is open."""
     ss = st.session_state
     result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "patterns": patterns, "store": "session",
                                        "used": ss.get(_USED, {})},
