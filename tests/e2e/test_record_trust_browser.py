@@ -443,10 +443,12 @@ def test_notes_typed_on_live_as_another_screen_ends_the_session_are_offered_on_t
     ada = offers.filter(has_text="Invented: asked about sick days")
     expect(ada).to_contain_text("Not saved: a note on Ada")
     ada.get_by_role("button", name="Put it back").click()
+    wait_for_app_idle(page)
     expect(page.get_by_role("textbox", name="Note", exact=True)).to_have_value("Invented: asked about sick days")
     page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_text("Note added.")).to_be_visible()
     eventually(lambda: sorted(t for t, _ in _notes(server, sid))
-               == ["Invented: asked about sick days", "Invented: uses a pen"])
+               == ["Invented: asked about sick days", "Invented: uses a pen"], timeout=20)
     wait_for_app_idle(page)
     bram_offer = page.locator("[class*='st-key-draft_note_']").filter(has_text="Invented: uses a pen and a meter")
     expect(bram_offer).to_contain_text("Not saved: a note on Bram")
@@ -454,8 +456,9 @@ def test_notes_typed_on_live_as_another_screen_ends_the_session_are_offered_on_t
     wait_for_app_idle(page)  # the field of the note chosen replaces the one shown before
     expect(page.get_by_role("textbox", name="Text", exact=True)).to_have_value("Invented: uses a pen and a meter")
     page.get_by_role("button", name="Save amendment").click()
+    expect(page.get_by_text("Amendment saved; the earlier text is kept.")).to_be_visible()
     eventually(lambda: sorted(t for t, _ in _notes(server, sid))
-               == ["Invented: asked about sick days", "Invented: uses a pen and a meter"])
+               == ["Invented: asked about sick days", "Invented: uses a pen and a meter"], timeout=20)
     page.reload()
     wait_for_app_idle(page)
     page.wait_for_timeout(800)
@@ -464,3 +467,42 @@ def test_notes_typed_on_live_as_another_screen_ends_the_session_are_offered_on_t
     wait_for_app_idle(page)
     expect(page.get_by_text("Ended at")).to_be_visible()
     expect(page.get_by_text(re.compile("never reached the record"))).to_have_count(0)
+
+
+_DUPLICATE_JS = """
+if (!sessionStorage.getItem("e2e-copied")) {  // what the browser's "Duplicate" does: the first tab's copy
+  sessionStorage.setItem("e2e-copied", "1");
+  for (const [k, v] of Object.entries(JSON.parse(COPY))) sessionStorage.setItem(k, v);
+}
+"""
+
+
+def test_a_duplicated_tab_does_not_put_back_the_first_tabs_unadded_text(server, page):
+    """A tab duplicated from one holding a new participant's name not yet added starts with that tab's
+    sessionStorage; while the first tab is open the copy is dropped, so the name is not put back in both (to be
+    added twice); the first tab, reloaded, still gets it back."""
+    page.goto(server.page_url("/plan"))
+    wait_for_app_idle(page)
+    keeping(page, "typed_plan")
+    page.get_by_text("Add a new participant", exact=True).click()
+    page.get_by_role("textbox", name="Last name").fill("Quistwether")
+    copied = page.evaluate("() => JSON.stringify(Object.fromEntries(Object.entries(sessionStorage)))")
+    assert "Quistwether" in copied and "gsf-tab" in copied
+    twin = page.context.new_page()
+    try:
+        twin.add_init_script(_DUPLICATE_JS.replace("COPY", repr(copied)))
+        twin.goto(server.page_url("/plan"))
+        wait_for_app_idle(twin)
+        keeping(twin, "typed_plan")
+        twin.wait_for_timeout(1200)  # time for anything kept to be put back
+        expect(twin.get_by_text(re.compile("Put back after the reload"))).to_have_count(0)
+        twin.get_by_text("Add a new participant", exact=True).click()
+        expect(twin.get_by_role("textbox", name="Last name")).to_have_value("")
+        assert "Quistwether" not in twin.evaluate("() => JSON.stringify(Object.entries(sessionStorage))")
+    finally:
+        twin.close()
+    page.reload()
+    wait_for_app_idle(page)
+    expect(page.get_by_text(re.compile("Put back after the reload.*new participant"))).to_be_visible()
+    page.get_by_text("Add a new participant", exact=True).click()
+    expect(page.get_by_role("textbox", name="Last name")).to_have_value("Quistwether")
