@@ -385,12 +385,14 @@ def test_an_order_being_typed_survives_a_reload_and_is_not_offered_once_saved(se
                                                      for r in referrals_of(db, pid)])
     assert stored() == [("Dr Invented Quill", None)]  # put back, not saved
 
+    wait_for_app_idle(page)  # as a person reads the message first: the runs that put the text back are over
     page.get_by_role("button", name="Save the corrected order").click()
-    eventually(lambda: stored() == [("Dr Invented Quill", "Invented Lakeside Practice")])
+    expect(page.get_by_text("Order saved.")).to_be_visible()
+    eventually(lambda: stored() == [("Dr Invented Quill", "Invented Lakeside Practice")], timeout=20)
     wait_for_app_idle(page)
     page.locator("[class*='st-key-ref_new_'] input[aria-label='Group hours ordered']").fill("2")
     page.get_by_role("button", name="Save the order").click()
-    eventually(lambda: stored()[0] == ("Dr Invented Marrow", None))
+    eventually(lambda: stored()[0] == ("Dr Invented Marrow", None), timeout=20)
     wait_for_app_idle(page)
     expect(new_name).to_have_value("")  # an empty form for the next order
     page.reload()
