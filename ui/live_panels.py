@@ -56,12 +56,14 @@ from ui.live_writes import (
     goal_keys,
     goals_open_key,
     late_open_key,
+    live_note,
     note_drafts,
     note_keys,
     people_key,
     presence_key,
     queue_used_key,
     rating_key,
+    stored_note,
 )
 from ui.text import md_escape, plain
 from ui.widgets import drawn_when_open, kept, picker_label, redraw_swallowed_opening, search_box
@@ -359,8 +361,7 @@ def goals(engine: Engine, sid: int) -> None:
 def _note_fields(view: SessionView, w: LiveWrites, pid: int | None, label: str, unsaved: dict, ro: bool) -> None:
     sid, step_id = view.session.id, view.session.current_step or "intro"
     nkey, tkey, seen = note_keys(sid, pid, step_id)
-    current = next((n for n in view.notes if n.participant_id == pid and n.step == step_id), None)
-    stored = (current.version_id, current.text, tuple(current.tags)) if current else (None, "", ())
+    stored = stored_note(live_note(view, pid, step_id))
     mine, shown = (ss.get(nkey), tuple(ss.get(tkey) or ())), ss.get(seen)
     if conflicts.pending(nkey) is None:
         if nkey not in ss or shown is None:  # first time on this screen
@@ -499,10 +500,9 @@ def _draft_elsewhere(view: SessionView, w: LiveWrites, pid: int | None, step_key
         return
     who = "the whole group" if pid is None else md_escape(
         next((p.first_name for p in view.people if p.participant_id == pid), "a participant"))
-    note = next((n for n in view.notes if n.participant_id == pid and n.step == step_key), None)
-    stored = (note.version_id, note.text, tuple(note.tags)) if note else (None, "", ())
+    note = live_note(view, pid, step_key)
     drafts.offer(draft, f"a note on {who} in {STEP_TITLES.get(step_key, step_key)},", restore="Restore and save",
-                 on_restore=_restore_elsewhere, args=(w, pid, step_key, draft.text, stored),
+                 on_restore=_restore_elsewhere, args=(w, pid, step_key, draft.text, stored_note(note)),
                  help="Saved as the note there" + (", in place of the text stored there now (kept as an earlier "
                                                   "version)" if note else ""))
 

@@ -21,7 +21,7 @@ from models.curriculum import Curriculum, checklist_items
 from models.errors import Conflict
 from models.follow_ups import recommend_follow_up
 from models.forgotten import given_end
-from models.notes import save_live_note
+from models.notes import NoteView, save_live_note
 from models.people import create_participant
 from models.questions_goals import add_goal, add_question, set_question_status
 from models.rules import CONFIDENCE_DEFAULT
@@ -45,20 +45,33 @@ def note_drafts(sid: int) -> str:
     return f"gsf-draft:{sid}"
 
 
-def live_notes_not_saved(view: SessionView, *, key: str) -> dict[str, tuple[drafts.Draft, int | None, str]]:
+def live_note(view: SessionView, pid: int | None, step_key: str) -> NoteView | None:
+    """The note /live writes for this person (None: the group) and step: the first one (view.notes come in the
+    order they were made; a note added on the record later for the same person and step is another)."""
+    return next((n for n in view.notes if n.participant_id == pid and n.step == step_key), None)
+
+
+def stored_note(note: NoteView | None) -> tuple[int | None, str, tuple[str, ...]]:
+    """What a screen shows of a note and checks its write against: (version, text, tags); (None, "", ()) for none."""
+    return (note.version_id, note.text, tuple(note.tags)) if note else (None, "", ())
+
+
+def live_notes_not_saved(view: SessionView, *, key: str
+                         ) -> dict[str, tuple[drafts.Draft, int | None, str, NoteView | None]]:
     """For a session /live no longer writes to (it has ended): the /live notes this browser holds that never reached
     the record (typed, then the session was ended on another screen, or the page reloaded), as widget key →
-    (draft, participant or None for the group, step). Each is checked against the note /live writes there (the
-    first note of that person and step)."""
+    (draft, participant or None for the group, step, the note /live writes there or None), each checked against
+    that note."""
     sid = view.session.id
-    stored: dict[tuple[int | None, str], str] = {}
-    for n in sorted(view.notes, key=lambda n: n.note_id):
-        stored.setdefault((n.participant_id, n.step), n.text)
     where = {note_keys(sid, pid, s.id)[0]: (pid, s.id)
              for pid in [*(p.participant_id for p in view.people), None] for s in view.curriculum.steps}
+    first: dict[tuple[int | None, str], NoteView] = {}
+    for n in view.notes:  # in the order they were made: the first of each person and step, as live_note
+        first.setdefault((n.participant_id, n.step), n)
+    notes = {k: first.get(v) for k, v in where.items()}
     unsaved = drafts.keeper(note_drafts(sid), {}, key=key,
-                            elsewhere={k: stored.get(v, "") for k, v in where.items()})
-    return {k: (d, *where[k]) for k, d in unsaved.items()}
+                            elsewhere={k: n.text if n else "" for k, n in notes.items()})
+    return {k: (d, *where[k], notes[k]) for k, d in unsaved.items()}
 
 
 def rating_key(sid: int, pid: int, item_id: str, phase: str) -> str:

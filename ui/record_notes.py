@@ -9,7 +9,7 @@ from models import clock
 from models.curriculum import STEP_ORDER, STEP_TITLES
 from models.enums import SessionStatus
 from models.errors import Conflict
-from models.notes import add_note, amend_note, split_tags
+from models.notes import NoteView, add_note, amend_note, split_tags
 from models.rules import (
     NOTE_TAGS,
 )
@@ -32,6 +32,11 @@ def _add_note(sid: int) -> None:
         ss[f"an_text_{sid}"] = ""
         ss[f"an_tags_{sid}"] = []
         ss["_rv_ok"] = "Note added."
+
+
+def _stored(n: NoteView) -> tuple[int, str, tuple[str, ...]]:
+    """What the amendment field shows of a note and checks its save against: (version, text, its note tags)."""
+    return n.version_id, n.text, tuple(t for t in n.tags if t in NOTE_TAGS)
 
 
 def _amend_keys(note_id: int) -> tuple[str, str, str]:
@@ -78,9 +83,8 @@ def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
     unsaved = drafts.keeper(f"gsf-amend:{sid}", {k: n.text for k, n in by_key.items()}, key=f"amend_drafts_{sid}")
     for key, draft in unsaved.items():
         n = by_key[key]
-        stored = (n.version_id, n.text, tuple(t for t in n.tags if t in NOTE_TAGS))
         drafts.offer(draft, f"an amendment to {md_escape(labels.get(n.note_id, 'a note'))},", restore="Put it back",
-                     on_restore=_put_back, args=(sid, n.note_id, draft.text, stored),
+                     on_restore=_put_back, args=(sid, n.note_id, draft.text, _stored(n)),
                      help="Back into the note's field, to read and save there")
 
 
@@ -97,20 +101,15 @@ def _unsaved_live_notes(rec: SessionRecord) -> None:
     if rec.session.status != SessionStatus.ENDED:
         return  # /live offers its own
     sid = rec.session.id
-    first: dict[tuple[int | None, str], object] = {}
-    for n in sorted(rec.view.notes, key=lambda n: n.note_id):
-        first.setdefault((n.participant_id, n.step), n)
-    for draft, pid, step in live_notes_not_saved(rec.view, key=f"live_drafts_{sid}").values():
+    for draft, pid, step, n in live_notes_not_saved(rec.view, key=f"live_drafts_{sid}").values():
         who = "the whole group" if pid is None else md_escape(rec.name(pid))
         what = f"a note on {who} in {STEP_TITLES.get(step, step)}, on the live page,"
-        n = first.get((pid, step))
         if n is None:
             drafts.offer(draft, what, restore="Put it back", on_restore=_put_in_new_note,
                          args=(sid, pid, step, draft.text), help="Into “Add a note”, to read and add there")
         else:
-            stored = (n.version_id, n.text, tuple(t for t in n.tags if t in NOTE_TAGS))
             drafts.offer(draft, what, restore="Put it back", on_restore=_put_back,
-                         args=(sid, n.note_id, draft.text, stored),
+                         args=(sid, n.note_id, draft.text, _stored(n)),
                          help="Into that note's amendment field, to read and save there")
 
 
@@ -186,7 +185,7 @@ def notes(rec: SessionRecord) -> None:
                                format_func=lambda i: labels.get(i, "?"))
             note = next(n for n in rec.view.notes if n.note_id == nid)
             tkey, gkey, seen = _amend_keys(nid)
-            stored = (note.version_id, note.text, tuple(t for t in note.tags if t in NOTE_TAGS))
+            stored = _stored(note)
             mine, shown = (ss.get(tkey), tuple(ss.get(gkey) or ())), ss.get(seen)
             if conflicts.pending(tkey) is None and (tkey not in ss or shown is None or mine == stored[1:]
                                                     or mine == shown[1:] and stored != shown):

@@ -28,6 +28,21 @@ def _live(db):
     return s.id, people[0].id
 
 
+def _with_intro_note(person: int):
+    """A seeder: a live session (_live) whose `person`-th participant (in the room's order: 0 Ada, 1 Bram) has a
+    stored note at the introduction; returns the session's id."""
+
+    def seed_it(db):
+        from models.notes import add_note
+
+        sid, _ = _live(db)
+        pid = load_session_view(db, sid).people[person].participant_id
+        add_note(db, session_id=sid, participant_id=pid, step="intro", text="Invented: uses a pen", tags=[])
+        return sid
+
+    return seed_it
+
+
 def _notes(server, sid):
     return seed(server.db_url, lambda db: [(n.text, n.tags) for n in session_notes(db, session_id=sid)])
 
@@ -268,14 +283,7 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
 
 
 def test_an_amendment_typed_but_not_saved_is_offered_back_after_a_reload(server, page):
-    def with_note(db):
-        from models.notes import add_note
-
-        sid, pid = _live(db)
-        add_note(db, session_id=sid, participant_id=pid, step="intro", text="Invented: uses a pen", tags=[])
-        return sid
-
-    sid = seed(server.db_url, with_note)
+    sid = seed(server.db_url, _with_intro_note(0))
     page.goto(server.page_url(f"/review?session={sid}"))
     wait_for_app_idle(page)
     keeping(page, f"amend_drafts_{sid}")
@@ -409,16 +417,9 @@ def test_notes_typed_on_live_as_another_screen_ends_the_session_are_offered_on_t
     Teaching, while other screens changed the step and ended the session) are counted on /live and offered on the
     record, where the new one goes into "Add a note" and the change into its note's amendment; once saved,
     neither is offered again."""
-    from models.notes import add_note
     from models.sessions import end_session, go_to_step
 
-    def with_note(db):
-        sid, _ = _live(db)
-        bram = load_session_view(db, sid).people[1].participant_id
-        add_note(db, session_id=sid, participant_id=bram, step="intro", text="Invented: uses a pen", tags=[])
-        return sid
-
-    sid = seed(server.db_url, with_note)
+    sid = seed(server.db_url, _with_intro_note(1))
     page.goto(server.page_url(f"/live?session={sid}"))
     wait_for_app_idle(page)
     keeping(page, f"drafts_{sid}")
