@@ -57,6 +57,7 @@ from ui.live_writes import (
     goals_open_key,
     late_open_key,
     live_note,
+    live_notes,
     note_drafts,
     note_keys,
     people_key,
@@ -521,7 +522,9 @@ def _people(engine: Engine, sid: int) -> None:
     step_id = view.session.current_step or "intro"
     unsaved = {}
     if not ro and view.session.status != SessionStatus.PLANNED:
-        stored = {(n.participant_id, n.step): n.text for n in view.notes}
+        # the text of the note each field writes (the first of its person and step, as the field shows), not of
+        # a later one the record added for the same person and step
+        stored = {k: n.text for k, n in live_notes(view).items()}
         owners = [p.participant_id for p in view.people if p.present] + [None]
         shown = {note_keys(sid, pid, step_id)[0]: stored.get((pid, step_id), "") for pid in owners}
         # the note fields not on this screen: other steps, and people not in the room (a draft typed there before

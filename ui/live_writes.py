@@ -51,6 +51,14 @@ def live_note(view: SessionView, pid: int | None, step_key: str) -> NoteView | N
     return next((n for n in view.notes if n.participant_id == pid and n.step == step_key), None)
 
 
+def live_notes(view: SessionView) -> dict[tuple[int | None, str], NoteView]:
+    """`live_note` of every (person or None, step) that has one, read in one pass."""
+    first: dict[tuple[int | None, str], NoteView] = {}
+    for n in view.notes:  # in the order they were made
+        first.setdefault((n.participant_id, n.step), n)
+    return first
+
+
 def stored_note(note: NoteView | None) -> tuple[int | None, str, tuple[str, ...]]:
     """What a screen shows of a note and checks its write against: (version, text, tags); (None, "", ()) for none."""
     return (note.version_id, note.text, tuple(note.tags)) if note else (None, "", ())
@@ -65,9 +73,7 @@ def live_notes_not_saved(view: SessionView, *, key: str
     sid = view.session.id
     where = {note_keys(sid, pid, s.id)[0]: (pid, s.id)
              for pid in [*(p.participant_id for p in view.people), None] for s in view.curriculum.steps}
-    first: dict[tuple[int | None, str], NoteView] = {}
-    for n in view.notes:  # in the order they were made: the first of each person and step, as live_note
-        first.setdefault((n.participant_id, n.step), n)
+    first = live_notes(view)
     notes = {k: first.get(v) for k, v in where.items()}
     unsaved = drafts.keeper(note_drafts(sid), {}, key=key,
                             elsewhere={k: n.text if n else "" for k, n in notes.items()})

@@ -4,6 +4,7 @@ page says it was not saved, and Retry saves it. Every person here is invented.""
 
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import contextmanager
 
@@ -14,7 +15,7 @@ from sqlmodel import select
 from models.assessments import set_rating
 from models.curriculum import checklist_items
 from models.db import session_scope
-from models.notes import save_live_note, session_notes
+from models.notes import add_note, save_live_note, session_notes
 from models.session_view import load_session_view
 from models.sessions import set_tick, start_session
 from models.tables import Rating
@@ -146,3 +147,26 @@ def test_database_unavailable_keeps_the_text_and_retries(engine, live, monkeypat
     _button(at, "Retry").click().run()
     assert _stored_note(engine, sid) == ("Zqx secret words", [])
     assert not any("Not saved" in e.value for e in at.error)
+
+
+def _drafts_spec(at, key):
+    """What /live gave its note keeper with this component key: note field key → {saved, discarded}."""
+    [keeper] = [e for e in at.get("bidi_component")
+                if e.proto.component_name == "gsf_drafts" and json.loads(e.proto.json).get("id") == key]
+    return json.loads(keeper.proto.json)["fields"]
+
+
+def test_the_keeper_checks_a_note_field_against_the_note_it_shows(engine, live):
+    """The record can add a second note for the same person and step while /live runs; /live's field shows, and
+    writes, the first. Its draft is dropped once it equals that note's text, not the second's: checked against the
+    second, the text typed and saved in the field stayed in the browser as a draft, to be offered as "not saved"
+    once the note had changed again."""
+    sid, ada = live
+    with session_scope(engine) as db:
+        save_live_note(db, session_id=sid, participant_id=ada, step="intro", text="Live: brings a pen",
+                       tags=[], seen_version=None)
+        add_note(db, session_id=sid, participant_id=ada, step="intro", text="Record: a second note", tags=[])
+    at = app("pages/live.py", session=sid).run()
+    key = f"note_{sid}_{ada}_intro"
+    assert at.text_area(key=key).value == "Live: brings a pen"
+    assert _drafts_spec(at, f"drafts_{sid}")[key]["saved"] == "Live: brings a pen"
