@@ -221,12 +221,13 @@ def test_live_moves_the_projector_through_the_pages(server, page, browser):
         page.goto(server.page_url(f"/live?session={sid}"))
         wait_for_app_idle(page)
         page.get_by_text("Projector options").click()
+        wait_for_app_idle(page)  # the run that draws the options over, as a person sees them before clicking
         page.get_by_role("button", name="Next page").click()
+        expect(page.get_by_text("The projector shows page 2 of 2.")).to_be_visible()
         eventually(lambda: stored().projector_page == 1)
         expect(projector.get_by_text("Page 2 of 2", exact=True)).to_be_visible()  # the projector follows
         expect(projector.get_by_text(second.title)).to_be_visible()
         expect(projector.get_by_text(first.title)).to_have_count(0)
-        expect(page.get_by_text("The projector shows page 2 of 2.")).to_be_visible()
 
         # the shortcuts: Shift+B and Shift+N move the page, and only the page (N and B move the step)
         page.bring_to_front()
