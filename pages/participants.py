@@ -50,7 +50,7 @@ from ui.actions import action, flash_errors, placed_messages, succeeded
 from ui.pages import page
 from ui.setup import catalog, int_param, page_setup
 from ui.text import md_escape, plain
-from ui.widgets import goal_follow_up, search_box
+from ui.widgets import NO_FIGURE, goal_follow_up, search_box
 
 engine = page_setup("participants")
 ss = st.session_state
@@ -308,7 +308,8 @@ else:
         "Units": r.units,
         "DSMT hours": r.dsmt_hours,
         "Time": r.time_note,
-    } for r in reversed(hist.sessions)]), hide_index=True, column_order=[  # key columns first; all fit at 1400 px
+    } for r in reversed(hist.sessions)]), hide_index=True, placeholder=NO_FIGURE,
+        column_order=[  # key columns first; all fit at 1400 px
         "Record", "Date", "Curriculum", "Code", "Status", "Attended", "Minutes", "Units", "DSMT hours", "Caregiver",
         "Time"], column_config={
         "Record": st.column_config.LinkColumn(display_text="Open", help="Open the session record in a new tab",

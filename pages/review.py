@@ -23,7 +23,7 @@ from ui.overview import overview
 from ui.pages import page
 from ui.setup import int_param, page_setup
 from ui.text import plain
-from ui.widgets import picker_label, search_box
+from ui.widgets import NO_FIGURE, picker_label, search_box
 
 engine = page_setup("review")
 ss = st.session_state
@@ -126,6 +126,7 @@ def _session_list() -> None:
     # a long title or list of reasons is cut in its cell and shown whole when the cell is opened.
     st.dataframe(
         df, hide_index=True, key=key, on_select=lambda: _open_selected(key), selection_mode="single-row",
+        placeholder=NO_FIGURE,
         column_order=["Record", "Date", "Curriculum", "Code", "Status", "Documentation", "Units", "Head-count",
                       "Minutes", "Facilitator"],
         column_config={

@@ -20,6 +20,10 @@ from ui.text import md_escape, plain
 # at 1400 px; the whole name shows when the cell is opened.
 NAME_COLUMN = {"Participant": st.column_config.TextColumn(width=240)}
 
+# A figure a row does not have (a planned session's units, minutes, head-count): st.dataframe's placeholder for a
+# missing value, which is otherwise a grey "None" that reads as a fault.
+NO_FIGURE = "—"
+
 
 def picker_label(p: Participant) -> str:
     """How a participant is named in a picker (an option label: plain text): full name, and the record number

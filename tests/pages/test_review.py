@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from models import clock
 from models.assessments import set_competency, set_rating
-from models.attendance import mark_arrived, set_present
+from models.attendance import add_to_roster, mark_arrived, set_present
 from models.db import session_scope
 from models.notes import add_note
 from models.people import create_facilitator, create_participant
@@ -22,6 +22,7 @@ from models.sessions import create_session, end_session, go_to_step, start_sessi
 from models.tables import Goal, NoteVersion, PresenceInterval
 from tests.factories import curriculum, make_session
 from tests.pages.helpers import all_text, app
+from ui.widgets import NO_FIGURE
 
 pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(second=0, microsecond=0) - timedelta(days=1))
 
@@ -311,3 +312,22 @@ def test_odd_sessions_show_as_such(engine, frozen_clock):
         at = app("pages/review.py", session=sid).run()
         assert not at.exception, sid
         assert any(words in i.value.replace("\\", "") for i in at.info), (sid, [i.value for i in at.info])
+
+
+def test_a_planned_sessions_missing_figures_show_as_a_dash(engine, frozen_clock):
+    """A planned session has no units, head-count or minutes yet: the session list and the person's sessions show
+    "—" there (st.dataframe's placeholder), not Streamlit's grey "None", and the ended session its figures."""
+    with session_scope(engine) as db:
+        _, pids = _ran(db, frozen_clock)
+        planned, _, _ = make_session(db, n=2, when=frozen_clock.start + timedelta(days=3))
+        add_to_roster(db, session_id=planned.id, participant_id=pids[0])
+    at = app("pages/review.py").run()
+    [table] = at.dataframe
+    rows = table.value.set_index("Status")
+    assert table.proto.placeholder == NO_FIGURE
+    assert rows.loc["planned", ["Units", "Head-count", "Minutes"]].isna().all()
+    assert rows.loc["ended", "Minutes"] == 60
+    at = app("pages/participants.py", participant=pids[0]).run()
+    sessions = next(d for d in at.dataframe if "DSMT hours" in d.value.columns)
+    assert sessions.proto.placeholder == NO_FIGURE
+    assert sessions.value.set_index("Status").loc["planned", ["Minutes", "Units"]].isna().all()
