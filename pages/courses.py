@@ -32,7 +32,7 @@ from ui.actions import action, flash_errors, placed_messages, succeeded
 from ui.pages import link, page
 from ui.setup import catalog, int_param, page_setup
 from ui.text import md_escape, plain
-from ui.widgets import NAME_COLUMN, picker_label, search_box
+from ui.widgets import picker_label, search_box
 
 engine = page_setup("courses")
 ss = st.session_state
@@ -218,20 +218,25 @@ def _sessions(p: CourseProgress) -> None:
 
 def _attendance_chart(p: CourseProgress) -> None:
     st.subheader("Attendance per module")
-    rows = [{"module": f"{m.position}. {plain(m.title)}", "status": str(st_), "participants": n}
+    # Each bar is labelled "Module n" and the legend sits under the chart: the chart has half the page, and at
+    # 1366 px a module's title beside its bar (or a legend beside the chart) left no room for the bars at all. The
+    # title is in the bar's tooltip, and in the list of modules above.
+    rows = [{"module": f"Module {m.position}", "title": plain(m.title), "status": str(st_), "participants": n}
             for m in p.modules for st_, n in m.counts.items() if n]
     if not rows:
         st.caption("No one enrolled.")
         return
+    modules = [f"Module {m.position}" for m in p.modules]
     st.altair_chart(alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
-        y=alt.Y("module:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("participants:Q", title="Enrolled participants", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("status:N", title="Module", sort=STATUS_ORDER,
+        y=alt.Y("module:N", title=None, sort=modules, scale=alt.Scale(domain=modules)),
+        x=alt.X("participants:Q", title="Enrolled participants", axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("status:N", title=None, sort=STATUS_ORDER,
                         scale=alt.Scale(domain=STATUS_ORDER,
-                                        range=["#2e7d32", "#66bb6a", "#90caf9", "#ce93d8", "#ef9a9a"])),
+                                        range=["#2e7d32", "#66bb6a", "#90caf9", "#ce93d8", "#ef9a9a"]),
+                        legend=alt.Legend(orient="bottom", columns=3)),
         order=alt.Order("status_order:Q"),
-        tooltip=["module", "status", "participants"]).transform_calculate(
-        status_order=f"indexof({STATUS_ORDER}, datum.status)"), width="stretch")
+        tooltip=["module", "title", "status", "participants"]).transform_calculate(
+        status_order=f"indexof({STATUS_ORDER}, datum.status)").properties(height=alt.Step(30)), width="stretch")
 
 
 def _participants(p: CourseProgress) -> None:
@@ -247,7 +252,13 @@ def _participants(p: CourseProgress) -> None:
         "Make-ups": sum(1 for v in x.modules if v.make_up),
         "Still missing": ", ".join(f"{v.position} ({v.status})" for v in x.missing) or "complete",
         "Group hours": x.group_hours,
-    } for x in p.participants]), hide_index=True, width="stretch", column_config=NAME_COLUMN)
+    } for x in p.participants]), hide_index=True, width="stretch", column_config={
+        # every column in view at 1366 px with the menu open; a long name or list is shown whole when opened
+        "Participant": st.column_config.TextColumn(width=200), "Joined": st.column_config.TextColumn(width=92),
+        "Left": st.column_config.TextColumn(width=92), "Modules done": st.column_config.TextColumn(width=108),
+        "Make-ups": st.column_config.NumberColumn(width=80),
+        "Still missing": st.column_config.TextColumn(width=160, help="Each module not yet attended, and why"),
+        "Group hours": st.column_config.NumberColumn(width=96)})
 
 
 def _changes(p: CourseProgress) -> None:
@@ -263,7 +274,14 @@ def _changes(p: CourseProgress) -> None:
         "Mean post": round(x.post, 2),
         "Change": round(x.change, 2),
     } for x in rows]), hide_index=True, width="stretch",
-        column_config={"Change": st.column_config.NumberColumn(format="%+.2f")})
+        # the figures fit in half the page at 1366 px (menu open): the measure's name is cut in its cell and shown
+        # whole when the cell is opened
+        column_config={"Outcome measure": st.column_config.TextColumn(width=150),
+                       "Participants": st.column_config.NumberColumn("People", width=62,
+                                                                     help="Participants with a scorable pre and post"),
+                       "Mean pre": st.column_config.NumberColumn("Pre", width=52, help="Mean pre score"),
+                       "Mean post": st.column_config.NumberColumn("Post", width=52, help="Mean post score"),
+                       "Change": st.column_config.NumberColumn(format="%+.2f", width=66, help="Mean post − mean pre")})
     st.caption("Per participant: the first pre score of the course to the last post score, each the mean of the "
                "items rated (not scored with more than two missing).")
 

@@ -1,21 +1,24 @@
 """Tables at 1400 × 900 in Chromium: /review's session list, /participants' sessions table and the session
 record's tables show their key columns (status, documentation, units, DSMT hours) without horizontal
-scrolling. Every person here is invented."""
+scrolling; and a course's page at a 1366 × 768 laptop: its pre → post table shows its figures and its attendance
+chart (in half the page) draws a bar for every module, each labelled, nothing over anything. Every person here is
+invented."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from playwright.sync_api import expect
 
 from models import clock
 from models.assessments import set_rating
 from models.attendance import add_to_roster, mark_arrived, set_present
+from models.courses import course_sessions, plan_course
 from models.notes import add_note
-from models.people import create_participant
+from models.people import create_facilitator, create_participant
 from models.sessions import end_session, go_to_step, start_session
 from tests.e2e.conftest import seed, wait_for_app_idle
-from tests.factories import curriculum, make_session
+from tests.factories import INVENTED, curriculum, make_session
 
 VIEWPORT = {"width": 1400, "height": 900}
 
@@ -110,3 +113,60 @@ def test_key_columns_fit_at_1400(server, page):
     _check(page, server.page_url(f"/review?session={sid}"),
            {"In the room": ["Participant", "Attended"], "Units": ["Participant", "Attended", "Minutes"],
             "Items rated (pre/post)": ["Participant", "Pre", "Post", "Change"]})
+
+
+def _course(db):
+    """A course of three modules of one curriculum for four invented people: the first held, everyone rated before
+    and after it, Dov absent."""
+    with clock.simulated(clock.now() - timedelta(days=8)) as sim:
+        fac = create_facilitator(db, name="Pat Educator", credential="RN, CDCES").id
+        people = [create_participant(db, first_name=f, last_name=last).id for f, last in INVENTED[:4]]
+        course = plan_course(db, name="Invented Tuesday group", modules=[curriculum()] * 3,
+                             first_date=clock.today() + timedelta(days=1), start_time=time(10, 0), setting="clinic",
+                             facilitator_id=fac, billing_code="G0109", participant_ids=people)
+        first = course_sessions(db, course.id)[0]
+        set_present(db, session_id=first.id, participant_id=people[3], present=False)
+        sim.at(first.scheduled_at)
+        start_session(db, session_id=first.id)
+        for pid, (pre, post) in zip(people[:3], [(2, 4), (3, 4), (3, 5)], strict=True):
+            for item in curriculum().assessment:
+                set_rating(db, session_id=first.id, participant_id=pid, item_id=item.id, phase="pre", value=pre)
+                set_rating(db, session_id=first.id, participant_id=pid, item_id=item.id, phase="post", value=post)
+        sim.at(first.scheduled_at + timedelta(minutes=120))
+        end_session(db, session_id=first.id)
+        return course.id
+
+
+# The attendance chart's SVG (Vega): each bar's box, each text's box and text, and the legend's box.
+_CHART_JS = """
+(chart) => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const shown = (el) => getComputedStyle(el).opacity !== "0" && el.getAttribute("opacity") !== "0";
+  return {bars: [...chart.querySelectorAll('[aria-roledescription="bar"]')].map(box),
+          texts: [...chart.querySelectorAll("svg text")].filter((t) => t.textContent.trim() && shown(t))
+                   .map((t) => [t.textContent.trim(), box(t)]),
+          legend: [...chart.querySelectorAll('[aria-roledescription="legend"]')].map(box)};
+}
+"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_a_course_page_fits_a_laptop(server, page):
+    course = seed(server.db_url, _course)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _check(page, server.page_url(f"/courses?course={course}"),
+           {"Outcome measure": ["People", "Pre", "Post", "Change"], "Joined": ["Participant", "Modules done"]})
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    chart.scroll_into_view_if_needed()
+    expect(chart.locator('[aria-roledescription="bar"]').first).to_be_visible()
+    drawn = chart.evaluate(_CHART_JS)
+    assert len(drawn["bars"]) >= 3 and all(b[3] - b[1] >= 12 and b[2] - b[0] >= 1 for b in drawn["bars"]), drawn
+    labels = [t for t in drawn["texts"] if t[0].startswith("Module ")]
+    assert [t[0] for t in labels] == ["Module 1", "Module 2", "Module 3"], drawn["texts"]
+    texts = [t for t in drawn["texts"] if not any(_overlap(t[1], lg) for lg in drawn["legend"])]
+    assert not [(a[0], b[0]) for i, a in enumerate(texts) for b in texts[i + 1:] if _overlap(a[1], b[1])]
+    title = next(t[1] for t in drawn["texts"] if t[0] == "Enrolled participants")
+    assert not any(_overlap(title, lg) for lg in drawn["legend"])
