@@ -80,13 +80,16 @@ def overview() -> None:
                                 "change": x.average_change, "participants": x.pairs} for x in ov.changes])
             long = df.melt(id_vars=["curriculum", "change", "participants"], value_vars=["pre", "post"],
                            var_name="phase", value_name="score")
-            base = alt.Chart(long).encode(y=alt.Y("curriculum:N", title=None, axis=alt.Axis(labelLimit=260)))
+            # half the page: a curriculum's title is cut at 150 px (whole in the tooltip) and the legend sits under
+            # the chart, so that at 1366 px the scores keep most of the width; a row of 32 px per curriculum
+            base = alt.Chart(long).encode(y=alt.Y("curriculum:N", title=None, axis=alt.Axis(labelLimit=150)))
             st.altair_chart(
-                base.mark_line(color="gray").encode(x=alt.X("score:Q", title="Mean score"), detail="curriculum:N")
-                + base.mark_point(filled=True, size=90).encode(
-                    x="score:Q", color=alt.Color("phase:N", sort=["pre", "post"], title="Phase"),
+                (base.mark_line(color="gray").encode(x=alt.X("score:Q", title="Mean score"), detail="curriculum:N")
+                 + base.mark_point(filled=True, size=90).encode(
+                    x="score:Q", color=alt.Color("phase:N", sort=["pre", "post"], title="Phase",
+                                                 legend=alt.Legend(orient="bottom")),
                     tooltip=["curriculum", "phase", alt.Tooltip("score:Q", format=".2f"),
-                             alt.Tooltip("change:Q", format="+.2f"), "participants"]),
+                             alt.Tooltip("change:Q", format="+.2f"), "participants"])).properties(height=alt.Step(32)),
                 width="stretch")
         else:
             st.caption("No participant has both a scorable pre and post rating in this period.")
@@ -104,12 +107,17 @@ def overview() -> None:
     if ov.competency:
         df = pd.DataFrame([{"curriculum": x.curriculum_title, "topic": x.topic, "share": x.share,
                             "reached": x.reached, "rated": x.rated} for x in ov.competency])
+        # a bar per topic and curriculum (the same topic in two curricula: two bars side by side, never one
+        # stacked past 100 %), each at least 22 px high so that every topic's label shows; the curricula's names
+        # under the chart, where they have the width
         st.altair_chart(alt.Chart(df).mark_bar().encode(
             y=alt.Y("topic:N", title=None, axis=alt.Axis(labelLimit=260)),
+            yOffset=alt.YOffset("curriculum:N"),
             x=alt.X("share:Q", title=f"Share at {' or '.join(COMPETENT_LEVELS)}", axis=alt.Axis(format="%"),
                     scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("curriculum:N", title="Curriculum"),
-            tooltip=["curriculum", "topic", "reached", "rated", alt.Tooltip("share:Q", format=".0%")]),
-            width="stretch")
+            color=alt.Color("curriculum:N", title="Curriculum",
+                            legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=600)),
+            tooltip=["curriculum", "topic", "reached", "rated", alt.Tooltip("share:Q", format=".0%")]
+        ).properties(height=alt.Step(22)), width="stretch")
     else:
         st.caption("No topic competency rated after the education in this period.")

@@ -1,7 +1,8 @@
 """Tables at 1400 × 900 in Chromium: /review's session list, /participants' sessions table and the session
 record's tables show their key columns (status, documentation, units, DSMT hours) without horizontal
-scrolling; and a course's page at a 1366 × 768 laptop: its pre → post table shows its figures and its attendance
-chart (in half the page) draws a bar for every module, each labelled, nothing over anything. Every person here is
+scrolling; and at a 1366 × 768 laptop, a course's page (its pre → post table shows its figures, its attendance
+chart in half the page draws a bar for every module, each labelled) and the program overview's charts (every
+topic labelled, the pre → post scores given the width), nothing drawn over anything. Every person here is
 invented."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import time, timedelta
 from playwright.sync_api import expect
 
 from models import clock
-from models.assessments import set_rating
+from models.assessments import set_competency, set_rating
 from models.attendance import add_to_roster, mark_arrived, set_present
 from models.courses import course_sessions, plan_course
 from models.notes import add_note
@@ -132,6 +133,9 @@ def _course(db):
             for item in curriculum().assessment:
                 set_rating(db, session_id=first.id, participant_id=pid, item_id=item.id, phase="pre", value=pre)
                 set_rating(db, session_id=first.id, participant_id=pid, item_id=item.id, phase="post", value=post)
+            for topic in curriculum().topics:
+                set_competency(db, session_id=first.id, participant_id=pid, topic_id=topic.id, phase="post",
+                               level=str(post - 1))
         sim.at(first.scheduled_at + timedelta(minutes=120))
         end_session(db, session_id=first.id)
         return course.id
@@ -145,7 +149,9 @@ _CHART_JS = """
   return {bars: [...chart.querySelectorAll('[aria-roledescription="bar"]')].map(box),
           texts: [...chart.querySelectorAll("svg text")].filter((t) => t.textContent.trim() && shown(t))
                    .map((t) => [t.textContent.trim(), box(t)]),
-          legend: [...chart.querySelectorAll('[aria-roledescription="legend"]')].map(box)};
+          legend: [...chart.querySelectorAll('[aria-roledescription="legend"]')].map(box),
+          axes: [...chart.querySelectorAll('[aria-roledescription="axis"]')]
+                  .map((a) => [a.getAttribute("aria-label") || "", box(a)])};
 }
 """
 
@@ -154,19 +160,42 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def test_a_course_page_fits_a_laptop(server, page):
+def _drawn(chart) -> dict:
+    chart.scroll_into_view_if_needed()
+    expect(chart.locator("svg [aria-roledescription]").first).to_be_attached()
+    drawn = chart.evaluate(_CHART_JS)
+    texts = [t for t in drawn["texts"] if not any(_overlap(t[1], lg) for lg in drawn["legend"])]
+    assert not [(a[0], b[0]) for i, a in enumerate(texts) for b in texts[i + 1:] if _overlap(a[1], b[1])], texts
+    return drawn
+
+
+def test_a_course_page_and_the_program_overview_fit_a_laptop(server, page):
     course = seed(server.db_url, _course)
     page.set_viewport_size({"width": 1366, "height": 768})
     _check(page, server.page_url(f"/courses?course={course}"),
            {"Outcome measure": ["People", "Pre", "Post", "Change"], "Joined": ["Participant", "Modules done"]})
     chart = page.get_by_test_id("stVegaLiteChart").first
-    chart.scroll_into_view_if_needed()
     expect(chart.locator('[aria-roledescription="bar"]').first).to_be_visible()
-    drawn = chart.evaluate(_CHART_JS)
+    drawn = _drawn(chart)
     assert len(drawn["bars"]) >= 3 and all(b[3] - b[1] >= 12 and b[2] - b[0] >= 1 for b in drawn["bars"]), drawn
     labels = [t for t in drawn["texts"] if t[0].startswith("Module ")]
     assert [t[0] for t in labels] == ["Module 1", "Module 2", "Module 3"], drawn["texts"]
-    texts = [t for t in drawn["texts"] if not any(_overlap(t[1], lg) for lg in drawn["legend"])]
-    assert not [(a[0], b[0]) for i, a in enumerate(texts) for b in texts[i + 1:] if _overlap(a[1], b[1])]
     title = next(t[1] for t in drawn["texts"] if t[0] == "Enrolled participants")
     assert not any(_overlap(title, lg) for lg in drawn["legend"])
+
+    # the program overview of the same data
+    page.goto(server.page_url("/review"))
+    wait_for_app_idle(page)
+    page.get_by_role("tab", name="Program overview").click()
+    wait_for_app_idle(page)
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts).to_have_count(5)
+    for i in range(5):
+        _drawn(charts.nth(i))
+    change = charts.filter(has_text="Mean score")
+    x_axis = next(b for label, b in _drawn(change)["axes"] if label.startswith("X-axis"))
+    assert x_axis[2] - x_axis[0] > 0.5 * change.bounding_box()["width"]  # the scores have the width, not the titles
+    topics = _drawn(charts.filter(has_text="Share at"))
+    titles = {t.title for t in curriculum().topics}
+    shown = [t[0] for t in topics["texts"] if t[0] in titles or t[0].endswith("…")]
+    assert len(shown) == len(titles), topics["texts"]
