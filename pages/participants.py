@@ -125,19 +125,22 @@ st.subheader("DSMT allowance")
 for line in a.messages(today):
     st.markdown(f"- {md_escape(line)}")
 if a.started:
-    c = st.columns(2)
+    # the bars, then the sessions that used the hours, each the page's width: side by side, at 1366 px the table's
+    # "Within allowance" and "Beyond" (what the allowance is about) were scrolled out of view
     df = pd.DataFrame([
         {"part": "Group (G0109)", "used": a.group_used, "limit": a.group_limit},
         {"part": "Individual (G0108)", "used": a.individual_used, "limit": a.individual_limit},
     ])
-    c[0].altair_chart(
-        alt.Chart(df).mark_bar(color="#dddddd").encode(y=alt.Y("part:N", title=None), x=alt.X("limit:Q", title="Hours"))
-        + alt.Chart(df).mark_bar().encode(y="part:N", x="used:Q", tooltip=["part", "used", "limit"]),
+    st.altair_chart(
+        (alt.Chart(df).mark_bar(color="#dddddd").encode(y=alt.Y("part:N", title=None),
+                                                       x=alt.X("limit:Q", title="Hours"))
+         + alt.Chart(df).mark_bar().encode(y="part:N", x="used:Q", tooltip=["part", "used", "limit"])
+         ).properties(height=alt.Step(28)),
         width="stretch")
     uses = [{"Date": u.day.isoformat(), "Session": u.session_id, "Code": u.code, "Hours": u.hours,
              "Counted as": f"{u.period} {u.year}" if u.period == AllowancePeriod.FOLLOW_UP else str(u.period),
              "Within allowance": u.counted, "Beyond": u.over, "Time": u.note} for u in a.uses]
-    c[1].dataframe(pd.DataFrame(uses), hide_index=True)
+    st.dataframe(pd.DataFrame(uses), hide_index=True)
 
 # ---------------------------------------------------------------- referral and order
 

@@ -1,9 +1,9 @@
 """Tables at 1400 × 900 in Chromium: /review's session list, /participants' sessions table and the session
 record's tables show their key columns (status, documentation, units, DSMT hours) without horizontal
-scrolling; and at a 1366 × 768 laptop, a course's page (its pre → post table shows its figures, its attendance
-chart in half the page draws a bar for every module, each labelled) and the program overview's charts (every
-topic labelled, the pre → post scores given the width), nothing drawn over anything. Every person here is
-invented."""
+scrolling; and at a 1366 × 768 laptop, a person's DSMT hours (what counted within the allowance and beyond), a
+course's page (its pre → post table shows its figures, its attendance chart in half the page draws a bar for
+every module, each labelled) and the program overview's charts (every topic labelled, the pre → post scores
+given the width), nothing drawn over anything. Every person here is invented."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def _course(db):
                                level=str(post - 1))
         sim.at(first.scheduled_at + timedelta(minutes=120))
         end_session(db, session_id=first.id)
-        return course.id
+        return course.id, people[0]
 
 
 # The attendance chart's SVG (Vega): each bar's box, each text's box and text, and the legend's box.
@@ -169,9 +169,12 @@ def _drawn(chart) -> dict:
     return drawn
 
 
-def test_a_course_page_and_the_program_overview_fit_a_laptop(server, page):
-    course = seed(server.db_url, _course)
+def test_a_course_a_persons_allowance_and_the_program_overview_fit_a_laptop(server, page):
+    course, ada = seed(server.db_url, _course)
     page.set_viewport_size({"width": 1366, "height": 768})
+    # a person's DSMT hours: the sessions that used them, with what counted within the allowance and beyond
+    _check(page, server.page_url(f"/participants?participant={ada}"),
+           {"Counted as": ["Date", "Hours", "Within allowance", "Beyond"]})
     _check(page, server.page_url(f"/courses?course={course}"),
            {"Outcome measure": ["People", "Pre", "Post", "Change"], "Joined": ["Participant", "Modules done"]})
     chart = page.get_by_test_id("stVegaLiteChart").first
