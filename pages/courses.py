@@ -71,9 +71,10 @@ def _course_list() -> None:
     } for r in rows]), hide_index=True, width="stretch", column_config={
         "Course": st.column_config.LinkColumn(display_text="Open", width=56),
         # every column fits a 1366 px laptop without scrolling sideways; a long name shows whole on hover
-        "Name": st.column_config.TextColumn(width="medium"),
-        "Modules": st.column_config.NumberColumn(width=72),
-        "Next session": st.column_config.TextColumn(width=128),
+        "Name": st.column_config.TextColumn(width=190),
+        "Modules": st.column_config.NumberColumn(width=68),
+        "Dates": st.column_config.TextColumn(width=166),
+        "Next session": st.column_config.TextColumn(width=122),
         "Enrolled": st.column_config.NumberColumn(width=76, help="Enrolled and not left"),
         "Completed": st.column_config.TextColumn(width=88, help="Attended or made up every module, of everyone who "
                                                               "enrolled"),

@@ -175,6 +175,7 @@ def test_a_course_a_persons_allowance_and_the_program_overview_fit_a_laptop(serv
     # a person's DSMT hours: the sessions that used them, with what counted within the allowance and beyond
     _check(page, server.page_url(f"/participants?participant={ada}"),
            {"Counted as": ["Date", "Hours", "Within allowance", "Beyond"]})
+    _check(page, server.page_url("/courses"), {"Name": ["Course", "Dates", "Enrolled", "Completed", "Completion"]})
     _check(page, server.page_url(f"/courses?course={course}"),
            {"Outcome measure": ["People", "Pre", "Post", "Change"], "Joined": ["Participant", "Modules done"]})
     chart = page.get_by_test_id("stVegaLiteChart").first
