@@ -312,7 +312,7 @@ else:
         "DSMT hours": r.dsmt_hours,
         "Time": r.time_note,
     } for r in reversed(hist.sessions)]), hide_index=True, placeholder=NO_FIGURE,
-        column_order=[  # key columns first; all fit at 1400 px
+        column_order=[  # key columns first; all fit at 1366 px
         "Record", "Date", "Curriculum", "Code", "Status", "Attended", "Minutes", "Units", "DSMT hours", "Caregiver",
         "Time"], column_config={
         "Record": st.column_config.LinkColumn(display_text="Open", help="Open the session record in a new tab",

@@ -122,7 +122,7 @@ def _session_list() -> None:
     } for r in listed.rows])
     key = f"rv_table_{ss.get('rv_table_ver', 0)}"
     col = st.column_config
-    # Key columns first and every width set, so that at 1400 px (menu open) the whole row fits without scrolling;
+    # Key columns first and every width set, so that at 1366 px (menu open) the whole row fits without scrolling;
     # a long title or list of reasons is cut in its cell and shown whole when the cell is opened.
     st.dataframe(
         df, hide_index=True, key=key, on_select=lambda: _open_selected(key), selection_mode="single-row",
@@ -132,11 +132,11 @@ def _session_list() -> None:
         column_config={
             "Record": col.LinkColumn(display_text="Open", help="Open the record in a new tab", width=56),
             "Date": col.TextColumn(width=120),
-            "Curriculum": col.TextColumn(width=140),
+            "Curriculum": col.TextColumn(width=130),
             "Code": col.TextColumn(width=62, help="The session's code; → the code the record supports"),
             "Status": col.TextColumn(width=84, help="planned, in progress, ended, or ended without being run"),
             "Documentation": col.TextColumn(
-                "Documentation", width=165,
+                "Documentation", width=150,
                 help="Complete, or incomplete with what is missing (listed in full on the record)"),
             "Units": col.NumberColumn(width=48, help="Billing units summed over participants"),
             "Head-count": col.NumberColumn("Patients", width=64, help="Patients present (caregivers not counted)"),

@@ -17,7 +17,7 @@ from ui.setup import get_engine
 from ui.text import md_escape, plain
 
 # A name column of a set width, so that a long name cannot push a table's figures (attended, units) out of view
-# at 1400 px; the whole name shows when the cell is opened.
+# at 1366 px; the whole name shows when the cell is opened.
 NAME_COLUMN = {"Participant": st.column_config.TextColumn(width=240)}
 
 # A figure a row does not have (a planned session's units, minutes, head-count): st.dataframe's placeholder for a

@@ -1,9 +1,8 @@
-"""Tables at 1400 × 900 in Chromium: /review's session list, /participants' sessions table and the session
-record's tables show their key columns (status, documentation, units, DSMT hours) without horizontal
-scrolling; and at a 1366 × 768 laptop, a person's DSMT hours (what counted within the allowance and beyond), a
-course's page (its pre → post table shows its figures, its attendance chart in half the page draws a bar for
-every module, each labelled) and the program overview's charts (every topic labelled, the pre → post scores
-given the width), nothing drawn over anything. Every person here is invented."""
+"""At a 1366 × 768 laptop in Chromium, menu open: /review's session list, /participants' sessions table and DSMT
+hours (what counted within the allowance and beyond), the session record's tables, the course list and a course's
+page show their key columns without horizontal scrolling; a course's attendance chart (half the page) draws a bar
+for every module, each labelled, and the program overview's charts label every topic and give the pre → post
+scores the width, nothing drawn over anything. Every person here is invented."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from models.sessions import end_session, go_to_step, start_session
 from tests.e2e.conftest import seed, wait_for_app_idle
 from tests.factories import INVENTED, curriculum, make_session
 
-VIEWPORT = {"width": 1400, "height": 900}
+VIEWPORT = {"width": 1366, "height": 768}
 
 LONG_NAME = ("Maximiliana-Josephine", "Fictitious-Longsurname-Inventedsdottir")
 
@@ -104,7 +103,7 @@ def _check(page, url: str, tables: dict[str, list[str]]) -> None:
         assert set(tables[marker]) <= set(grid["headers"]), (url, tables[marker], grid["headers"])
 
 
-def test_key_columns_fit_at_1400(server, page):
+def test_key_columns_of_the_lists_and_the_record_fit_a_laptop(server, page):
     (sid, ada), *_ = seed(server.db_url, _seed)
     page.set_viewport_size(VIEWPORT)
     _check(page, server.page_url("/review"), {"Documentation": ["Record", "Date", "Status", "Units", "Patients"]})
@@ -171,7 +170,7 @@ def _drawn(chart) -> dict:
 
 def test_a_course_a_persons_allowance_and_the_program_overview_fit_a_laptop(server, page):
     course, ada = seed(server.db_url, _course)
-    page.set_viewport_size({"width": 1366, "height": 768})
+    page.set_viewport_size(VIEWPORT)
     # a person's DSMT hours: the sessions that used them, with what counted within the allowance and beyond
     _check(page, server.page_url(f"/participants?participant={ada}"),
            {"Counted as": ["Date", "Hours", "Within allowance", "Beyond"]})
