@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -73,16 +73,25 @@ def succeeded(place: str, text: str) -> None:
     st.session_state.setdefault(_PLACED, {})[place] = ("success", text)
 
 
+def message_slot():
+    """Where a page says what an action did: a container drawn on every run, with or without a message in it, so
+    that a message coming or going moves none of the elements after it. The browser draws an element that moved
+    afresh (every element of the record did, for "Note added." at its top): a click landing on it in that moment
+    is lost, and an expander on it closes."""
+    return st.container(gap="small")
+
+
 def placed_messages(place: str) -> None:
     """Show (once) what the last action at `place` left: its error, with Retry after a failed save, or its
-    success line."""
+    success line (in a message_slot)."""
     kind, text = st.session_state.get(_PLACED, {}).pop(place, (None, None))
-    if kind == "error":
-        st.error(md_escape(text), icon=":material/error:")
-        if _RETRY in st.session_state:
-            st.button("Retry", key=f"_retry_{place}", on_click=_retry, icon=":material/refresh:", type="primary")
-    elif kind == "success":
-        st.success(md_escape(text), icon=":material/check_circle:")
+    with message_slot():
+        if kind == "error":
+            st.error(md_escape(text), icon=":material/error:")
+            if _RETRY in st.session_state:
+                st.button("Retry", key=f"_retry_{place}", on_click=_retry, icon=":material/refresh:", type="primary")
+        elif kind == "success":
+            st.success(md_escape(text), icon=":material/check_circle:")
 
 
 def notice(text: str) -> None:
@@ -96,13 +105,16 @@ def _retry() -> None:
         fn()
 
 
-def flash_errors() -> None:
-    """Show (once) the message an action callback left for this run, with Retry after a failed save."""
+def flash_errors(*, slot: bool = True) -> None:
+    """Show (once) the message an action callback left for this run, with Retry after a failed save: in a
+    message_slot, unless `slot` is False (a part of /live that calls this only on some of its runs, and whose
+    elements are all drawn afresh on its own run anyway)."""
     msg = st.session_state.pop(_FLASH, None)
-    if msg:
-        st.error(md_escape(msg), icon=":material/error:")
-        if _RETRY in st.session_state:
-            st.button("Retry", key="_retry_button", on_click=_retry, icon=":material/refresh:", type="primary")
     info = st.session_state.pop(_NOTICE, None)
-    if info:
-        st.info(md_escape(info), icon=":material/info:")
+    with message_slot() if slot else nullcontext():
+        if msg:
+            st.error(md_escape(msg), icon=":material/error:")
+            if _RETRY in st.session_state:
+                st.button("Retry", key="_retry_button", on_click=_retry, icon=":material/refresh:", type="primary")
+        if info:
+            st.info(md_escape(info), icon=":material/info:")

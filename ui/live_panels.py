@@ -99,7 +99,7 @@ def part_view(engine: Engine, sid: int) -> tuple[SessionView, LiveWrites]:
     if own or shared is None or shared.session.id != sid:
         if own:
             redraw_swallowed_opening()
-        flash_errors()
+        flash_errors(slot=False)
         with session_scope(engine) as db:
             view = load_session_view(db, sid)
         share_view(view)
@@ -534,9 +534,10 @@ def _people(engine: Engine, sid: int) -> None:
                   if (k := note_keys(sid, pid, s.id)[0]) not in shown}
         unsaved = drafts.keeper(note_drafts(sid), shown, key=f"drafts_{sid}",
                                 elsewhere={k: stored.get(v, "") for k, v in hidden.items()})
-        for k, draft in unsaved.items():
-            if k in hidden:
-                _draft_elsewhere(view, w, *hidden[k], draft)
+        with drafts.offers(f"offers_{sid}"):
+            for k, draft in unsaved.items():
+                if k in hidden:
+                    _draft_elsewhere(view, w, *hidden[k], draft)
     ss[_UNSAVED] = unsaved
     for p in view.people:  # each card its own fragment: a click on one card reruns that card alone
         st.fragment(_card, key=card_key(sid, p.participant_id))(engine, sid, p.participant_id)

@@ -35,7 +35,7 @@ from models.rules import (
 from models.session_record import SessionRecord, session_record
 from models.session_rows import session_day
 from ui import downloads, drafts, paper, record_attendance, record_attestation, record_notes
-from ui.actions import action, placed_messages, succeeded
+from ui.actions import action, message_slot, placed_messages, succeeded
 from ui.pages import link
 from ui.setup import get_engine
 from ui.text import md_escape, plain
@@ -377,18 +377,15 @@ def show(sid: int) -> None:
         return
     put_back = _keep_typed(rec)
     ok = ss.pop("_rv_ok", None)
-    if ok:
-        st.success(ok)
-    _header(rec)
-    record_attendance.attendance(rec)
-    _billing(rec)
-    _timing(rec)
-    _fidelity(rec)
-    record_notes.notes(rec)
-    _ratings(rec)
-    _competency(rec)
-    _questions(rec)
-    _goals(rec)
-    _follow_up(rec)
-    record_attestation.section(rec, opened=any(k.startswith("at_") for k in put_back))
-    _exports(rec)
+    with message_slot():  # drawn with or without the line, so that it moves nothing when it comes or goes
+        if ok:
+            st.success(ok)
+    # each section in a container of its own: what one section shows more or less (a note added, a message, an
+    # offer) moves nothing in the sections after it, which the browser would otherwise draw afresh (a click on a
+    # moved button is lost, an opened expander closes)
+    for section in (_header, record_attendance.attendance, _billing, _timing, _fidelity, record_notes.notes,
+                    _ratings, _competency, _questions, _goals, _follow_up,
+                    lambda r: record_attestation.section(r, opened=any(k.startswith("at_") for k in put_back)),
+                    _exports):
+        with st.container():
+            section(rec)

@@ -81,11 +81,12 @@ def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
     sid = rec.session.id
     by_key = {_amend_keys(n.note_id)[0]: n for n in rec.view.notes}
     unsaved = drafts.keeper(f"gsf-amend:{sid}", {k: n.text for k, n in by_key.items()}, key=f"amend_drafts_{sid}")
-    for key, draft in unsaved.items():
-        n = by_key[key]
-        drafts.offer(draft, f"an amendment to {md_escape(labels.get(n.note_id, 'a note'))},", restore="Put it back",
-                     on_restore=_put_back, args=(sid, n.note_id, draft.text, _stored(n)),
-                     help="Back into the note's field, to read and save there")
+    with drafts.offers(f"amend_offers_{sid}"):
+        for key, draft in unsaved.items():
+            n = by_key[key]
+            drafts.offer(draft, f"an amendment to {md_escape(labels.get(n.note_id, 'a note'))},",
+                         restore="Put it back", on_restore=_put_back, args=(sid, n.note_id, draft.text, _stored(n)),
+                         help="Back into the note's field, to read and save there")
 
 
 def _put_in_new_note(sid: int, pid: int | None, step: str, text: str) -> None:
@@ -101,16 +102,18 @@ def _unsaved_live_notes(rec: SessionRecord) -> None:
     if rec.session.status != SessionStatus.ENDED:
         return  # /live offers its own
     sid = rec.session.id
-    for draft, pid, step, n in live_notes_not_saved(rec.view, key=f"live_drafts_{sid}").values():
-        who = "the whole group" if pid is None else md_escape(rec.name(pid))
-        what = f"a note on {who} in {STEP_TITLES.get(step, step)}, on the live page,"
-        if n is None:
-            drafts.offer(draft, what, restore="Put it back", on_restore=_put_in_new_note,
-                         args=(sid, pid, step, draft.text), help="Into “Add a note”, to read and add there")
-        else:
-            drafts.offer(draft, what, restore="Put it back", on_restore=_put_back,
-                         args=(sid, n.note_id, draft.text, _stored(n)),
-                         help="Into that note's amendment field, to read and save there")
+    unsaved = live_notes_not_saved(rec.view, key=f"live_drafts_{sid}")
+    with drafts.offers(f"live_offers_{sid}"):
+        for draft, pid, step, n in unsaved.values():
+            who = "the whole group" if pid is None else md_escape(rec.name(pid))
+            what = f"a note on {who} in {STEP_TITLES.get(step, step)}, on the live page,"
+            if n is None:
+                drafts.offer(draft, what, restore="Put it back", on_restore=_put_in_new_note,
+                             args=(sid, pid, step, draft.text), help="Into “Add a note”, to read and add there")
+            else:
+                drafts.offer(draft, what, restore="Put it back", on_restore=_put_back,
+                             args=(sid, n.note_id, draft.text, _stored(n)),
+                             help="Into that note's amendment field, to read and save there")
 
 
 def _tag_change(before: str, after: str) -> str:
@@ -125,10 +128,7 @@ def _with_tags(text: str, tags) -> str:
     return text + (f"\n[tags: {', '.join(tags)}]" if tags else "")
 
 
-def notes(rec: SessionRecord) -> None:
-    st.header("Notes")
-    sid = rec.session.id
-    _unsaved_live_notes(rec)
+def _list_notes(rec: SessionRecord) -> None:
     owners: list[int | None] = [p.participant_id for p in rec.view.people] + [None]
     shown = False
     for owner in owners:
@@ -161,6 +161,14 @@ def notes(rec: SessionRecord) -> None:
                                 st.text(plain(v.text))
     if not shown:
         st.caption("No notes.")
+
+
+def notes(rec: SessionRecord) -> None:
+    st.header("Notes")
+    sid = rec.session.id
+    _unsaved_live_notes(rec)
+    with st.container():  # the notes, however many: a note added moves nothing of the forms under them
+        _list_notes(rec)
 
     people = {p.participant_id: plain(p.name) for p in rec.view.people}
     left, right = st.columns(2)

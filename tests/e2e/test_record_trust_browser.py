@@ -448,8 +448,13 @@ def test_notes_typed_on_live_as_another_screen_ends_the_session_are_offered_on_t
     ada.get_by_role("button", name="Put it back").click()
     wait_for_app_idle(page)
     expect(page.get_by_role("textbox", name="Note", exact=True)).to_have_value("Invented: asked about sick days")
+    # what the add changes on the page (its line "Note added.", the offer gone, a note listed) moves nothing after
+    # it: the same elements stay, not drawn afresh (a click landing on one being drawn afresh was lost)
+    stay = [page.get_by_role("button", name=n).element_handle() for n in ("Save amendment", "Add note")]
     page.get_by_role("button", name="Add note").click()
     expect(page.get_by_text("Note added.")).to_be_visible()
+    wait_for_app_idle(page)
+    assert [e.evaluate("(e) => e.isConnected") for e in stay] == [True, True]
     eventually(lambda: sorted(t for t, _ in _notes(server, sid))
                == ["Invented: asked about sick days", "Invented: uses a pen"], timeout=20)
     wait_for_app_idle(page)
