@@ -293,7 +293,8 @@ def _referral_section(participant_id: int) -> None:
 
 EARLIEST_ORDER = date(2000, 1, 1)  # the order date picker's first day (an older order keeps its own)
 topic_choices = topic_titles(catalog().curricula.values())
-_referral_section(pid)
+with st.container():  # a first order saved (or a message) changes what the section draws, and moves nothing after it
+    _referral_section(pid)
 
 st.subheader("Sessions")
 if not hist.sessions:
