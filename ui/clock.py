@@ -19,9 +19,12 @@ from ui.text import md_escape, plain
 # Text colours on white, each at least 7:1 (WCAG AAA); phase is also said in words and a symbol. The symbols are
 # ones the common system fonts have (DejaVu Sans on Linux, Segoe UI Symbol on Windows), not emoji: a projector
 # computer without an emoji font would show the room a box.
-COLOURS = {"on-time": "#0B3D2E", "nearly-out": "#6B3A00", "overtime": "#9B0000", "paused": "#333333"}
+COLOURS = {"on-time": "#0B3D2E", "nearly-out": "#6B3A00", "overtime": "#9B0000", "paused": "#333333",
+           "ended": "#333333"}
+# An ended session's face is the clock as it stood at the end, in grey and said to be over: not a live "nearly out
+# of time" or "overtime" warning.
 PHASE_WORDS = {"on-time": "On time", "nearly-out": "◔ Nearly out of time", "overtime": "⚠ Overtime",
-               "paused": "❚❚ Paused"}
+               "paused": "❚❚ Paused", "ended": "■ Ended"}
 # The projector's calm clock (models.enums.ProjectorClock.CALM): whole minutes left for the step, in one colour,
 # never a red overtime warning; past the step's time it says only that the part is finishing.
 CALM_WORDS = {"label": "Time for this part", "minutes": "min", "over": "Finishing up"}
@@ -70,7 +73,8 @@ const gsfCount = (root) => {
     const elapsed = data.step_elapsed + extra;
     const remaining = data.step_planned - elapsed;
     let phase = "on-time";
-    if (data.paused) phase = "paused";
+    if (data.ended) phase = "ended";
+    else if (data.paused) phase = "paused";
     else if (remaining < 0) phase = "overtime";
     else if (remaining <= data.warn) phase = "nearly-out";
     root.dataset.phase = phase;
@@ -124,6 +128,11 @@ def _face(data: dict, phase: str) -> tuple[str, str, str, str, str]:
     return data["step_label"], fmt_clock(remaining, signed=True), PHASE_WORDS[phase], session, COLOURS[phase]
 
 
+def _phase(state: TimerState) -> str:
+    """The face's phase: the timer's (models/timer.py), or "paused", or "ended" once the session has ended."""
+    return "ended" if state.status == "ended" else "paused" if state.paused else state.phase
+
+
 def face_html(state: TimerState, *, step_label: str, scale: float = 1.0, key: str = "clock",
               mode: str = ProjectorClock.FULL, unit: str = "1px") -> str:
     """The face's markup (without its style, CLOCK_CSS, or its script, COUNT_JS) showing the figures at the moment
@@ -133,7 +142,7 @@ def face_html(state: TimerState, *, step_label: str, scale: float = 1.0, key: st
     step in one colour without overtime warnings; none, the step's title only. Sizes are `scale` times a base
     in `unit` (a CSS length: the projector passes its design pixel)."""
     running = state.status == "live" and not state.paused
-    phase = "paused" if state.paused else state.phase
+    phase = _phase(state)
     data = {
         "step_label": plain(step_label),
         "step_elapsed": state.step_elapsed,
@@ -142,6 +151,7 @@ def face_html(state: TimerState, *, step_label: str, scale: float = 1.0, key: st
         "session_planned": state.session_planned,
         "running": running,
         "paused": state.paused,
+        "ended": state.status == "ended",
         "warn": state.warn_seconds,
         "colours": COLOURS,
         "words": PHASE_WORDS,
@@ -169,7 +179,7 @@ def clock_face(state: TimerState, *, step_label: str, scale: float = 1.0, key: s
             unsafe_allow_javascript=True)
     if not caption:
         return
-    phase = "paused" if state.paused else state.phase
+    phase = _phase(state)
     remaining = state.step_remaining
     st.caption(
         f"Clock at render: {md_escape(step_label)} {'+' if remaining < 0 else ''}{fmt_clock(remaining)} "

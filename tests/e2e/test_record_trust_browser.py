@@ -437,6 +437,7 @@ def test_notes_typed_on_live_as_another_screen_ends_the_session_are_offered_on_t
     page.reload()
     wait_for_app_idle(page)
     expect(page.get_by_text("2 notes typed on this screen never reached the record")).to_be_visible()
+    expect(page.locator(".gsf-phase")).to_have_text("■ Ended")  # the clock as it stood, not a live warning
     assert [t for t, _ in _notes(server, sid)] == ["Invented: uses a pen"]
 
     page.goto(server.page_url(f"/review?session={sid}"))

@@ -15,8 +15,8 @@ from models.timer import TimerState
 from ui import clock
 
 
-def _state(elapsed: float, planned: float = 900, *, paused: bool = False) -> TimerState:
-    return TimerState(status="live", step="teach", paused=paused, step_elapsed=elapsed, step_planned=planned,
+def _state(elapsed: float, planned: float = 900, *, paused: bool = False, status: str = "live") -> TimerState:
+    return TimerState(status=status, step="teach", paused=paused, step_elapsed=elapsed, step_planned=planned,
                       session_elapsed=elapsed + 600, session_planned=7200)
 
 
@@ -49,6 +49,9 @@ def _texts(body: str) -> dict[str, str]:
     (_state(850), ProjectorClock.FULL, {"step-time": "00:50", "phase": "◔ Nearly out of time"}),
     (_state(1000), ProjectorClock.FULL, {"step-time": "+01:40", "phase": "⚠ Overtime"}),
     (_state(61, paused=True), ProjectorClock.FULL, {"step-time": "13:59", "phase": "❚❚ Paused"}),
+    # an ended session: the clock as it stood at the end, said to be over, never a live warning
+    (_state(850, status="ended"), ProjectorClock.FULL, {"step-time": "00:50", "phase": "■ Ended"}),
+    (_state(1000, status="ended"), ProjectorClock.FULL, {"step-time": "+01:40", "phase": "■ Ended"}),
     (_state(61), ProjectorClock.CALM, {"step-label": "Time for this part", "step-time": "14 min", "phase": "",
                                        "session": ""}),
     (_state(1000), ProjectorClock.CALM, {"step-time": "Finishing up", "phase": ""}),
@@ -66,6 +69,7 @@ def _time_colour(body: str) -> str | None:
 
 def test_overtime_is_red_and_the_calm_clock_never_is():
     assert _time_colour(_drawn(_state(1000))) == clock.COLOURS["overtime"]
+    assert _time_colour(_drawn(_state(1000, status="ended"))) == clock.COLOURS["ended"]  # over: no alarm
     assert _time_colour(_drawn(_state(1000), mode=ProjectorClock.CALM)) == clock.COLOURS["on-time"]
     assert _time_colour(_drawn(_state(61), mode=ProjectorClock.NONE)) is None
 
