@@ -74,10 +74,10 @@ def succeeded(place: str, text: str) -> None:
 
 
 def message_slot():
-    """Where a page says what an action did: a container drawn on every run, with or without a message in it, so
-    that a message coming or going moves none of the elements after it. The browser draws an element that moved
-    afresh (every element of the record did, for "Note added." at its top): a click landing on it in that moment
-    is lost, and an expander on it closes."""
+    """Where a page says what an action did, or offers unsaved text back (ui/drafts.offer): a container drawn on
+    every run, with or without anything in it, so that a message or an offer coming or going moves none of the
+    elements after it. The browser draws an element that moved afresh (every element of the record did, for "Note
+    added." at its top): a click landing on it in that moment is lost, and an expander on it closes."""
     return st.container(gap="small")
 
 

@@ -237,13 +237,6 @@ def offer(draft: Draft, what: str, *, restore: str, on_restore, args: tuple, hel
                   icon=":material/delete:")
 
 
-def offers(key: str):
-    """The place a page's offers (`offer`) go: always drawn, with or without an offer in it, so that an offer coming
-    or going moves none of the elements after it. An element that moves is drawn afresh by the browser, and a click
-    on it in that moment is lost (the "Save amendment" under the record's offers was, once an offer was saved)."""
-    return st.container(key=key, gap="small")
-
-
 def discard(key: str, text: str) -> None:
     """Forget a draft: the component removes it from localStorage on its next run."""
     st.session_state.setdefault("_drafts_discarded", {}).setdefault(key, []).append(text)

@@ -47,7 +47,7 @@ from models.rules import (
 from models.session_rows import session_day
 from models.session_view import Person, SessionView, load_session_view
 from ui import conflicts, drafts
-from ui.actions import flash_errors
+from ui.actions import flash_errors, message_slot
 from ui.live_writes import (
     LiveWrites,
     card_key,
@@ -534,7 +534,7 @@ def _people(engine: Engine, sid: int) -> None:
                   if (k := note_keys(sid, pid, s.id)[0]) not in shown}
         unsaved = drafts.keeper(note_drafts(sid), shown, key=f"drafts_{sid}",
                                 elsewhere={k: stored.get(v, "") for k, v in hidden.items()})
-        with drafts.offers(f"offers_{sid}"):
+        with message_slot():
             for k, draft in unsaved.items():
                 if k in hidden:
                     _draft_elsewhere(view, w, *hidden[k], draft)

@@ -48,11 +48,11 @@ def note_drafts(sid: int) -> str:
 def live_note(view: SessionView, pid: int | None, step_key: str) -> NoteView | None:
     """The note /live writes for this person (None: the group) and step: the first one (view.notes come in the
     order they were made; a note added on the record later for the same person and step is another)."""
-    return next((n for n in view.notes if n.participant_id == pid and n.step == step_key), None)
+    return live_notes(view).get((pid, step_key))
 
 
 def live_notes(view: SessionView) -> dict[tuple[int | None, str], NoteView]:
-    """`live_note` of every (person or None, step) that has one, read in one pass."""
+    """The note /live writes (`live_note`) of every (person or None, step) that has one."""
     first: dict[tuple[int | None, str], NoteView] = {}
     for n in view.notes:  # in the order they were made
         first.setdefault((n.participant_id, n.step), n)

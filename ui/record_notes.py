@@ -15,7 +15,7 @@ from models.rules import (
 )
 from models.session_record import SessionRecord
 from ui import conflicts, drafts
-from ui.actions import action
+from ui.actions import action, message_slot
 from ui.live_writes import live_notes_not_saved
 from ui.setup import get_engine
 from ui.text import md_escape, plain
@@ -81,7 +81,7 @@ def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
     sid = rec.session.id
     by_key = {_amend_keys(n.note_id)[0]: n for n in rec.view.notes}
     unsaved = drafts.keeper(f"gsf-amend:{sid}", {k: n.text for k, n in by_key.items()}, key=f"amend_drafts_{sid}")
-    with drafts.offers(f"amend_offers_{sid}"):
+    with message_slot():
         for key, draft in unsaved.items():
             n = by_key[key]
             drafts.offer(draft, f"an amendment to {md_escape(labels.get(n.note_id, 'a note'))},",
@@ -103,7 +103,7 @@ def _unsaved_live_notes(rec: SessionRecord) -> None:
         return  # /live offers its own
     sid = rec.session.id
     unsaved = live_notes_not_saved(rec.view, key=f"live_drafts_{sid}")
-    with drafts.offers(f"live_offers_{sid}"):
+    with message_slot():
         for draft, pid, step, n in unsaved.values():
             who = "the whole group" if pid is None else md_escape(rec.name(pid))
             what = f"a note on {who} in {STEP_TITLES.get(step, step)}, on the live page,"
