@@ -156,6 +156,21 @@ def _order_fields(base: str) -> dict:
 
 _ORDER_TEXT = {"name": "referring practitioner", "npi": "NPI", "practice": "practice", "contact": "fax or e-mail",
                "dx": "diagnosis code"}  # the order form's text fields (widget key suffix → what it holds)
+_ORDER_PICKED = {"date": "order date", "group": "group hours", "individual": "individual hours",
+                 "topics": "topics", "training": "training"}  # and its other fields
+
+
+def _order_picks(base: str, r: Referral | None) -> dict[str, drafts.Pick]:
+    """The order form's fields with no text to type into, as ui/drafts keeps them across a reload."""
+    hours = drafts.Pick("number", low=0.0, high=float(MAX_ORDER_HOURS))
+    return {f"{base}_date": drafts.Pick("date", low=_earliest(r), high=today), f"{base}_group": hours,
+            f"{base}_individual": hours, f"{base}_topics": drafts.Pick("tags", show=plain),
+            f"{base}_training": drafts.Pick("radio", options=tuple(Training))}
+
+
+def _earliest(r: Referral | None) -> date:
+    """The first day the order date picker takes (an older order keeps its own)."""
+    return min(EARLIEST_ORDER, r.order_date) if r else EARLIEST_ORDER
 
 
 def _order_start(base: str, r: Referral | None) -> dict:
@@ -211,8 +226,7 @@ def _order_form(base: str, r: Referral | None, label: str, on_click, args: tuple
         c[0].text_input("Practice (optional)", key=f"{base}_practice", help=f"At most {MAX_PRACTICE} characters.")
         c[1].text_input("Fax or e-mail (optional)", key=f"{base}_contact",
                         help=f"At most {MAX_CONTACT} characters, as text.")
-        c[0].date_input("Order date", key=f"{base}_date", format="YYYY-MM-DD",
-                        min_value=min(EARLIEST_ORDER, r.order_date) if r else EARLIEST_ORDER, max_value=today)
+        c[0].date_input("Order date", key=f"{base}_date", format="YYYY-MM-DD", min_value=_earliest(r), max_value=today)
         c[1].text_input("Diagnosis code (optional)", key=f"{base}_dx",
                         help=f"As written on the order, at most {MAX_DIAGNOSIS_CODE} characters.")
         step = unit_hours(1)
@@ -220,7 +234,8 @@ def _order_form(base: str, r: Referral | None, label: str, on_click, args: tuple
                           format="%.1f", key=f"{base}_group")
         c[1].number_input("Individual hours ordered", min_value=0.0, max_value=float(MAX_ORDER_HOURS), step=step,
                           format="%.1f", key=f"{base}_individual")
-        st.multiselect("Topics ordered", list(dict.fromkeys([*topic_choices, *(order_topics(r) if r else [])])),
+        st.multiselect("Topics ordered",  # with topics typed here (put back after a reload, say)
+                       list(dict.fromkeys([*topic_choices, *(order_topics(r) if r else []), *ss[f"{base}_topics"]])),
                        key=f"{base}_topics", accept_new_options=True, format_func=plain,
                        help=f"The curricula's topics, or type another (at most {MAX_TOPICS} topics of "
                             f"{MAX_TOPIC} characters).")
@@ -235,15 +250,18 @@ def _referral_section(participant_id: int) -> None:
     st.subheader("Referral and order")
     r = status.referral
     new, edit = f"ref_new_{participant_id}", f"ref_edit_{r.id}_{r.version}" if r else None
-    # the order forms' text typed but not saved comes back after a reload, its form drawn open (ui/drafts.typed)
+    # what the order forms hold but was not saved (text typed, a date, hours, topics, training) comes back after a
+    # reload, its form drawn open (ui/drafts.typed)
     forms = {new: ("Add an order", "ref_new_open")} | ({edit: ("Correct the latest order", f"ref_edit_{r.id}_open")}
                                                      if r else {})
     fields = "(" + "|".join(_ORDER_TEXT) + ")"
+    what = _ORDER_TEXT | _ORDER_PICKED
     put_back = drafts.typed(
         f"gsf-typed-orders:{participant_id}", [f"{b}_{fields}" for b in forms], key=f"typed_orders_{participant_id}",
-        label=lambda k: next(f"the order's {_ORDER_TEXT[k.removeprefix(b + '_')]} (under “{where}”)"
+        label=lambda k: next(f"the order's {what[k.removeprefix(b + '_')]} (under “{where}”)"
                              for b, (where, _) in forms.items() if k.startswith(b + "_")),
-        verb="saved", starting=_order_start(edit, r) if r else None)
+        verb="saved", starting=_order_start(new, None) | (_order_start(edit, r) if r else {}),
+        picks=_order_picks(new, None) | (_order_picks(edit, r) if r else {}))
     for b, (_, opened) in forms.items():
         if any(k.startswith(b + "_") for k in put_back):
             ss[opened] = True

@@ -7,13 +7,18 @@ text areas whose widget keys it is given, keeps `{text, at}` per key under a nam
 saved text equals it (or the person discarded it), and reports the drafts that the page does not show.
 
 Short fields whose text is not yet added anywhere (a question, a goal, a name) are kept the same way per tab, and
-put back into their field after a reload (`typed`)."""
+put back into their field after a reload (`typed`); so are a form's fields with nothing to type into (a date, hours,
+a choice, tags: `Pick`), read from what the page shows."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -71,6 +76,7 @@ function storage(spec) { return spec.store === "session" ? sessionStorage : loca
 
 function matches(spec, key) {
   if (spec.fields) return key in spec.fields;
+  if (spec.picks && key in spec.picks) return true;
   return spec.patterns.some((p) => new RegExp("^(?:" + p + ")$").test(key));
 }
 
@@ -79,6 +85,59 @@ function boxKey(el) {
   if (!box) return null;
   for (const c of box.classList) if (c.startsWith("st-key-")) return c.slice(7);
   return null;
+}
+
+// Picked fields (a date, a number, a choice, a set of tags: no text to type into) are read from what the page
+// shows, as text: "YYYY-MM-DD", the number as shown, the chosen option's place (0, 1, ...), the tags as a JSON
+// list. null: not on the page.
+function readPick(key, kind) {
+  const box = document.querySelector(".st-key-" + CSS.escape(key));
+  if (!box) return null;
+  if (kind === "date") {
+    const part = (t) => box.querySelector('[role="spinbutton"][data-type="' + t + '"]')?.getAttribute("aria-valuenow");
+    const y = part("year"), m = part("month"), d = part("day");
+    return y && m && d ? y.padStart(4, "0") + "-" + m.padStart(2, "0") + "-" + d.padStart(2, "0") : "";
+  }
+  if (kind === "number") return box.querySelector("input")?.value ?? null;
+  if (kind === "radio") {
+    const options = [...box.querySelectorAll('[data-testid="stRadioOption"]')];
+    const i = options.findIndex((o) => o.dataset.selected === "true");
+    return i < 0 ? "" : String(i);
+  }
+  if (kind === "tags") return JSON.stringify([...box.querySelectorAll("[data-tag] > span[title]")].map((s) => s.title));
+  return null;
+}
+
+function samePick(kind, a, b) {
+  if (a === b) return true;
+  try {
+    if (kind === "number") return a.trim() !== "" && b.trim() !== "" && Number(a) === Number(b);
+    if (kind === "tags") return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch (e) { return false; }
+  return false;
+}
+
+// A picked field that shows other than its form starts with (`start`) was changed here, or put back: it is kept.
+// One that shows its start again, having shown something else in this page's life, was saved and emptied (or set
+// back by hand): its draft goes. Before anything was put back after a reload it shows its start, never seen
+// otherwise: what is kept stays, to be put back.
+function keepPicks(spec, seen) {
+  const store = storage(spec);
+  for (const [key, p] of Object.entries(spec.picks || {})) {
+    const now = readPick(key, p.kind);
+    if (now === null) continue;
+    const name = spec.ns + ":" + key;
+    try {
+      if (!samePick(p.kind, now, p.start)) {
+        seen[key] = true;
+        const old = JSON.parse(store.getItem(name) || "null");
+        if (!old || old.text !== now) store.setItem(name, JSON.stringify({text: now, at: Date.now()}));
+      } else if (seen[key] && !document.querySelector(".st-key-" + CSS.escape(key))?.contains(document.activeElement)) {
+        store.removeItem(name);
+        delete seen[key];
+      }
+    } catch (e) { /* storage full or disabled */ }
+  }
 }
 
 function fieldOf(key) {
@@ -129,10 +188,16 @@ function check(id, setStateValue) {
   if (!spec || (spec.patterns && !STATE.tab)) return;  // short fields: not before this tab knows it is no copy
   const store = storage(spec);
   const seen = (STATE.seen[id] = STATE.seen[id] || {});
+  keepPicks(spec, seen);
   const found = {};
   for (const [key, draft] of Object.entries(stored(spec))) {
     const name = spec.ns + ":" + key;
     if (!draft || typeof draft.text !== "string" || draft.text === "") { store.removeItem(name); continue; }
+    if (spec.picks && key in spec.picks) {  // kept by keepPicks; reported while the field does not show it
+      const kind = spec.picks[key].kind;
+      if (!samePick(kind, readPick(key, kind), draft.text)) found[key] = draft;
+      continue;
+    }
     const field = fieldOf(key);
     if (spec.fields) {
       const f = spec.fields[key];
@@ -168,7 +233,10 @@ function watchShortFields() {
   };
   STATE.observer = new MutationObserver(() => { if (pending === null) pending = setTimeout(all, 50); });
   STATE.observer.observe(document.body, {subtree: true, childList: true, attributes: true,
-                                         attributeFilter: ["value"]});
+                                         attributeFilter: ["value", "aria-valuenow", "data-selected"]});
+  for (const kind of ["input", "change"]) {  // a number typed or stepped, a date's part typed
+    document.addEventListener(kind, () => { if (pending === null) pending = setTimeout(all, 50); }, true);
+  }
   setInterval(all, 1000);
 }
 
@@ -242,20 +310,67 @@ def discard(key: str, text: str) -> None:
     st.session_state.setdefault("_drafts_discarded", {}).setdefault(key, []).append(text)
 
 
+@dataclass(frozen=True)
+class Pick:
+    """A field of a form kept by `typed` that has no text to type into: a date, a number, one of `options` (a
+    radio), or a set of tags (a multiselect, each shown as `show` gives it). In the browser it is read from what the
+    page shows, as text; `text` and `value` turn a value into that text and back."""
+
+    kind: Literal["date", "number", "radio", "tags"]
+    low: Any = None  # date, number: the lowest the field takes
+    high: Any = None
+    options: tuple = ()  # radio: the options, in the order drawn
+    show: Callable[[Any], str] = str  # tags: how the field shows a tag
+
+    def text(self, value) -> str:
+        match self.kind:
+            case "date":
+                return value.isoformat() if isinstance(value, date) else ""
+            case "number":
+                return repr(float(value or 0))
+            case "radio":
+                return str(self.options.index(value)) if value in self.options else ""
+            case _:
+                return json.dumps([self.show(v) for v in value or []], ensure_ascii=False)
+
+    def value(self, text: str):
+        """The value `text` stands for; ValueError when the field cannot take it (out of range, not a choice)."""
+        match self.kind:
+            case "date":
+                v = date.fromisoformat(text)
+            case "number":
+                v = float(text)
+                if not math.isfinite(v):
+                    raise ValueError(text)
+            case "radio":
+                if not text.isdigit() or int(text) >= len(self.options):
+                    raise ValueError(text)
+                return self.options[int(text)]
+            case _:
+                v = json.loads(text)
+                if not isinstance(v, list) or not all(isinstance(t, str) for t in v):
+                    raise ValueError(text)
+                return v
+        if (self.low is not None and v < self.low) or (self.high is not None and v > self.high):
+            raise ValueError(text)
+        return v
+
+
 _USED = "_typed_used"  # session state: widget key → the texts saved from it (their drafts go)
 _RESTORED = "_typed_restored"  # session state: {(widget key, text)} put back in this browser session
 _SAID = "_typed_said"  # session state: keeper key → the message saying what was put back, until OK
 
 
 def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str = "added",
-          starting: dict[str, str] | None = None) -> list[str]:
+          starting: dict[str, Any] | None = None, picks: dict[str, Pick] | None = None) -> list[str]:
     """Short fields whose text is not yet added anywhere (a question, a goal, a late arrival's name): the text and
     text-input fields whose widget keys fully match one of `patterns` (regular expressions) are mirrored, keystroke
     by keystroke, into this tab's sessionStorage under `namespace`. After a reload or a server restart, what such a
     field held is put back into it (and into what ui/widgets.kept keeps for a closed form), once, while the field
     is empty or holds what it starts with (`starting`: widget key → the value a form fills in itself, such as the
     facilitator's name or the stored order), and a message here says where (`label(key)` of each field; "not yet
-    `verb`") until OK is pressed.
+    `verb`") until OK is pressed. `picks`: the same for the form's fields with no text to type into (widget key →
+    Pick: its date, hours, choice, tags), each kept while it shows other than it starts with (`starting`).
     Returns the widget keys put back in this run (to open the expander that holds them, say).
 
     Draw this before the fields it keeps (at the top of the page, outside any fragment): a field's value can only be
@@ -263,20 +378,27 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
     but not added in one tab is never put into another tab's field, to be added twice; a tab the browser duplicated
     (which starts with a copy of the first tab's sessionStorage) drops the copy while the first tab is open."""
     ss = st.session_state
+    starting, picks = starting or {}, picks or {}
     result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "patterns": patterns, "store": "session",
-                                       "used": ss.get(_USED, {})},
+                                       "used": ss.get(_USED, {}),
+                                       "picks": {k: {"kind": p.kind, "start": p.text(starting.get(k))}
+                                                 for k, p in picks.items()}},
                         default={"drafts": {}}, on_drafts_change=lambda: None, height="content")
     done = ss.setdefault(_RESTORED, set())
     back: dict[str, str] = {}  # widget key → its label
     for k, d in (getattr(result, "drafts", None) or {}).items():
         text = d.get("text") if isinstance(d, dict) else None
         if (not isinstance(k, str) or not isinstance(text, str) or not text or (k, text) in done
-                or not any(re.fullmatch(p, k) for p in patterns)):
+                or not (k in picks or any(re.fullmatch(p, k) for p in patterns))):
             continue
         done.add((k, text))
-        if ss.get(k) and ss.get(k) != (starting or {}).get(k):  # other text typed in this session: never
-            continue                                                 # overwrite what is shown
-        set_kept(k, text)
+        if ss.get(k) and ss.get(k) != starting.get(k):  # other text typed (or chosen) in this session: never
+            continue                                        # overwrite what is shown
+        try:
+            value = picks[k].value(text) if k in picks else text
+        except ValueError:  # a date or number the field no longer takes (an order date after today, say)
+            continue
+        set_kept(k, value)
         back[k] = label(k)
     said = ss.setdefault(_SAID, {})
     if back:  # said until the educator has read it: the run that follows (the field shows the text) comes at once

@@ -356,12 +356,13 @@ def _attested(db, sid):
 
 
 def test_an_order_being_typed_survives_a_reload_and_is_not_offered_once_saved(server, page):
-    """The referral forms on /participants: a correction typed over the stored order, and a new order's
-    practitioner, come back after a reload in their forms drawn open; once saved, a reload puts nothing back."""
+    """The referral forms on /participants: a correction typed over the stored order (its practice and its group
+    hours), and a new order's practitioner, date, hours, topics (one of the list, one typed) and training, come
+    back after a reload in their forms drawn open; once saved, a reload puts nothing back."""
     from datetime import date
 
     from models.enums import Training
-    from models.referrals import create_referral, referrals_of
+    from models.referrals import create_referral, order_topics, ordered_hours, referrals_of
 
     def person_with_an_order(db):
         _, pid = _live(db)
@@ -382,13 +383,40 @@ def test_an_order_being_typed_survives_a_reload_and_is_not_offered_once_saved(se
     corrected.fill("Invented Lakeside Practice")
     new_name = page.locator("[class*='st-key-ref_new_'] input[aria-label='Referring practitioner']")
     new_name.fill("Dr Invented Marrow")
+    edit_group = page.locator("[class*='st-key-ref_edit_'] input[aria-label='Group hours ordered']")
+    edit_group.fill("10.5")
+    new_field = lambda f: page.locator(f".st-key-ref_new_{pid}_{f}")  # noqa: E731
+    day = new_field("date").locator("[role='spinbutton'][data-type='day']")
+    day.click()
+    page.keyboard.type("03")  # the order date, typed
+    new_field("individual").get_by_label("Individual hours ordered").fill("1.5")
+    topics = new_field("topics").get_by_role("combobox", name="Topics ordered")
+    topics.click()
+    page.get_by_role("option", name="Checking your blood glucose", exact=True).click()
+    topics.fill("Invented foot care")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    new_field("training").locator("[data-testid='stRadioOption']").nth(1).click()  # follow-up training
+    tags = lambda: new_field("topics").locator("[data-tag] > span[title]")  # noqa: E731
+    expect(tags()).to_have_text(["Checking your blood glucose", "Invented foot care"])
+    chosen = day.get_attribute("aria-valuenow")
+    page.wait_for_timeout(300)  # the keeper looks after the page's changes settle (50 ms), and every second
     page.reload()
     wait_for_app_idle(page)
     said = page.get_by_text(re.compile("Put back after the reload, not yet saved"))
     expect(said).to_contain_text("the order's practice (under “Correct the latest order”)")
+    expect(said).to_contain_text("the order's group hours (under “Correct the latest order”)")
     expect(said).to_contain_text("the order's referring practitioner (under “Add an order”)")
+    for what in ("order date", "individual hours", "topics", "training"):
+        expect(said).to_contain_text(f"the order's {what} (under “Add an order”)")
     expect(corrected).to_have_value("Invented Lakeside Practice")  # the forms are drawn open
     expect(new_name).to_have_value("Dr Invented Marrow")
+    expect(edit_group).to_have_value("10.5")
+    expect(day).to_have_attribute("aria-valuenow", chosen)
+    expect(new_field("individual").get_by_label("Individual hours ordered")).to_have_value("1.5")
+    expect(tags()).to_have_text(["Checking your blood glucose", "Invented foot care"])
+    expect(new_field("training").locator("[data-testid='stRadioOption']").nth(1)).to_have_attribute(
+        "data-selected", "true")
     stored = lambda: seed(server.db_url, lambda db: [(r.practitioner_name, r.practice)  # noqa: E731
                                                      for r in referrals_of(db, pid)])
     assert stored() == [("Dr Invented Quill", None)]  # put back, not saved
@@ -397,12 +425,16 @@ def test_an_order_being_typed_survives_a_reload_and_is_not_offered_once_saved(se
     page.get_by_role("button", name="Save the corrected order").click()
     expect(page.get_by_text("Order saved.")).to_be_visible()
     eventually(lambda: stored() == [("Dr Invented Quill", "Invented Lakeside Practice")], timeout=20)
+    assert seed(server.db_url, lambda db: ordered_hours(referrals_of(db, pid)[0])) == (10.5, 0)
     wait_for_app_idle(page)
-    page.locator("[class*='st-key-ref_new_'] input[aria-label='Group hours ordered']").fill("2")
     page.get_by_role("button", name="Save the order").click()
     eventually(lambda: stored()[0] == ("Dr Invented Marrow", None), timeout=20)
+    saved = seed(server.db_url, lambda db: referrals_of(db, pid)[0])
+    assert (saved.order_date.day, ordered_hours(saved), saved.training) == (3, (0, 1.5), Training.FOLLOW_UP)
+    assert order_topics(saved) == ["Checking your blood glucose", "Invented foot care"]
     wait_for_app_idle(page)
     expect(new_name).to_have_value("")  # an empty form for the next order
+    expect(tags()).to_have_count(0)
     page.reload()
     wait_for_app_idle(page)
     page.wait_for_timeout(1200)  # time for anything kept to be put back
