@@ -143,7 +143,9 @@ class FrozenClock:
 def frozen_clock(request, monkeypatch) -> FrozenClock:
     """`models.clock.now` stands still for the test (the page scripts AppTest runs in another thread see the
     same time). It starts at the `frozen_clock` marker's start, the test's own or its module's (`pytestmark =
-    pytest.mark.frozen_clock(T0)`), or at the real time when there is no marker."""
+    pytest.mark.frozen_clock(T0)`), or at the real time when there is no marker. A module that starts days before the
+    real time starts at noon (UTC) of that day, so that a session it runs for an hour or two stays on one calendar
+    day whatever the hour the suite runs (from "a day ago" at 22:40 UTC, a follow-up was done on the next day)."""
     from models import clock
 
     marker = request.node.get_closest_marker("frozen_clock")

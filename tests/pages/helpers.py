@@ -3,6 +3,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -80,3 +81,9 @@ def markup(source: str) -> _Markup:
 def slide_text(at: AppTest) -> str:
     """The projector's slide as the room reads it: its HTML's text, entities resolved."""
     return "".join(markup(slide_data(at)["html"]).text)
+
+
+def noon_days_before(days: int):
+    """A frozen clock's start (tests/conftest.py): noon (UTC) `days` before the real day. Noon, so that a session a
+    test runs for an hour or two stays on one calendar day whatever the hour the suite runs."""
+    return lambda real: real.replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=days)

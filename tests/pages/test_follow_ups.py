@@ -20,11 +20,11 @@ from models.rules import MAX_FOLLOW_UP_NOTE
 from models.sessions import go_to_step, start_session
 from models.tables import Attendance, FollowUp, GroupSession, Participant
 from tests.factories import make_session
-from tests.pages.helpers import app, rendered
+from tests.pages.helpers import app, noon_days_before, rendered
 from tests.pages.test_review import _ran
 from ui.live_writes import goals_open_key
 
-pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(second=0, microsecond=0) - timedelta(days=1))
+pytestmark = pytest.mark.frozen_clock(noon_days_before(1))
 
 
 def _button(at, label):

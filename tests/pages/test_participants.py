@@ -16,9 +16,9 @@ from models.questions_goals import add_goal, mark_goal_followed_up
 from models.sessions import create_session, end_session, start_session
 from models.tables import Goal
 from tests.factories import curriculum
-from tests.pages.helpers import all_text, app
+from tests.pages.helpers import all_text, app, noon_days_before
 
-pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(second=0, microsecond=0) - timedelta(days=20))
+pytestmark = pytest.mark.frozen_clock(noon_days_before(20))
 
 
 def _history(engine, frozen_clock):

@@ -14,10 +14,10 @@ from models.db import session_scope
 from models.notes import amend_note, session_notes
 from models.session_times import correct_session_times
 from models.tables import GroupSession, SessionTimeCorrection
-from tests.pages.helpers import all_text, app, rendered
+from tests.pages.helpers import all_text, app, noon_days_before, rendered
 from tests.pages.test_review import _ran
 
-pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(second=0, microsecond=0) - timedelta(days=1))
+pytestmark = pytest.mark.frozen_clock(noon_days_before(1))
 
 
 def _expander(at, start: str):

@@ -6,7 +6,6 @@ PDFs the page prepares. Every person here is invented."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -18,10 +17,10 @@ from models.attestation import ATTESTATION_STATEMENT, attest_session, attestatio
 from models.db import session_scope
 from models.sessions import get_session
 from models.tables import Attendance
-from tests.pages.helpers import all_text, app, rendered
+from tests.pages.helpers import all_text, app, noon_days_before, rendered
 from tests.pages.test_review import _ran
 
-pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(second=0, microsecond=0) - timedelta(days=1))
+pytestmark = pytest.mark.frozen_clock(noon_days_before(1))
 
 
 def _signed(engine, sid, pid):

@@ -21,10 +21,10 @@ from models.questions_goals import add_goal
 from models.sessions import create_session, end_session, go_to_step, start_session
 from models.tables import Goal, NoteVersion, PresenceInterval
 from tests.factories import curriculum, make_session
-from tests.pages.helpers import all_text, app
+from tests.pages.helpers import all_text, app, noon_days_before
 from ui.widgets import NO_FIGURE
 
-pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(second=0, microsecond=0) - timedelta(days=1))
+pytestmark = pytest.mark.frozen_clock(noon_days_before(1))
 
 
 def _ran(db, frozen_clock, *, n=3, late=None, when=None, code=None, cid="diabetes-dsmt-group"):

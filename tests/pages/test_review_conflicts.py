@@ -15,10 +15,10 @@ from models.db import session_scope
 from models.notes import save_live_note, session_notes
 from models.session_view import load_session_view
 from models.tables import NoteVersion
-from tests.pages.helpers import all_text, app
+from tests.pages.helpers import all_text, app, noon_days_before
 from tests.pages.test_review import _ran
 
-pytestmark = pytest.mark.frozen_clock(lambda real: real.replace(second=0, microsecond=0) - timedelta(days=1))
+pytestmark = pytest.mark.frozen_clock(noon_days_before(1))
 
 
 def _button(at, label):
