@@ -1,4 +1,5 @@
-"""Plan a session in a real browser: curriculum, roster of three invented participants, create."""
+"""Plan a session in a real browser: curriculum, roster of three invented participants, a reload that keeps them,
+create."""
 
 from __future__ import annotations
 
@@ -49,11 +50,22 @@ def test_plan_session_with_three_participants(server, page):
         wait_for_app_idle(page)
     expect(page.get_by_text(re.compile(r"3 patient\(s\) fits"))).to_be_visible()
 
+    page.reload()  # the choices are in the page's link: a reload keeps them
+    wait_for_app_idle(page)
+    expect(curriculum.get_by_role("combobox")).to_have_value(HYPERTENSION)
+    expect(roster.locator("[data-tag] > span[title]")).to_have_text([f"{first} {last}" for first, last in PEOPLE])
+    expect(page.get_by_text(re.compile(r"3 patient\(s\) fits"))).to_be_visible()
+
     page.get_by_role("button", name="Create session").click()
     planned = page.get_by_text(re.compile(r"^Session \d+ is planned\.$"))
     expect(planned).to_be_visible()
     session_id = int(re.search(r"\d+", planned.inner_text()).group())
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    wait_for_app_idle(page)
+    page.reload()  # the session just created is shown again, not the form that would create it twice
+    wait_for_app_idle(page)
+    expect(planned).to_have_text(f"Session {session_id} is planned.")
+    expect(page.get_by_role("button", name="Create session")).to_have_count(0)
 
     def check(db):
         s = db.exec(select(GroupSession)).one()

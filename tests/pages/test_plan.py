@@ -2,8 +2,10 @@ from datetime import date, time
 
 from sqlmodel import select
 
+from models import clock
 from models.db import session_scope
 from models.people import create_facilitator, create_participant
+from models.rules import SETTINGS
 from models.tables import Attendance, GroupSession
 from tests.pages.helpers import all_text, app
 
@@ -107,3 +109,70 @@ def test_add_participant_and_facilitator_forms(engine):
     next(b for b in at.button if b.label == "Add to roster").click().run()
     assert any("First name is required" in e.value for e in at.error)
     assert len(at.multiselect(key="plan_roster").value) == 1
+
+
+def _link(at) -> dict[str, str]:
+    """The page's link as the script last wrote it (AppTest keeps lists of values)."""
+    return {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
+def test_the_forms_choices_are_in_the_link_and_a_reload_brings_them_back(engine):
+    """A reload (a new browser session on the same link) shows the same curriculum, code, date, time, setting,
+    facilitator and roster, in the roster's order; a session just created is shown again, never the form that
+    would create it a second time."""
+    with session_scope(engine) as db:
+        create_facilitator(db, name="Pat Educator", credential="RN")
+        fac2 = create_facilitator(db, name="Lee Dietitian", credential="RD").id
+        ids = [create_participant(db, first_name=first, last_name="Reloadson").id for first in ("Ada", "Bram", "Cy")]
+    at = app("pages/plan.py").run()
+    at.selectbox(key="plan_curriculum").select("diabetes-dsmt-group").run()
+    at.selectbox(key="plan_facilitator").select(fac2).run()
+    at.multiselect(key="plan_roster").set_value([ids[2], ids[0]]).run()
+    at.selectbox(key="plan_setting").select("telehealth").run()
+    at.date_input(key="plan_date").set_value(date(2026, 12, 1)).run()
+    at.time_input(key="plan_time").set_value(time(14, 30)).run()
+    link = _link(at)
+    assert link == {"curriculum": "diabetes-dsmt-group", "code": "G0109", "date": "2026-12-01", "time": "14:30",
+                    "setting": "telehealth", "facilitator": str(fac2), "roster": f"{ids[2]},{ids[0]}"}
+
+    again = app("pages/plan.py", **link).run()  # the reload
+    assert not again.exception
+    assert again.selectbox(key="plan_curriculum").value == "diabetes-dsmt-group"
+    assert again.selectbox(key="plan_facilitator").value == fac2
+    assert again.selectbox(key="plan_setting").value == "telehealth"
+    assert (again.date_input(key="plan_date").value, again.time_input(key="plan_time").value) == (
+        date(2026, 12, 1), time(14, 30))
+    assert again.multiselect(key="plan_roster").value == [ids[2], ids[0]]
+    next(b for b in again.button if b.label == "Create session").click().run()
+    with session_scope(engine) as db:
+        s = db.exec(select(GroupSession)).one()
+        assert (s.setting, s.facilitator_id) == ("telehealth", fac2)
+        assert sorted(a.participant_id for a in db.exec(select(Attendance))) == sorted([ids[0], ids[2]])
+    assert _link(again)["created"] == str(s.id)
+
+    shown = app("pages/plan.py", **_link(again)).run()  # reloaded once created
+    assert not shown.exception and f"Session {s.id} is planned." in all_text(shown)
+    assert not [b for b in shown.button if b.label == "Create session"]
+    next(b for b in shown.button if b.label == "Plan another session").click().run()
+    assert "created" not in _link(shown) and "roster" not in _link(shown)
+    assert _link(shown)["setting"] == "telehealth"
+
+
+def test_a_link_with_choices_the_form_cannot_take_opens_the_form_as_new(engine):
+    """Hand-edited or stale links: what the form cannot take is left out, and the page never fails."""
+    with session_scope(engine) as db:
+        create_facilitator(db, name="Pat Educator", credential="RN")
+        ada = create_participant(db, first_name="Ada", last_name="Linkley").id
+    for link in ({"curriculum": "../../etc", "code": "G9999", "date": "2026-02-30", "time": "25:00",
+                  "setting": "moon", "facilitator": "x", "roster": f"{ada},x,999999,١٢,-3", "follow_ups": "1e3,7",
+                  "created": "999999"},
+                 {"date": "1900-01-01", "roster": ",".join(str(i) for i in range(100_000, 105_000)),
+                  "created": "٣"}):
+        at = app("pages/plan.py", **link).run()
+        assert not at.exception, link
+        assert [b for b in at.button if b.label == "Create session"]  # the form, not a created session
+        assert at.date_input(key="plan_date").value == clock.today()
+        assert at.time_input(key="plan_time").value == time(10, 0)
+        assert at.selectbox(key="plan_setting").value == SETTINGS[0]
+        assert at.selectbox(key="plan_curriculum").value != "../../etc" and at.selectbox(key="plan_code").value
+        assert at.multiselect(key="plan_roster").value == ([ada] if "moon" in link.values() else [])
