@@ -97,7 +97,8 @@ def _read_link() -> None:
         created = _ids(q.get("created", ""))[:1]
         if created and (s := db.get(GroupSession, created[0])) is not None and s.status == SessionStatus.PLANNED:
             ss["plan_created"] = s.id
-    ss["plan_follow_ups"] = ss["plan_fu_shown"] = _ids(q.get("follow_ups", ""))  # only those still due are kept
+    chosen = _ids(q.get("follow_ups", ""))  # only those still due are kept, where the form is drawn
+    ss["plan_follow_ups"], ss["plan_fu_shown"] = chosen, list(chosen)
 
 
 def _write_link() -> None:

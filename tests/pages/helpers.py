@@ -23,6 +23,12 @@ def app(page: str, **params) -> AppTest:
     return at
 
 
+def link_of(at: AppTest) -> dict[str, str]:
+    """The page's query parameters as its script last wrote them (AppTest keeps lists of values): what a reload
+    opens (`app(page, **link_of(at))`)."""
+    return {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+
+
 def all_text(at: AppTest) -> str:
     """Every string the page sent to the browser: each element's protobuf message as text, decoded."""
     parts: list[str] = []

@@ -20,7 +20,7 @@ from models.rules import MAX_FOLLOW_UP_NOTE
 from models.sessions import go_to_step, start_session
 from models.tables import Attendance, FollowUp, GroupSession, Participant
 from tests.factories import make_session
-from tests.pages.helpers import app, noon_days_before, rendered
+from tests.pages.helpers import app, link_of, noon_days_before, rendered
 from tests.pages.test_review import _ran
 from ui.live_writes import goals_open_key
 
@@ -151,6 +151,9 @@ def test_plan_fills_the_roster_from_follow_ups_due(engine, frozen_clock):
     picker = at.multiselect(key="plan_follow_ups")
     assert picker.options == [f"Bram Fakeley · due {day + timedelta(days=7):%Y-%m-%d} · from {day:%Y-%m-%d}"]
     picker.set_value([group]).run()
+    assert at.multiselect(key="plan_roster").value == [pids[1]]
+    at = app("pages/plan.py", **link_of(at)).run()  # a reload keeps the follow-up chosen, and its person
+    assert at.multiselect(key="plan_follow_ups").value == [group]
     assert at.multiselect(key="plan_roster").value == [pids[1]]
     _button(at, "Create session").click().run()
     assert not at.exception and not at.error

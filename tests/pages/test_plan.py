@@ -7,7 +7,7 @@ from models.db import session_scope
 from models.people import create_facilitator, create_participant
 from models.rules import SETTINGS
 from models.tables import Attendance, GroupSession
-from tests.pages.helpers import all_text, app
+from tests.pages.helpers import all_text, app, link_of
 
 
 def test_plan_creates_session_with_roster(engine):
@@ -111,11 +111,6 @@ def test_add_participant_and_facilitator_forms(engine):
     assert len(at.multiselect(key="plan_roster").value) == 1
 
 
-def _link(at) -> dict[str, str]:
-    """The page's link as the script last wrote it (AppTest keeps lists of values)."""
-    return {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
-
-
 def test_the_forms_choices_are_in_the_link_and_a_reload_brings_them_back(engine):
     """A reload (a new browser session on the same link) shows the same curriculum, code, date, time, setting,
     facilitator and roster, in the roster's order; a session just created is shown again, never the form that
@@ -131,7 +126,7 @@ def test_the_forms_choices_are_in_the_link_and_a_reload_brings_them_back(engine)
     at.selectbox(key="plan_setting").select("telehealth").run()
     at.date_input(key="plan_date").set_value(date(2026, 12, 1)).run()
     at.time_input(key="plan_time").set_value(time(14, 30)).run()
-    link = _link(at)
+    link = link_of(at)
     assert link == {"curriculum": "diabetes-dsmt-group", "code": "G0109", "date": "2026-12-01", "time": "14:30",
                     "setting": "telehealth", "facilitator": str(fac2), "roster": f"{ids[2]},{ids[0]}"}
 
@@ -148,14 +143,14 @@ def test_the_forms_choices_are_in_the_link_and_a_reload_brings_them_back(engine)
         s = db.exec(select(GroupSession)).one()
         assert (s.setting, s.facilitator_id) == ("telehealth", fac2)
         assert sorted(a.participant_id for a in db.exec(select(Attendance))) == sorted([ids[0], ids[2]])
-    assert _link(again)["created"] == str(s.id)
+    assert link_of(again)["created"] == str(s.id)
 
-    shown = app("pages/plan.py", **_link(again)).run()  # reloaded once created
+    shown = app("pages/plan.py", **link_of(again)).run()  # reloaded once created
     assert not shown.exception and f"Session {s.id} is planned." in all_text(shown)
     assert not [b for b in shown.button if b.label == "Create session"]
     next(b for b in shown.button if b.label == "Plan another session").click().run()
-    assert "created" not in _link(shown) and "roster" not in _link(shown)
-    assert _link(shown)["setting"] == "telehealth"
+    assert "created" not in link_of(shown) and "roster" not in link_of(shown)
+    assert link_of(shown)["setting"] == "telehealth"
 
 
 def test_a_link_with_choices_the_form_cannot_take_opens_the_form_as_new(engine):
