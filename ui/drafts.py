@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
 import streamlit as st
@@ -87,17 +87,24 @@ function boxKey(el) {
   return null;
 }
 
-// Picked fields (a date, a number, a choice, a set of tags: no text to type into) are read from what the page
-// shows, as text: "YYYY-MM-DD", the number as shown, the chosen option's place (0, 1, ...), the tags as a JSON
-// list. null: not on the page.
+// Picked fields (a date or a time, a number, a choice, a set of tags: no text to type into) are read from what
+// the page shows, as text: "YYYY-MM-DD", "HH:MM", "YYYY-MM-DDTHH:MM", the number as shown, the chosen option's
+// place (0, 1, ...) or its label, the tags as a JSON list. null: not on the page; "": nothing whole to keep.
 function readPick(key, kind) {
   const box = document.querySelector(".st-key-" + CSS.escape(key));
   if (!box) return null;
-  if (kind === "date") {
-    const part = (t) => box.querySelector('[role="spinbutton"][data-type="' + t + '"]')?.getAttribute("aria-valuenow");
-    const y = part("year"), m = part("month"), d = part("day");
-    return y && m && d ? y.padStart(4, "0") + "-" + m.padStart(2, "0") + "-" + d.padStart(2, "0") : "";
+  if (kind === "date" || kind === "time" || kind === "datetime") {
+    const part = (t, n) => (box.querySelector('[role="spinbutton"][data-type="' + t + '"]')
+                            ?.getAttribute("aria-valuenow") || "").padStart(n, "0");
+    if (box.querySelector('[data-type="dayPeriod"]')) return "";  // a 12-hour clock: not read
+    const day = [part("year", 4), part("month", 2), part("day", 2)];
+    const hm = [part("hour", 2), part("minute", 2)];
+    const whole = (xs) => xs.every((x) => /^[0-9]+$/.test(x) && Number(x) >= 0);
+    if (kind === "date") return whole(day) ? day.join("-") : "";
+    if (kind === "time") return whole(hm) ? hm.join(":") : "";
+    return whole(day) && whole(hm) ? day.join("-") + "T" + hm.join(":") : "";
   }
+  if (kind === "select") return box.querySelector('input[role="combobox"]')?.value ?? null;
   if (kind === "number") return box.querySelector("input")?.value ?? null;
   if (kind === "radio") {
     const options = [...box.querySelectorAll('[data-testid="stRadioOption"]')];
@@ -125,10 +132,11 @@ function keepPicks(spec, seen) {
   const store = storage(spec);
   for (const [key, p] of Object.entries(spec.picks || {})) {
     const now = readPick(key, p.kind);
-    if (now === null) continue;
+    if (now === null || now === "") continue;  // not drawn, or nothing whole (a date half typed, no choice)
     const name = spec.ns + ":" + key;
+    const saved = (spec.used[key] || []).some((u) => samePick(p.kind, now, u));  // what the form recorded
     try {
-      if (!samePick(p.kind, now, p.start)) {
+      if (!samePick(p.kind, now, p.start) && !saved) {
         seen[key] = true;
         const old = JSON.parse(store.getItem(name) || "null");
         if (!old || old.text !== now) store.setItem(name, JSON.stringify({text: now, at: Date.now()}));
@@ -195,7 +203,8 @@ function check(id, setStateValue) {
     if (!draft || typeof draft.text !== "string" || draft.text === "") { store.removeItem(name); continue; }
     if (spec.picks && key in spec.picks) {  // kept by keepPicks; reported while the field does not show it
       const kind = spec.picks[key].kind;
-      if (!samePick(kind, readPick(key, kind), draft.text)) found[key] = draft;
+      if ((spec.used[key] || []).some((u) => samePick(kind, draft.text, u))) store.removeItem(name);
+      else if (!samePick(kind, readPick(key, kind), draft.text)) found[key] = draft;
       continue;
     }
     const field = fieldOf(key);
@@ -316,28 +325,43 @@ class Pick:
     radio), or a set of tags (a multiselect, each shown as `show` gives it). In the browser it is read from what the
     page shows, as text; `text` and `value` turn a value into that text and back."""
 
-    kind: Literal["date", "number", "radio", "tags"]
-    low: Any = None  # date, number: the lowest the field takes
+    kind: Literal["date", "time", "datetime", "number", "radio", "select", "tags"]
+    low: Any = None  # date, time, datetime, number: the lowest the field takes
     high: Any = None
-    options: tuple = ()  # radio: the options, in the order drawn
-    show: Callable[[Any], str] = str  # tags: how the field shows a tag
+    options: tuple = ()  # radio, select: the options, in the order drawn
+    show: Callable[[Any], str] = str  # select, tags: how the field shows an option
 
     def text(self, value) -> str:
         match self.kind:
+            case "datetime":
+                return value.strftime("%Y-%m-%dT%H:%M") if isinstance(value, datetime) else ""
             case "date":
                 return value.isoformat() if isinstance(value, date) else ""
+            case "time":
+                return value.strftime("%H:%M") if isinstance(value, time) else ""
             case "number":
                 return repr(float(value or 0))
             case "radio":
                 return str(self.options.index(value)) if value in self.options else ""
+            case "select":
+                return self.show(value) if value in self.options else ""
             case _:
                 return json.dumps([self.show(v) for v in value or []], ensure_ascii=False)
 
     def value(self, text: str):
         """The value `text` stands for; ValueError when the field cannot take it (out of range, not a choice)."""
         match self.kind:
+            case "datetime":
+                v = datetime.strptime(text, "%Y-%m-%dT%H:%M")
             case "date":
                 v = date.fromisoformat(text)
+            case "time":
+                v = datetime.strptime(text, "%H:%M").time()
+            case "select":
+                found = [o for o in self.options if self.show(o) == text]
+                if len(found) != 1:  # none, or two shown alike
+                    raise ValueError(text)
+                return found[0]
             case "number":
                 v = float(text)
                 if not math.isfinite(v):
@@ -379,8 +403,10 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
     (which starts with a copy of the first tab's sessionStorage) drops the copy while the first tab is open."""
     ss = st.session_state
     starting, picks = starting or {}, picks or {}
+    used_texts = {k: [picks[k].text(v) if k in picks else v for v in vs] for k, vs in ss.get(_USED, {}).items()
+                  if k in picks or all(isinstance(v, str) for v in vs)}
     result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "patterns": patterns, "store": "session",
-                                       "used": ss.get(_USED, {}),
+                                       "used": used_texts,
                                        "picks": {k: {"kind": p.kind, "start": p.text(starting.get(k))}
                                                  for k, p in picks.items()}},
                         default={"drafts": {}}, on_drafts_change=lambda: None, height="content")
@@ -392,8 +418,11 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
                 or not (k in picks or any(re.fullmatch(p, k) for p in patterns))):
             continue
         done.add((k, text))
-        if ss.get(k) and ss.get(k) != starting.get(k):  # other text typed (or chosen) in this session: never
-            continue                                        # overwrite what is shown
+        shown, start = ss.get(k), starting.get(k)
+        if k in picks:  # compared as the field shows them (a time to the minute, say)
+            shown, start = (picks[k].text(shown) if shown is not None else None), picks[k].text(start)
+        if shown and shown != start:  # other text typed (or chosen) in this session: never overwrite what is shown
+            continue
         try:
             value = picks[k].value(text) if k in picks else text
         except ValueError:  # a date or number the field no longer takes (an order date after today, say)
@@ -413,10 +442,11 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
 
 
 def used(*keys: str) -> None:
-    """What these short fields hold was saved (recorded, added): their drafts go on the keeper's next run, also
-    when the page does not show the field emptied (a form that is gone once it has done its work)."""
+    """What these fields hold was saved (recorded, added): their drafts go on the keeper's next run, also when the
+    page does not show the field emptied (a form that is gone once it has done its work). A picked field (Pick)
+    that still shows what was saved is not kept either."""
     ss = st.session_state
     for k in keys:
-        text = ss.get(k)
-        if isinstance(text, str) and text:
-            ss.setdefault(_USED, {}).setdefault(k, []).append(text)
+        value = ss.get(k)
+        if value not in (None, "", []):
+            ss.setdefault(_USED, {}).setdefault(k, []).append(value)

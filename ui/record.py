@@ -212,9 +212,22 @@ def _recommend_follow_up(sid: int) -> None:
     with action(get_engine(), place=k) as db:
         recommend_follow_up(db, participant_id=ss.get(f"{k}_who"), session_id=sid, due_date=ss.get(f"{k}_date"),
                             kind=ss.get(f"{k}_kind") or "", note=ss.get(f"{k}_note", ""))
-        drafts.used(f"{k}_note")
+        drafts.used(f"{k}_note", f"{k}_who", f"{k}_date", f"{k}_kind")
         ss[f"{k}_note"] = ""
         succeeded(k, "Follow-up recommended.")
+
+
+def _follow_up_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
+    """"Recommend a follow-up"'s person, due date and kind, as ui/drafts.typed keeps them across a reload (widget
+    key → Pick), and what each starts with: the first person, the default due date, the first kind."""
+    k, day = f"rfu_{rec.session.id}", session_day(rec.session)
+    people = {p.participant_id: plain(p.name) for p in rec.view.people}
+    picks = {f"{k}_who": drafts.Pick("select", options=tuple(people), show=lambda i: people.get(i, "?")),
+             f"{k}_date": drafts.Pick("date", low=day),
+             f"{k}_kind": drafts.Pick("select", options=tuple(FollowUpKind),
+                                      show=lambda x: KIND_LABELS[x].capitalize())}
+    return picks, {f"{k}_who": next(iter(people), None), f"{k}_date": default_due_date(day),
+                   f"{k}_kind": next(iter(FollowUpKind))}
 
 
 def _follow_up(rec: SessionRecord) -> None:
@@ -239,14 +252,16 @@ def _follow_up(rec: SessionRecord) -> None:
     if not rec.view.people:
         return
     k = f"rfu_{sid}"
-    people = {p.participant_id: plain(p.name) for p in rec.view.people}
-    day = session_day(rec.session)
+    picks, start = _follow_up_picks(rec)
+    for key, v in start.items():  # set before they are drawn, so that what ui/drafts.typed put back shows instead
+        ss.setdefault(key, v)
+    who, due, kind = (picks[f"{k}_{f}"] for f in ("who", "date", "kind"))
     with st.expander("Recommend a follow-up", icon=":material/event_repeat:", key=f"{k}_open", on_change="rerun"):
         placed_messages(k)
         c = st.columns([2, 1, 1])
-        c[0].selectbox("Participant", list(people), key=f"{k}_who", format_func=lambda i: people.get(i, "?"))
-        c[1].date_input("Due", value=default_due_date(day), min_value=day, key=f"{k}_date", format="YYYY-MM-DD")
-        c[2].selectbox("Kind", list(FollowUpKind), key=f"{k}_kind", format_func=lambda x: KIND_LABELS[x].capitalize())
+        c[0].selectbox("Participant", who.options, key=f"{k}_who", format_func=who.show)
+        c[1].date_input("Due", min_value=due.low, key=f"{k}_date", format="YYYY-MM-DD")
+        c[2].selectbox("Kind", kind.options, key=f"{k}_kind", format_func=kind.show)
         st.text_input("Note (optional)", key=f"{k}_note", help=f"At most {MAX_FOLLOW_UP_NOTE:,} characters.")
         st.button("Recommend the follow-up", key=f"{k}_add", on_click=_recommend_follow_up, args=(sid,),
                   type="primary")
@@ -356,15 +371,25 @@ _TYPED_LABELS = {"an": "the note being added (under “Add a note”)",
                  "at": "the instructor's attestation (under “Instructor's attestation”)"}
 
 
+_PICKED_LABELS = {"an": "the person, step or tags of the note being added (under “Add a note”)",
+                  "rfu": "the person, due date or kind of the follow-up (under “Recommend a follow-up”)",
+                  "tc": "the corrected start or end (under “Correct the start or end time”)"}
+
+
 def _keep_typed(rec: SessionRecord) -> list[str]:
     """Text typed in the record's short fields (and the attestation's, which start from the facilitator's name and
-    the standard statement) but not yet recorded comes back after a reload (ui/drafts.typed); returns the widget
-    keys put back in this run."""
+    the standard statement) but not yet recorded comes back after a reload (ui/drafts.typed), and so do the
+    person, step and tags of a note being added, the person, date and kind of a follow-up, and the corrected start
+    and end; returns the widget keys put back in this run."""
     sid = rec.session.id
+    picks, starting = {}, record_attestation.starting(rec)
+    for more, start in (record_notes.add_note_picks(rec), _follow_up_picks(rec), record_attendance.times_picks(rec)):
+        picks |= more
+        starting |= start
     return drafts.typed(f"gsf-typed-record:{sid}", [f"an_text_{sid}", f"rfu_{sid}_note", f"xt_(by|why)_{sid}",
                                                     f"tc_{sid}_(by|why)", f"at_(name|other|text)_{sid}"],
-                        key=f"typed_record_{sid}", label=lambda k: _TYPED_LABELS[k.split("_")[0]], verb="recorded",
-                        starting=record_attestation.starting(rec))
+                        key=f"typed_record_{sid}", verb="recorded", starting=starting, picks=picks,
+                        label=lambda k: (_PICKED_LABELS if k in picks else _TYPED_LABELS)[k.split("_")[0]])
 
 
 def show(sid: int) -> None:
@@ -376,6 +401,9 @@ def show(sid: int) -> None:
         st.button("← All sessions", on_click=back, key="rv_back_missing")
         return
     put_back = _keep_typed(rec)
+    for form in ("tc", "rfu"):  # what was put back into a form in an expander shows, the expander drawn open
+        if any(k.startswith(f"{form}_{sid}_") for k in put_back):
+            ss[f"{form}_{sid}_open"] = True
     ok = ss.pop("_rv_ok", None)
     with message_slot():  # drawn with or without the line, so that it moves nothing when it comes or goes
         if ok:

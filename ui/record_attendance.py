@@ -63,6 +63,20 @@ def _write_times(sid: int, start, end, reason: str, by: str, shown) -> None:
             succeeded(base, "Start and end corrected; the earlier times are kept in the history below.")
 
 
+def times_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
+    """The start and end being corrected, as ui/drafts.typed keeps them across a reload (widget key → Pick), and
+    what each starts with: the stored start and end (none before the session has been run and ended)."""
+    s = rec.session
+    if s.status != SessionStatus.ENDED or not rec.view.runs or s.started_at is None or s.ended_at is None:
+        return {}, {}
+    with session_scope(get_engine()) as db:
+        ver = len(time_corrections(db, session_id=s.id))
+    base = _times_key(s.id)
+    start = {f"{base}_a_{ver}": clock.to_local(s.started_at).replace(tzinfo=None),
+             f"{base}_b_{ver}": clock.to_local(s.ended_at).replace(tzinfo=None)}
+    return dict.fromkeys(start, drafts.Pick("datetime")), start
+
+
 def session_times(rec: SessionRecord) -> None:
     """The session's own start and end corrected with a reason (models/session_times.py), and every correction."""
     s = rec.session
@@ -81,12 +95,13 @@ def session_times(rec: SessionRecord) -> None:
                        "recorded; what was recorded at the start or the end moves with it. Face-to-face time, and "
                        "the minutes of everyone there from the start or to the end, change by the time moved; "
                        "units follow.")
+            # the stored times, set before they are drawn, so that times put back by ui/drafts.typed show instead
+            ss.setdefault(f"{base}_a_{ver}", clock.to_local(s.started_at).replace(tzinfo=None))
+            ss.setdefault(f"{base}_b_{ver}", clock.to_local(s.ended_at).replace(tzinfo=None))
             with st.form(f"{base}_form", border=False):
                 c = st.columns(2)
-                c[0].datetime_input("Started", value=clock.to_local(s.started_at).replace(tzinfo=None),
-                                    key=f"{base}_a_{ver}", step=60, format="YYYY-MM-DD")
-                c[1].datetime_input("Ended", value=clock.to_local(s.ended_at).replace(tzinfo=None),
-                                    key=f"{base}_b_{ver}", step=60, format="YYYY-MM-DD")
+                c[0].datetime_input("Started", key=f"{base}_a_{ver}", step=60, format="YYYY-MM-DD")
+                c[1].datetime_input("Ended", key=f"{base}_b_{ver}", step=60, format="YYYY-MM-DD")
                 st.text_input("Your name (kept with the correction)", key=f"{base}_by",
                               help=f"At most {MAX_NAME} characters.")
                 st.text_area("Why the times are corrected", key=f"{base}_why",

@@ -28,7 +28,7 @@ def _add_note(sid: int) -> None:
     with action(get_engine()) as db:
         add_note(db, session_id=sid, participant_id=who, step=step, text=ss.get(f"an_text_{sid}", ""),
                  tags=ss.get(f"an_tags_{sid}", []))
-        drafts.used(f"an_text_{sid}")
+        drafts.used(f"an_text_{sid}", f"an_who_{sid}", f"an_step_{sid}", f"an_tags_{sid}")
         ss[f"an_text_{sid}"] = ""
         ss[f"an_tags_{sid}"] = []
         ss["_rv_ok"] = "Note added."
@@ -163,6 +163,18 @@ def _list_notes(rec: SessionRecord) -> None:
         st.caption("No notes.")
 
 
+def add_note_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
+    """"Add a note"'s person, step and tags, as ui/drafts.typed keeps them across a reload (widget key → Pick), and
+    what each starts with: the whole group, the last step, no tags."""
+    sid = rec.session.id
+    people = {p.participant_id: plain(p.name) for p in rec.view.people}
+    picks = {f"an_who_{sid}": drafts.Pick("select", options=(None, *people),
+                                          show=lambda i: "The whole group" if i is None else people.get(i, "?")),
+             f"an_step_{sid}": drafts.Pick("select", options=tuple(STEP_ORDER), show=STEP_TITLES.get),
+             f"an_tags_{sid}": drafts.Pick("tags")}
+    return picks, {f"an_who_{sid}": None, f"an_step_{sid}": STEP_ORDER[-1], f"an_tags_{sid}": []}
+
+
 def notes(rec: SessionRecord) -> None:
     st.header("Notes")
     sid = rec.session.id
@@ -170,14 +182,16 @@ def notes(rec: SessionRecord) -> None:
     with st.container():  # the notes, however many: a note added moves nothing of the forms under them
         _list_notes(rec)
 
-    people = {p.participant_id: plain(p.name) for p in rec.view.people}
+    picks, start = add_note_picks(rec)
+    for k, v in start.items():  # set before they are drawn, so that what ui/drafts.typed put back shows instead
+        if v is not None:  # a choice of None ("The whole group") is the box's first option: set, it shows as none
+            ss.setdefault(k, v)
     left, right = st.columns(2)
     with left, st.container(border=True):
         st.markdown("**Add a note**")
-        st.selectbox("About", [None, *people], key=f"an_who_{sid}",
-                      format_func=lambda i: "The whole group" if i is None else people.get(i, "?"))
-        st.selectbox("Step", list(STEP_ORDER), key=f"an_step_{sid}", format_func=lambda x: STEP_TITLES[x],
-                     index=len(STEP_ORDER) - 1)
+        who, step, tags = (picks[f"an_{f}_{sid}"] for f in ("who", "step", "tags"))
+        st.selectbox("About", who.options, key=f"an_who_{sid}", format_func=who.show)
+        st.selectbox("Step", step.options, key=f"an_step_{sid}", format_func=step.show)
         st.text_area("Note", key=f"an_text_{sid}")
         st.multiselect("Tags", list(NOTE_TAGS), key=f"an_tags_{sid}")
         st.button("Add note", key=f"an_save_{sid}", on_click=_add_note, args=(sid,))

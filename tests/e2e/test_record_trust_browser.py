@@ -238,27 +238,58 @@ def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(
 
 
 def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_reload(server, page):
-    """The record's "Add a note", the plan's "Add a new participant" and a new course's name keep what was typed
-    but not yet added across a reload; once the note is added, a reload leaves the field empty and the note is
-    there once."""
+    """The record's "Add a note" (its text, person, step and tag) and "Recommend a follow-up" (its person, kind and
+    note), the plan's "Add a new participant" and a new course's name keep what was typed or chosen but not yet
+    added across a reload; once the note is added, a reload leaves the field empty and the note is there once, filed
+    under the person and step chosen before the reload."""
     sid, _ = seed(server.db_url, _live)
     url = server.page_url(f"/review?session={sid}")
     page.goto(url)
     wait_for_app_idle(page)
     keeping(page, f"typed_record_{sid}")
+
+    def choose(key: str, option: str) -> None:
+        wait_for_app_idle(page)  # the list opened once no run is under way to close it
+        page.locator(f".st-key-{key} input").click()
+        page.get_by_role("option", name=option, exact=True).click()
+        expect(page.locator(f".st-key-{key} input")).to_have_value(option)
+
     note = page.get_by_role("textbox", name="Note", exact=True)
     note.fill("Invented: asked for the large-print handout")
+    choose(f"an_who_{sid}", "Bram Fakeley")
+    choose(f"an_step_{sid}", "Teaching")
+    page.locator(f".st-key-an_tags_{sid} input").fill("information overload")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_text("Recommend a follow-up", exact=True).click()
+    choose(f"rfu_{sid}_who", "Bram Fakeley")
+    choose(f"rfu_{sid}_kind", "Phone follow-up")
+    page.wait_for_timeout(300)  # the keeper looks after the page's changes settle (50 ms), and every second
     page.reload()
     wait_for_app_idle(page)
-    expect(page.get_by_text(re.compile("Put back after the reload.*“Add a note”"))).to_be_visible()
+    said = page.get_by_text(re.compile("Put back after the reload"))
+    expect(said).to_contain_text("the note being added (under “Add a note”)")
+    expect(said).to_contain_text("the person, step or tags of the note being added (under “Add a note”)")
+    expect(said).to_contain_text("the person, due date or kind of the follow-up (under “Recommend a follow-up”)")
     expect(note).to_have_value("Invented: asked for the large-print handout")
+    expect(page.locator(f".st-key-an_who_{sid} input")).to_have_value("Bram Fakeley")
+    expect(page.locator(f".st-key-an_step_{sid} input")).to_have_value("Teaching")
+    expect(page.locator(f".st-key-an_tags_{sid} [data-tag] > span[title]")).to_have_text(["information overload"])
+    expect(page.locator(f".st-key-rfu_{sid}_who input")).to_have_value("Bram Fakeley")
+    expect(page.locator(f".st-key-rfu_{sid}_kind input")).to_have_value("Phone follow-up")
+    wait_for_app_idle(page)
     page.get_by_role("button", name="Add note").click()
     eventually(lambda: [t for t, _ in _notes(server, sid)] == ["Invented: asked for the large-print handout"])
+    filed = seed(server.db_url, lambda db: [(n.participant_id, n.step, n.tags)
+                                            for n in session_notes(db, session_id=sid)])
+    bram = seed(server.db_url, lambda db: load_session_view(db, sid).people[1].participant_id)
+    assert filed == [(bram, "teach", ["information overload"])]
     expect(note).to_have_value("")
     page.reload()
     wait_for_app_idle(page)
     page.wait_for_timeout(1200)  # time for anything kept to be put back
     expect(note).to_have_value("")
+    expect(page.get_by_text(re.compile("the note being added"))).to_have_count(0)  # added: nothing of it comes back
     assert len(_notes(server, sid)) == 1
 
     page.goto(server.page_url("/plan"))
@@ -310,7 +341,7 @@ def test_an_amendment_typed_but_not_saved_is_offered_back_after_a_reload(server,
 def test_an_attestation_being_written_survives_a_reload_and_is_not_offered_once_recorded(server, page):
     """The attestation's fields start from the facilitator's name and the standard statement: what the educator
     typed over them comes back after a reload, in the form drawn open, until it is recorded; once recorded, a
-    reload puts nothing back."""
+    reload puts nothing back. A corrected start typed but not saved comes back too."""
     from models.sessions import end_session
 
     def ended(db):
@@ -345,6 +376,19 @@ def test_an_attestation_being_written_survives_a_reload_and_is_not_offered_once_
     expect(page.get_by_text("Attested by Pat Educator-Quill")).to_be_visible()
     page.get_by_text("Replace this attestation", exact=False).click()
     expect(statement).not_to_have_value("Invented: I delivered this session with a co-facilitator.")
+
+    # the start being corrected (a time typed, its reason not yet) comes back after a reload too
+    page.get_by_text("Correct the start or end time (kept as an amendment)", exact=True).click()
+    hour = page.locator(f".st-key-tc_{sid}_a_0 [role='spinbutton'][data-type='hour']")
+    earlier = (int(hour.get_attribute("aria-valuenow")) + 23) % 24  # an hour earlier, on the clock
+    hour.click()
+    page.keyboard.type(f"{earlier:02d}")
+    expect(hour).to_have_attribute("aria-valuenow", str(earlier))
+    page.wait_for_timeout(300)  # the keeper looks after the page's changes settle (50 ms), and every second
+    page.reload()
+    wait_for_app_idle(page)
+    expect(page.get_by_text(re.compile("Put back after the reload.*the corrected start or end"))).to_be_visible()
+    expect(hour).to_have_attribute("aria-valuenow", str(earlier))  # in the form, drawn open
 
 
 def _attested(db, sid):
@@ -391,10 +435,9 @@ def test_an_order_being_typed_survives_a_reload_and_is_not_offered_once_saved(se
     page.keyboard.type("03")  # the order date, typed
     new_field("individual").get_by_label("Individual hours ordered").fill("1.5")
     topics = new_field("topics").get_by_role("combobox", name="Topics ordered")
-    topics.click()
-    page.get_by_role("option", name="Checking your blood glucose", exact=True).click()
-    topics.fill("Invented foot care")
-    page.keyboard.press("Enter")
+    for topic in ("Checking your blood glucose", "Invented foot care"):  # one of the list, one of the educator's
+        topics.fill(topic)  # typed and Enter: no list to wait for (on a busy machine it can open late, or close)
+        page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     new_field("training").locator("[data-testid='stRadioOption']").nth(1).click()  # follow-up training
     tags = lambda: new_field("topics").locator("[data-tag] > span[title]")  # noqa: E731

@@ -191,24 +191,3 @@ def test_plan_page_warns_before_create_and_does_not_block(engine, frozen_clock):
     with session_scope(engine) as db:
         assert len(db.exec(select(GroupSession).where(GroupSession.status == "planned")).all()) == 1
 
-
-def test_the_order_forms_picked_fields_are_kept_as_text_and_read_back_only_when_the_field_takes_them():
-    """ui/drafts.Pick: what the browser keeps of a date, hours, training and topics (the order form's fields with no
-    text) is text the page reads back into the field's value; text the field cannot take (a date after today, hours
-    beyond the order's most, a choice that is not there, not a list) is refused, so nothing is put back."""
-    from ui.drafts import Pick
-
-    day = Pick("date", low=date(2000, 1, 1), high=date(2026, 11, 26))
-    hours = Pick("number", low=0.0, high=20.0)
-    training = Pick("radio", options=tuple(Training))
-    topics = Pick("tags", show=str.upper)
-    assert day.value(day.text(date(2026, 11, 3))) == date(2026, 11, 3)
-    assert hours.value(hours.text(1.5)) == 1.5 and hours.text(None) == "0.0"
-    assert training.text(Training.FOLLOW_UP) == "1" and training.value("1") is Training.FOLLOW_UP
-    assert topics.text(["foot care", "«ünïcode»"]) == '["FOOT CARE", "«ÜNÏCODE»"]'  # as the field shows them
-    assert topics.value('["Foot care", "Invented"]') == ["Foot care", "Invented"]
-    for pick, text in ((day, "2026-11-27"), (day, "1999-12-31"), (day, "2026-02-30"), (hours, "20.5"),
-                       (hours, "-1"), (hours, "nan"), (hours, "inf"), (training, "2"), (training, "-1"),
-                       (topics, '"one"'), (topics, "[1]"), (topics, "not json")):
-        with pytest.raises(ValueError):
-            pick.value(text)
