@@ -30,7 +30,7 @@ from models.timer import fmt_clock
 from ui import drafts, live_panels
 from ui.actions import flash_errors
 from ui.clock import PROJECTOR_CLOCK_LABELS, clock_face
-from ui.live_writes import LiveWrites, live_notes_not_saved, projector_options_key, whole_page
+from ui.live_writes import LiveWrites, live_notes_not_saved, projector_options_key, summary_picks, whole_page
 from ui.pages import link, page
 from ui.paper import sign_in_sheet_download
 from ui.setup import int_param, page_setup
@@ -84,15 +84,18 @@ def _typed_label(key: str) -> str:
     name = names.get(pid, "a participant")  # no names while the privacy curtain is on
     return {"q": "the question (in the question queue)",
             "goal": f"{name}'s goal (under “Set a goal or recommend a follow-up”)",
-            "fu": f"the follow-up note for {name} (under “Set a goal or recommend a follow-up”)",
+            "fu": f"the follow-up {'note ' if key.endswith('_note') else ''}for {name} (under “Set a goal or "
+                  "recommend a follow-up”)",
             "late": "the late arrival's name (under “Add a late arrival”)",
             "end": "why the session is ended (under “End session…”)"}[key.split("_")[0]]
 
 
-if not ro:  # text typed here but not yet added comes back after a reload or a restart (ui/drafts.typed)
+if not ro:  # text typed here but not yet added comes back after a reload or a restart (ui/drafts.typed), and so
+    # do the goal and follow-up forms' choices (behaviour, dates, kind)
+    picked, starting = summary_picks(view)
     drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
                                       f"late_(first|last)_{sid}", f"end_reason_{sid}"],
-                 key=f"typed_{sid}", label=_typed_label)
+                 key=f"typed_{sid}", label=_typed_label, picks=picked, starting=starting)
 
 
 def _offset(w: LiveWrites, shown, delta: int) -> None:

@@ -18,13 +18,15 @@ from models import clock
 from models.assessments import set_competency, set_rating
 from models.attendance import add_to_roster, set_caregiver, set_present
 from models.curriculum import Curriculum, checklist_items
+from models.enums import FollowUpKind
 from models.errors import Conflict
-from models.follow_ups import recommend_follow_up
+from models.follow_ups import KIND_LABELS, default_due_date, recommend_follow_up
 from models.forgotten import given_end
 from models.notes import NoteView, save_live_note
 from models.people import create_participant
-from models.questions_goals import add_goal, add_question, set_question_status
-from models.rules import CONFIDENCE_DEFAULT
+from models.questions_goals import add_goal, add_question, default_follow_up_date, set_question_status
+from models.rules import ADCES7, CONFIDENCE_DEFAULT
+from models.session_rows import session_day
 from models.session_view import SessionView
 from models.sessions import end_at_suggested, end_session, go_to_step, set_tick
 from ui import conflicts, drafts
@@ -97,6 +99,22 @@ def goal_keys(sid: int, pid: int) -> tuple[str, str, str, str]:
 def follow_up_keys(sid: int, pid: int) -> tuple[str, str, str]:
     """Widget keys of one participant's "Recommend a follow-up" form: its due date, kind and note."""
     return f"fu_{sid}_{pid}_date", f"fu_{sid}_{pid}_kind", f"fu_{sid}_{pid}_note"
+
+
+def summary_picks(view: SessionView) -> tuple[dict[str, drafts.Pick], dict]:
+    """Each person's goal behaviour and follow-up date, and follow-up due date and kind (the summary step's forms),
+    as ui/drafts.typed keeps them across a reload (widget key → Pick), and what each starts with."""
+    sid, day = view.session.id, session_day(view.session)
+    picks, start = {}, {}
+    for p in view.people:
+        beh, goal_date, _, _ = goal_keys(sid, p.participant_id)
+        due, kind, _ = follow_up_keys(sid, p.participant_id)
+        picks |= {beh: drafts.Pick("select", options=ADCES7), goal_date: drafts.Pick("date"),
+                  due: drafts.Pick("date", low=day),
+                  kind: drafts.Pick("select", options=tuple(FollowUpKind), show=lambda k: KIND_LABELS[k].capitalize())}
+        start |= {beh: ADCES7[0], goal_date: default_follow_up_date(), due: default_due_date(day),
+                  kind: next(iter(FollowUpKind))}
+    return picks, start
 
 
 def _with_tags(text: str, tags) -> str:
@@ -332,6 +350,7 @@ class LiveWrites:
             add_goal(db, session_id=self.sid, participant_id=pid, behaviour=ss.get(beh_key) or "",
                      text=ss.get(text_key, ""), confidence=int(ss.get(conf_key, CONFIDENCE_DEFAULT)),
                      follow_up_date=ss.get(date_key))
+            drafts.used(beh_key, date_key)  # added: what its form still shows is not kept for a reload
             set_kept(text_key, "")
 
     def recommend_follow_up(self, pid: int) -> None:
@@ -340,5 +359,6 @@ class LiveWrites:
         with action(self.engine) as db:
             recommend_follow_up(db, participant_id=pid, session_id=self.sid, due_date=ss.get(date_key),
                                 kind=ss.get(kind_key) or "", note=ss.get(note_key, ""))
+            drafts.used(date_key, kind_key)
             set_kept(note_key, "")
             notice(f"Follow-up recommended for {self.first_names.get(pid, 'this participant')}.")

@@ -590,3 +590,55 @@ def test_a_duplicated_tab_does_not_put_back_the_first_tabs_unadded_text(server, 
     expect(page.get_by_text(re.compile("Put back after the reload.*new participant"))).to_be_visible()
     page.get_by_text("Add a new participant", exact=True).click()
     expect(page.get_by_role("textbox", name="Last name")).to_have_value("Quistwether")
+
+
+def test_a_goal_and_a_follow_up_being_set_on_live_keep_their_choices_across_a_reload(server, page):
+    """On the summary step, a goal's behaviour and a follow-up's kind chosen (not yet added) come back after a
+    reload with the goal's text, so the goal is added with the behaviour chosen for it."""
+    from sqlmodel import select
+
+    from models.sessions import go_to_step
+    from models.tables import Goal
+
+    def at_summary(db):
+        sid, _ = _live(db)
+        go_to_step(db, session_id=sid, step="summary")
+        return sid
+
+    sid = seed(server.db_url, at_summary)
+    page.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(page)
+    keeping(page, f"typed_{sid}")
+    ada = seed(server.db_url, lambda db: load_session_view(db, sid).people[0].participant_id)
+    opener = page.get_by_text("Set a goal or recommend a follow-up for Ada", exact=True)
+    opener.click()
+    wait_for_app_idle(page)
+
+    def choose(key: str, option: str) -> None:
+        wait_for_app_idle(page)  # the list opened once no run is under way to close it
+        box = page.locator(f".st-key-{key} input")
+        # in the middle of the screen, as a person scrolls to it: scrolled in by the click, it sits under /live's
+        # sticky header's scroll padding, and the focus scrolls the page again under the pointer
+        box.evaluate("e => e.scrollIntoView({block: 'center'})")
+        box.click()
+        page.get_by_role("option", name=option, exact=True).click()
+        expect(box).to_have_value(option)
+
+    choose(f"goal_{sid}_{ada}_beh", "Being active")
+    choose(f"fu_{sid}_{ada}_kind", "Phone follow-up")
+    page.locator(f".st-key-goal_{sid}_{ada}_text input").fill("Invented: walk after lunch three days a week")
+    page.wait_for_timeout(300)  # the keeper looks after the page's changes settle (50 ms), and every second
+    page.reload()
+    wait_for_app_idle(page)
+    said = page.get_by_text(re.compile("Put back after the reload"))
+    expect(said).to_contain_text("Ada's goal (under “Set a goal or recommend a follow-up”)")
+    expect(said).to_contain_text("the follow-up for Ada (under “Set a goal or recommend a follow-up”)")
+    opener.click()
+    expect(page.locator(f".st-key-goal_{sid}_{ada}_beh input")).to_have_value("Being active")
+    expect(page.locator(f".st-key-goal_{sid}_{ada}_text input")).to_have_value(
+        "Invented: walk after lunch three days a week")
+    expect(page.locator(f".st-key-fu_{sid}_{ada}_kind input")).to_have_value("Phone follow-up")
+    wait_for_app_idle(page)
+    page.get_by_role("button", name="Add goal").click()
+    goals = lambda db: [(g.behaviour, g.text) for g in db.exec(select(Goal).where(Goal.session_id == sid))]  # noqa: E731
+    eventually(lambda: seed(server.db_url, goals) == [("Being active", "Invented: walk after lunch three days a week")])
