@@ -105,7 +105,7 @@ function readPick(key, kind) {
     return whole(day) && whole(hm) ? day.join("-") + "T" + hm.join(":") : "";
   }
   if (kind === "select") return box.querySelector('input[role="combobox"]')?.value ?? null;
-  if (kind === "number") return box.querySelector("input")?.value ?? null;
+  if (kind === "number" || kind === "integer") return box.querySelector("input")?.value ?? null;  // or a slider
   if (kind === "radio") {
     const options = [...box.querySelectorAll('[data-testid="stRadioOption"]')];
     const i = options.findIndex((o) => o.dataset.selected === "true");
@@ -118,7 +118,7 @@ function readPick(key, kind) {
 function samePick(kind, a, b) {
   if (a === b) return true;
   try {
-    if (kind === "number") return a.trim() !== "" && b.trim() !== "" && Number(a) === Number(b);
+    if (kind === "number" || kind === "integer") return a.trim() !== "" && b.trim() !== "" && Number(a) === Number(b);
     if (kind === "tags") return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
   } catch (e) { return false; }
   return false;
@@ -325,8 +325,8 @@ class Pick:
     radio), or a set of tags (a multiselect, each shown as `show` gives it). In the browser it is read from what the
     page shows, as text; `text` and `value` turn a value into that text and back."""
 
-    kind: Literal["date", "time", "datetime", "number", "radio", "select", "tags"]
-    low: Any = None  # date, time, datetime, number: the lowest the field takes
+    kind: Literal["date", "time", "datetime", "number", "integer", "radio", "select", "tags"]
+    low: Any = None  # date, time, datetime, number, integer (a number input or a slider): the lowest it takes
     high: Any = None
     options: tuple = ()  # radio, select: the options, in the order drawn
     show: Callable[[Any], str] = str  # select, tags: how the field shows an option
@@ -341,6 +341,8 @@ class Pick:
                 return value.strftime("%H:%M") if isinstance(value, time) else ""
             case "number":
                 return repr(float(value or 0))
+            case "integer":
+                return str(int(value or 0))
             case "radio":
                 return str(self.options.index(value)) if value in self.options else ""
             case "select":
@@ -366,6 +368,8 @@ class Pick:
                 v = float(text)
                 if not math.isfinite(v):
                     raise ValueError(text)
+            case "integer":
+                v = int(text.strip())  # "7", never "7.5"
             case "radio":
                 if not text.isdigit() or int(text) >= len(self.options):
                     raise ValueError(text)

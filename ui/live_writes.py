@@ -25,7 +25,7 @@ from models.forgotten import given_end
 from models.notes import NoteView, save_live_note
 from models.people import create_participant
 from models.questions_goals import add_goal, add_question, default_follow_up_date, set_question_status
-from models.rules import ADCES7, CONFIDENCE_DEFAULT
+from models.rules import ADCES7, CONFIDENCE_DEFAULT, CONFIDENCE_MAX, CONFIDENCE_MIN
 from models.session_rows import session_day
 from models.session_view import SessionView
 from models.sessions import end_at_suggested, end_session, go_to_step, set_tick
@@ -102,18 +102,19 @@ def follow_up_keys(sid: int, pid: int) -> tuple[str, str, str]:
 
 
 def summary_picks(view: SessionView) -> tuple[dict[str, drafts.Pick], dict]:
-    """Each person's goal behaviour and follow-up date, and follow-up due date and kind (the summary step's forms),
-    as ui/drafts.typed keeps them across a reload (widget key → Pick), and what each starts with."""
+    """Each person's goal behaviour, follow-up date and confidence, and follow-up due date and kind (the summary
+    step's forms), as ui/drafts.typed keeps them across a reload (widget key → Pick), and what each starts with."""
     sid, day = view.session.id, session_day(view.session)
     picks, start = {}, {}
     for p in view.people:
-        beh, goal_date, _, _ = goal_keys(sid, p.participant_id)
+        beh, goal_date, _, conf = goal_keys(sid, p.participant_id)
         due, kind, _ = follow_up_keys(sid, p.participant_id)
         picks |= {beh: drafts.Pick("select", options=ADCES7), goal_date: drafts.Pick("date"),
+                  conf: drafts.Pick("integer", low=CONFIDENCE_MIN, high=CONFIDENCE_MAX),
                   due: drafts.Pick("date", low=day),
                   kind: drafts.Pick("select", options=tuple(FollowUpKind), show=lambda k: KIND_LABELS[k].capitalize())}
-        start |= {beh: ADCES7[0], goal_date: default_follow_up_date(), due: default_due_date(day),
-                  kind: next(iter(FollowUpKind))}
+        start |= {beh: ADCES7[0], goal_date: default_follow_up_date(), conf: CONFIDENCE_DEFAULT,
+                  due: default_due_date(day), kind: next(iter(FollowUpKind))}
     return picks, start
 
 
@@ -350,7 +351,7 @@ class LiveWrites:
             add_goal(db, session_id=self.sid, participant_id=pid, behaviour=ss.get(beh_key) or "",
                      text=ss.get(text_key, ""), confidence=int(ss.get(conf_key, CONFIDENCE_DEFAULT)),
                      follow_up_date=ss.get(date_key))
-            drafts.used(beh_key, date_key)  # added: what its form still shows is not kept for a reload
+            drafts.used(beh_key, date_key, conf_key)  # added: what its form still shows is not kept for a reload
             set_kept(text_key, "")
 
     def recommend_follow_up(self, pid: int) -> None:

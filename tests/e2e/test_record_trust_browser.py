@@ -593,8 +593,8 @@ def test_a_duplicated_tab_does_not_put_back_the_first_tabs_unadded_text(server, 
 
 
 def test_a_goal_and_a_follow_up_being_set_on_live_keep_their_choices_across_a_reload(server, page):
-    """On the summary step, a goal's behaviour and a follow-up's kind chosen (not yet added) come back after a
-    reload with the goal's text, so the goal is added with the behaviour chosen for it."""
+    """On the summary step, a goal's behaviour and confidence and a follow-up's kind chosen (not yet added) come
+    back after a reload with the goal's text, so the goal is added with the behaviour chosen for it."""
     from sqlmodel import select
 
     from models.sessions import go_to_step
@@ -626,6 +626,10 @@ def test_a_goal_and_a_follow_up_being_set_on_live_keep_their_choices_across_a_re
 
     choose(f"goal_{sid}_{ada}_beh", "Being active")
     choose(f"fu_{sid}_{ada}_kind", "Phone follow-up")
+    slider = page.locator(f".st-key-goal_{sid}_{ada}_conf input[type='range']")
+    slider.focus()
+    page.keyboard.press("ArrowLeft")  # confidence 7 → 6
+    expect(page.locator(f".st-key-goal_{sid}_{ada}_conf input[type='range']")).to_have_value("6")
     page.locator(f".st-key-goal_{sid}_{ada}_text input").fill("Invented: walk after lunch three days a week")
     page.wait_for_timeout(300)  # the keeper looks after the page's changes settle (50 ms), and every second
     page.reload()
@@ -638,7 +642,10 @@ def test_a_goal_and_a_follow_up_being_set_on_live_keep_their_choices_across_a_re
     expect(page.locator(f".st-key-goal_{sid}_{ada}_text input")).to_have_value(
         "Invented: walk after lunch three days a week")
     expect(page.locator(f".st-key-fu_{sid}_{ada}_kind input")).to_have_value("Phone follow-up")
+    expect(page.locator(f".st-key-goal_{sid}_{ada}_conf input[type='range']")).to_have_value("6")
     wait_for_app_idle(page)
     page.get_by_role("button", name="Add goal").click()
-    goals = lambda db: [(g.behaviour, g.text) for g in db.exec(select(Goal).where(Goal.session_id == sid))]  # noqa: E731
-    eventually(lambda: seed(server.db_url, goals) == [("Being active", "Invented: walk after lunch three days a week")])
+    goals = lambda db: [(g.behaviour, g.text, g.confidence)  # noqa: E731
+                        for g in db.exec(select(Goal).where(Goal.session_id == sid))]
+    eventually(lambda: seed(server.db_url, goals) == [("Being active", "Invented: walk after lunch three days a week",
+                                                       6)])
