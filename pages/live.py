@@ -91,8 +91,9 @@ def _typed_label(key: str) -> str:
 
 
 if not ro:  # text typed here but not yet added comes back after a reload or a restart (ui/drafts.typed), and so
-    # do the goal and follow-up forms' choices (behaviour, dates, kind)
-    picked, starting = summary_picks(view)
+    # do the goal and follow-up forms' choices (behaviour, dates, confidence, kind): on the summary step, the only
+    # one that draws those forms (on the others the browser has nothing of them to look at after every change)
+    picked, starting = summary_picks(view) if step_id == "summary" else ({}, {})
     drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
                                       f"late_(first|last)_{sid}", f"end_reason_{sid}"],
                  key=f"typed_{sid}", label=_typed_label, picks=picked, starting=starting)

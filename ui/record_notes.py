@@ -189,7 +189,7 @@ def notes(rec: SessionRecord) -> None:
     left, right = st.columns(2)
     with left, st.container(border=True):
         st.markdown("**Add a note**")
-        who, step, tags = (picks[f"an_{f}_{sid}"] for f in ("who", "step", "tags"))
+        who, step = picks[f"an_who_{sid}"], picks[f"an_step_{sid}"]
         st.selectbox("About", who.options, key=f"an_who_{sid}", format_func=who.show)
         st.selectbox("Step", step.options, key=f"an_step_{sid}", format_func=step.show)
         st.text_area("Note", key=f"an_text_{sid}")
