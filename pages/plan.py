@@ -56,7 +56,9 @@ ss = st.session_state
 # The form's choices are written into the page's link on every run (?curriculum=…&code=…&date=…&time=…&setting=…
 # &facilitator=…&roster=…&follow_ups=…), so that a reload, a dropped connection or a server restart brings them
 # back: a browser session reads them once, each only if the form can take it. A session just created is
-# ?created=ID, so that a reload shows it, never the form that would create it a second time.
+# ?created=ID, so that a reload shows it, never the form that would create it a second time. Not Streamlit's own
+# bind="query-params": it writes an option's label into the link, and the roster's labels are people's names
+# (measured on 1.67: ?plan_roster=Bram+Fakeley); ids are what a link may carry.
 _LINK = {"plan_curriculum": "curriculum", "plan_code": "code", "plan_date": "date", "plan_time": "time",
          "plan_setting": "setting", "plan_facilitator": "facilitator", "plan_roster": "roster",
          "plan_follow_ups": "follow_ups", "plan_created": "created"}
