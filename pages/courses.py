@@ -27,7 +27,7 @@ from models.db import session_scope
 from models.enums import SessionStatus
 from models.people import find_participants, list_facilitators, participants_by_id
 from models.rules import CODES, MAX_COURSE_MODULES, MAX_NAME, SETTINGS, check_group_size
-from ui import drafts
+from ui import drafts, links
 from ui.actions import action, flash_errors, placed_messages, succeeded
 from ui.pages import link, page
 from ui.setup import catalog, int_param, page_setup
@@ -107,6 +107,53 @@ def _apply_template() -> None:
         ss["course_time"] = t.start_time
 
 
+# "Plan a course"'s choices are kept in the page's link while its tab is open (ui/links: ?tab=plan&template=…
+# &modules=…&code=…&first=…&time=…&weekly=0&dates=…&setting=…&facilitator=…&roster=…, ids and never names), and a
+# browser session reads them once, with the tab opened. The course name is kept by ui/drafts.typed, as typed.
+
+
+def _read_plan_link() -> None:
+    """The plan form's choices from the page's link, each only if the form can take it."""
+    ss["_course_link_read"] = True
+    q = st.query_params
+    if q.get("tab") != "plan" or "course" in q:
+        return
+    ss["courses_tab"] = "Plan a course"
+    if q.get("template") in cat.courses:
+        ss["course_template"] = q["template"]
+    modules = [m for m in (q.get("modules") or "").split(",")[:MAX_COURSE_MODULES] if m in cat.curricula]
+    if modules:
+        ss["course_n"] = len(modules)
+        ss.update({f"course_module_{i}": m for i, m in enumerate(modules)})
+    if q.get("code"):  # checked against the modules' codes where the form is drawn
+        ss["course_code"] = q["code"]
+    if q.get("setting") in SETTINGS:
+        ss["course_setting"] = q["setting"]
+    for k, v in (("course_first", links.day(q.get("first"))), ("course_time", links.clock_time(q.get("time"))),
+                 ("course_facilitator", links.one_id(q.get("facilitator")))):
+        if v is not None:
+            ss[k] = v
+    if q.get("weekly") == "0":
+        ss["course_weekly"] = False
+        for i, d in enumerate((q.get("dates") or "").split(",")[:MAX_COURSE_MODULES]):
+            if (d := links.day(d)) is not None:
+                ss[f"course_date_{i}"] = d
+    with session_scope(engine) as db:
+        roster = links.ids(q.get("roster"))
+        on_file = participants_by_id(db, roster)
+        ss["course_roster"] = [i for i in roster if i in on_file]
+
+
+def _write_plan_link(modules: list[str], dates: list[date] | None) -> None:
+    links.write({"tab": "plan", "template": ss.get("course_template"), "modules": ",".join(modules),
+                 "code": ss.get("course_code"), "first": links.joined([ss["course_first"]] if ss.get("course_first")
+                                                                      else []),
+                 "time": links.hhmm(ss["course_time"]) if ss.get("course_time") else None,
+                 "weekly": None if dates is None else "0", "dates": links.joined(d for d in dates or [] if d),
+                 "setting": ss.get("course_setting"), "facilitator": links.joined([ss.get("course_facilitator") or ""]),
+                 "roster": links.joined(ss.get("course_roster", []))})
+
+
 def _create(modules: list[str], dates: list[date] | None) -> None:
     with action(engine, place="course_plan") as db:
         c = plan_course(db, name=ss.get("course_name", ""), modules=[cat.curricula[m] for m in modules],
@@ -115,7 +162,7 @@ def _create(modules: list[str], dates: list[date] | None) -> None:
                         billing_code=ss["course_code"], participant_ids=list(ss.get("course_roster", [])))
         drafts.used("course_name")
         ss["course_roster"] = []
-        st.query_params["course"] = str(c.id)
+        st.query_params.from_dict({"course": str(c.id)})  # the course itself, in place of the form's choices
 
 
 def _plan_form() -> None:
@@ -192,6 +239,7 @@ def _plan_form() -> None:
         if ss["course_roster"]:
             (st.success if check.ok else st.error if check.refused else st.warning)(check.message)
     placed_messages("course_plan")
+    _write_plan_link(modules, dates)
     st.button("Create course", type="primary", key="course_create", on_click=_create, args=(modules, dates),
               disabled=not ss.get("course_facilitator") or bool(ss["course_roster"]) and check.refused,
               help=None if ss.get("course_facilitator") else "A facilitator is needed")
@@ -465,8 +513,11 @@ else:
     st.title(SPEC.title)
     if raw is not None:
         st.info("That link does not name a course.")
+    if "_course_link_read" not in ss:
+        _read_plan_link()
     tabs = st.tabs(["Courses", "Plan a course"], key="courses_tab", on_change="rerun")
     if tabs[0].open is not False:
+        links.write({})  # the list: the plan form's choices leave the link (this session still holds them)
         with tabs[0]:
             _course_list()
     if tabs[1].open:

@@ -6,7 +6,7 @@ projector, in place of the form; "Plan another session" brings the form back wit
 roster (a new group), "Plan another for this group" with the roster kept (the next session of a series). The
 choices, and the session just created, are kept in the page's link, so a reload or a server restart keeps them."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import streamlit as st
 
@@ -34,7 +34,7 @@ from models.rules import (
 from models.session_view import load_session_view
 from models.sessions import create_session, list_sessions_between
 from models.tables import GroupSession
-from ui import drafts
+from ui import drafts, links
 from ui.actions import action, flash_errors
 from ui.pages import link, page
 from ui.setup import catalog, page_setup
@@ -53,64 +53,46 @@ if not cat.curricula:
 
 ss = st.session_state
 # ---------------------------------------------------------------- the choices kept in the page's link
-# The form's choices are written into the page's link on every run (?curriculum=…&code=…&date=…&time=…&setting=…
-# &facilitator=…&roster=…&follow_ups=…), so that a reload, a dropped connection or a server restart brings them
-# back: a browser session reads them once, each only if the form can take it. A session just created is
-# ?created=ID, so that a reload shows it, never the form that would create it a second time. Not Streamlit's own
-# bind="query-params": it writes an option's label into the link, and the roster's labels are people's names
-# (measured on 1.67: ?plan_roster=Bram+Fakeley); ids are what a link may carry.
-_LINK = {"plan_curriculum": "curriculum", "plan_code": "code", "plan_date": "date", "plan_time": "time",
-         "plan_setting": "setting", "plan_facilitator": "facilitator", "plan_roster": "roster",
-         "plan_follow_ups": "follow_ups", "plan_created": "created"}
-LINK_IDS = 200  # ids read from a link's list at most (a roster is at most 20 people for a group code)
-
-
-def _ids(text: str) -> list[int]:
-    return list(dict.fromkeys(int(x) for x in text.split(",")[:LINK_IDS] if x.isascii() and x.isdigit()))
+# The form's choices are written into the page's link on every run (ui/links: ?curriculum=…&code=…&date=…&time=…
+# &setting=…&facilitator=…&roster=…&follow_ups=…, ids and never names), and a browser session reads them once. A
+# session just created is ?created=ID, so that a reload shows it, never the form that would create it twice.
 
 
 def _read_link() -> None:
-    """The choices the page's link holds, into the form (once a browser session; what the form cannot take is left
-    out: a curriculum not in the catalog, a date more than ten years away, a person not on file)."""
+    """The choices the page's link holds, into the form, each only if the form can take it (a curriculum in the
+    catalog, a person on file; a code or facilitator the form cannot take falls back where the form is drawn)."""
     ss["_plan_link_read"] = True
     q = st.query_params
     if q.get("curriculum") in cat.curricula:
         ss["plan_curriculum"] = q["curriculum"]
-    if q.get("code"):  # checked against the curriculum's codes where the form is drawn
+    if q.get("code"):
         ss["plan_code"] = q["code"]
     if q.get("setting") in SETTINGS:
         ss["plan_setting"] = q["setting"]
-    try:
-        day = date.fromisoformat(q.get("date", ""))
-        if abs((day - clock.today()).days) < 3650:  # the date picker's own range
-            ss["plan_date"] = day
-    except ValueError:
-        pass
-    try:
-        ss["plan_time"] = time.fromisoformat(q.get("time", ""))
-    except ValueError:
-        pass
-    if (v := q.get("facilitator", "")).isascii() and v.isdigit():  # one not on file: the form takes the first
-        ss["plan_facilitator"] = int(v)
+    for k, v in (("plan_date", links.day(q.get("date"))), ("plan_time", links.clock_time(q.get("time"))),
+                 ("plan_facilitator", links.one_id(q.get("facilitator")))):
+        if v is not None:
+            ss[k] = v
     with session_scope(engine) as db:
-        roster = _ids(q.get("roster", ""))
+        roster = links.ids(q.get("roster"))
         on_file = participants_by_id(db, roster)
         ss["plan_roster"] = [i for i in roster if i in on_file]
-        created = _ids(q.get("created", ""))[:1]
-        if created and (s := db.get(GroupSession, created[0])) is not None and s.status == SessionStatus.PLANNED:
+        created = links.one_id(q.get("created"))
+        if created and (s := db.get(GroupSession, created)) is not None and s.status == SessionStatus.PLANNED:
             ss["plan_created"] = s.id
-    chosen = _ids(q.get("follow_ups", ""))  # only those still due are kept, where the form is drawn
+    chosen = links.ids(q.get("follow_ups"))  # only those still due are kept, where the form is drawn
     ss["plan_follow_ups"], ss["plan_fu_shown"] = chosen, list(chosen)
 
 
 def _write_link() -> None:
-    """The form's choices (or the session just created), into the page's link, when they changed."""
-    ids = lambda v: ",".join(map(str, v))  # noqa: E731
-    link_of = {"plan_date": date.isoformat, "plan_time": lambda t: t.strftime("%H:%M"), "plan_roster": ids,
-               "plan_follow_ups": ids}
-    want = {q: link_of.get(k, str)(ss[k]) for k, q in _LINK.items() if ss.get(k) not in (None, [], "")}
-    if want != st.query_params.to_dict():
-        st.query_params.from_dict(want)
+    """The form's choices (or the session just created), into the page's link."""
+    links.write({"curriculum": ss.get("plan_curriculum"), "code": ss.get("plan_code"),
+                 "date": ss["plan_date"].isoformat() if ss.get("plan_date") else None,
+                 "time": links.hhmm(ss["plan_time"]) if ss.get("plan_time") else None,
+                 "setting": ss.get("plan_setting"), "facilitator": links.joined([ss.get("plan_facilitator") or ""]),
+                 "roster": links.joined(ss.get("plan_roster", [])),
+                 "follow_ups": links.joined(ss.get("plan_follow_ups", [])),
+                 "created": links.joined([ss.get("plan_created") or ""])})
 
 
 if "_plan_link_read" not in ss:

@@ -239,8 +239,8 @@ def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(
 
 def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_reload(server, page):
     """The record's "Add a note" (its text, person, step and tag) and "Recommend a follow-up" (its person, kind and
-    note), the plan's "Add a new participant" and a new course's name keep what was typed or chosen but not yet
-    added across a reload; once the note is added, a reload leaves the field empty and the note is there once, filed
+    note), the plan's "Add a new participant" and a new course's name and setting keep what was typed or chosen but
+    not yet added across a reload; once the note is added, a reload leaves the field empty and the note is there once, filed
     under the person and step chosen before the reload."""
     sid, _ = seed(server.db_url, _live)
     url = server.page_url(f"/review?session={sid}")
@@ -306,11 +306,13 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
     wait_for_app_idle(page)
     page.get_by_role("tab", name="Plan a course").click()  # the tab's run draws its keeper
     keeping(page, "typed_courses")
+    choose("course_setting", "Telehealth")  # a choice, kept in the page's link (ui/links)
     page.get_by_role("textbox", name="Course name").fill("Invented Thursday group")
     page.reload()
     wait_for_app_idle(page)
-    page.get_by_role("tab", name="Plan a course").click()
+    # the tab opens again by itself, with the choice and the name typed
     expect(page.get_by_role("textbox", name="Course name")).to_have_value("Invented Thursday group")
+    expect(page.locator(".st-key-course_setting input")).to_have_value("Telehealth")
 
 
 def test_an_amendment_typed_but_not_saved_is_offered_back_after_a_reload(server, page):

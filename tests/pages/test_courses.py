@@ -15,10 +15,11 @@ from models.course_progress import ModuleStatus, module_visits
 from models.courses import course_sessions, plan_course
 from models.db import session_scope
 from models.people import create_facilitator, create_participant
+from models.rules import MAX_COURSE_MODULES, SETTINGS
 from models.sessions import end_session, start_session
 from models.tables import Attendance, Course, CourseEnrolment, GroupSession
 from tests.factories import INVENTED, curriculum
-from tests.pages.helpers import all_text, app
+from tests.pages.helpers import all_text, app, link_of
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 pytestmark = pytest.mark.frozen_clock(NOW)
@@ -204,3 +205,71 @@ def test_plan_session_rows_are_untouched(engine):
                     setting="clinic", facilitator_id=None, billing_code="G0109", participant_ids=[])
         s = db.exec(select(GroupSession)).one()
         assert s.course_id is not None and s.course_module_id is not None and s.status == "planned"
+
+
+def test_the_plan_forms_choices_are_in_the_link_and_a_reload_brings_them_back(engine, frozen_clock):
+    """"Plan a course" keeps its modules, code, dates, time, setting, facilitator and roster (ids, never names) in the
+    page's link while its tab is open; a reload (a new browser session on that link) opens the tab with them, and
+    creating the course leaves only the course in the link. The list's tab takes them out of the link."""
+    with session_scope(engine) as db:
+        create_facilitator(db, name="Pat Educator", credential="RN, CDCES")
+        fac2 = create_facilitator(db, name="Lee Dietitian", credential="RD").id
+        ids = [create_participant(db, first_name=f, last_name=last).id for f, last in INVENTED[:3]]
+    at = app("pages/courses.py")
+    at.session_state["courses_tab"] = "Plan a course"
+    at.run()
+    at.number_input(key="course_n").set_value(2).run()
+    for i in range(2):
+        at.selectbox(key=f"course_module_{i}").select("diabetes-dsmt-group").run()
+    at.date_input(key="course_first").set_value(date(2026, 12, 1)).run()
+    at.time_input(key="course_time").set_value(time(14, 30)).run()
+    at.checkbox(key="course_weekly").uncheck().run()
+    at.date_input(key="course_date_1").set_value(date(2026, 12, 10)).run()
+    at.selectbox(key="course_setting").select("telehealth").run()
+    at.selectbox(key="course_facilitator").select(fac2).run()
+    at.multiselect(key="course_roster").set_value([ids[2], ids[0]]).run()
+    link = link_of(at)
+    modules = [at.selectbox(key=f"course_module_{i}").value for i in range(2)]
+    assert link == {"tab": "plan", "modules": ",".join(modules), "code": at.selectbox(key="course_code").value,
+                    "first": "2026-12-01", "time": "14:30", "weekly": "0", "dates": "2026-12-01,2026-12-10",
+                    "setting": "telehealth", "facilitator": str(fac2), "roster": f"{ids[2]},{ids[0]}"}
+    assert not any(f for f, _ in INVENTED[:3] if f in "".join(link.values()))  # ids, never a name
+
+    again = app("pages/courses.py", **link).run()  # the reload, on the list's tab by default
+    assert not again.exception
+    assert [again.selectbox(key=f"course_module_{i}").value for i in range(2)] == modules
+    assert (again.date_input(key="course_first").value, again.time_input(key="course_time").value) == (
+        date(2026, 12, 1), time(14, 30))
+    assert again.checkbox(key="course_weekly").value is False
+    assert again.date_input(key="course_date_1").value == date(2026, 12, 10)
+    assert again.selectbox(key="course_setting").value == "telehealth"
+    assert again.selectbox(key="course_facilitator").value == fac2
+    assert again.multiselect(key="course_roster").value == [ids[2], ids[0]]
+    again.text_input(key="course_name").input("Invented Thursday group")
+    _button(again, "Create course").click().run()
+    assert not again.exception
+    with session_scope(engine) as db:
+        course = db.exec(select(Course)).one()
+        assert [clock.fmt_local(s.scheduled_at) for s in course_sessions(db, course.id)] == [
+            "2026-12-01 14:30", "2026-12-10 14:30"]
+    assert link_of(again) == {"course": str(course.id)}
+
+    listed = app("pages/courses.py", **link).run()
+    listed.session_state["courses_tab"] = "Courses"  # the list's tab, chosen
+    listed.run()
+    assert link_of(listed) == {}
+
+
+@pytest.mark.parametrize("link", [
+    {"tab": "plan", "modules": "../x,nope", "code": "G9999", "first": "2026-02-30", "time": "25:00", "weekly": "0",
+     "dates": "x,1900-01-01", "setting": "moon", "facilitator": "x", "roster": "x,999999,١٢", "template": "../x"},
+    {"tab": "plan", "modules": ",".join(["diabetes-dsmt-group"] * 500), "roster": ",".join(map(str, range(5000)))},
+])
+def test_a_plan_link_the_form_cannot_take_opens_it_as_new(engine, link):
+    with session_scope(engine) as db:
+        create_facilitator(db, name="Pat Educator", credential="RN")
+    at = app("pages/courses.py", **link).run()
+    assert not at.exception
+    assert at.multiselect(key="course_roster").value == []
+    assert at.number_input(key="course_n").value <= MAX_COURSE_MODULES
+    assert at.selectbox(key="course_setting").value in SETTINGS
