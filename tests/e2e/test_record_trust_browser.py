@@ -240,8 +240,8 @@ def test_short_fields_not_yet_added_survive_a_restart_and_are_never_added_twice(
 def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_reload(server, page):
     """The record's "Add a note" (its text, person, step and tag) and "Recommend a follow-up" (its person, kind and
     note), the plan's "Add a new participant" and a new course's name and setting keep what was typed or chosen but
-    not yet added across a reload; once the note is added, a reload leaves the field empty and the note is there once, filed
-    under the person and step chosen before the reload."""
+    not yet added across a reload; once the note is added, a reload leaves the field empty and the note is there
+    once, filed under the person and step chosen before the reload."""
     sid, _ = seed(server.db_url, _live)
     url = server.page_url(f"/review?session={sid}")
     page.goto(url)
