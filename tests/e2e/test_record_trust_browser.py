@@ -651,3 +651,44 @@ def test_a_goal_and_a_follow_up_being_set_on_live_keep_their_choices_across_a_re
                         for g in db.exec(select(Goal).where(Goal.session_id == sid))]
     eventually(lambda: seed(server.db_url, goals) == [("Being active", "Invented: walk after lunch three days a week",
                                                        6)])
+
+
+def test_how_and_when_a_forgotten_session_is_ended_survive_a_reload(server, page):
+    """Ending a forgotten session at a time given: the choice, the time and the reason typed come back after a
+    reload, in the confirmation drawn open, so the reason is never saved beside the suggested time instead."""
+    from datetime import timedelta
+
+    from models import clock
+    from models.sessions import go_to_step
+
+    def forgotten(db):
+        start = clock.now() - timedelta(hours=4)
+        with clock.simulated(start) as c:
+            s, _, _ = make_session(db, n=2, when=start)
+            start_session(db, session_id=s.id)
+            c.at(start + timedelta(minutes=110))
+            go_to_step(db, session_id=s.id, step="summary")
+        return s.id
+
+    sid = seed(server.db_url, forgotten)
+    page.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(page)
+    keeping(page, f"typed_{sid}")
+    page.get_by_role("button", name="End session…").click()
+    how = page.locator(f".st-key-end_how_{sid} [data-testid='stRadioOption']")
+    how.nth(1).click()  # "End at a time I give"
+    minute = page.locator(f".st-key-end_at_{sid} [role='spinbutton'][data-type='minute']")
+    given = (int(minute.get_attribute("aria-valuenow")) + 7) % 60
+    minute.click()
+    page.keyboard.type(f"{given:02d}")
+    expect(minute).to_have_attribute("aria-valuenow", str(given))
+    page.get_by_role("textbox", name="Why (kept on the record)").fill("Invented: the projector cable failed")
+    page.wait_for_timeout(300)  # the keeper looks after the page's changes settle (50 ms), and every second
+    page.reload()
+    wait_for_app_idle(page)
+    expect(page.get_by_text(re.compile("Put back after the reload.*why or when the session is ended"))).to_be_visible()
+    expect(how.nth(1)).to_have_attribute("data-selected", "true")
+    expect(minute).to_have_attribute("aria-valuenow", str(given))
+    expect(page.get_by_role("textbox", name="Why (kept on the record)")).to_have_value(
+        "Invented: the projector cable failed")
+    assert seed(server.db_url, lambda db: load_session_view(db, sid).session.status) == "live"  # put back, not ended
