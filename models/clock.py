@@ -53,6 +53,11 @@ def to_local(ts: datetime | None) -> datetime | None:
     return ts.astimezone()
 
 
+def to_wall_clock(ts: datetime) -> datetime:
+    """A stored timestamp as a date-and-time field shows and takes it: local, with no zone (from_local's reverse)."""
+    return to_local(ts).replace(tzinfo=None)
+
+
 def from_local(naive_local: datetime) -> datetime:
     """A wall-clock date and time typed by the educator (server's zone) as aware UTC."""
     return naive_local.astimezone().astimezone(UTC)

@@ -138,20 +138,15 @@ def _read_plan_link() -> None:
         for i, d in enumerate((q.get("dates") or "").split(",")[:MAX_COURSE_MODULES]):
             if (d := links.day(d)) is not None:
                 ss[f"course_date_{i}"] = d
-    with session_scope(engine) as db:
-        roster = links.ids(q.get("roster"))
-        on_file = participants_by_id(db, roster)
-        ss["course_roster"] = [i for i in roster if i in on_file]
+    ss["course_roster"] = links.people(q.get("roster"))
 
 
 def _write_plan_link(modules: list[str], dates: list[date] | None) -> None:
-    links.write({"tab": "plan", "template": ss.get("course_template"), "modules": ",".join(modules),
-                 "code": ss.get("course_code"), "first": links.joined([ss["course_first"]] if ss.get("course_first")
-                                                                      else []),
-                 "time": links.hhmm(ss["course_time"]) if ss.get("course_time") else None,
-                 "weekly": None if dates is None else "0", "dates": links.joined(d for d in dates or [] if d),
-                 "setting": ss.get("course_setting"), "facilitator": links.joined([ss.get("course_facilitator") or ""]),
-                 "roster": links.joined(ss.get("course_roster", []))})
+    links.write({"tab": "plan", "template": ss.get("course_template"), "modules": modules,
+                 "code": ss.get("course_code"), "first": ss.get("course_first"), "time": ss.get("course_time"),
+                 "weekly": None if dates is None else "0", "dates": [d for d in dates or [] if d],
+                 "setting": ss.get("course_setting"), "facilitator": ss.get("course_facilitator"),
+                 "roster": ss.get("course_roster")})
 
 
 def _create(modules: list[str], dates: list[date] | None) -> None:

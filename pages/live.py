@@ -80,11 +80,6 @@ st.html("""<style>
 END_HOW = ("suggested", "given")  # how a forgotten session is ended: at its suggested end, or at a time given
 
 
-def _local(ts):
-    """A stored time as the date-and-time field shows it (local, no zone)."""
-    return clock.to_local(ts).replace(tzinfo=None)
-
-
 def _typed_label(key: str) -> str:
     """What a short field put back after a reload is called in the message that says so."""
     pid = key.split("_")[2] if key.startswith(("goal_", "fu_")) else ""
@@ -105,7 +100,7 @@ if not ro:  # text typed here but not yet added comes back after a reload or a r
     forgotten = check_forgotten(s, view.runs) if status == SessionStatus.LIVE else None
     if forgotten:  # how a forgotten session is to be ended, and at what time, beside why
         picked |= {f"end_how_{sid}": drafts.Pick("radio", options=END_HOW), f"end_at_{sid}": drafts.Pick("datetime")}
-        starting |= {f"end_how_{sid}": END_HOW[0], f"end_at_{sid}": _local(forgotten.suggested_end)}
+        starting |= {f"end_how_{sid}": END_HOW[0], f"end_at_{sid}": clock.to_wall_clock(forgotten.suggested_end)}
     put_back = drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
                                                  f"late_(first|last)_{sid}", f"end_reason_{sid}"],
                             key=f"typed_{sid}", label=_typed_label, picks=picked, starting=starting)
@@ -156,7 +151,7 @@ def _end_controls(row, view, w: LiveWrites, flag) -> None:
             how = st.radio("End at", END_HOW, key=f"end_how_{sid}",
                            format_func=lambda k: flag.suggested_option if k == "suggested" else "End at a time I give")
             if how == "given":
-                ss.setdefault(f"end_at_{sid}", _local(flag.suggested_end))  # or what ui/drafts.typed put back
+                ss.setdefault(f"end_at_{sid}", clock.to_wall_clock(flag.suggested_end))  # or what drafts.typed put back
                 st.datetime_input("Ended at", key=f"end_at_{sid}", step=60, format="YYYY-MM-DD",
                                   help="Between the clock's last step change, pause or resume "
                                        f"({clock.fmt_local(flag.earliest_end, '%H:%M')}) and now")

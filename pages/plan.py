@@ -32,8 +32,7 @@ from models.rules import (
     instructor_warning,
 )
 from models.session_view import load_session_view
-from models.sessions import create_session, list_sessions_between
-from models.tables import GroupSession
+from models.sessions import create_session, get_session, list_sessions_between
 from ui import drafts, links
 from ui.actions import action, flash_errors
 from ui.pages import link, page
@@ -73,26 +72,20 @@ def _read_link() -> None:
                  ("plan_facilitator", links.one_id(q.get("facilitator")))):
         if v is not None:
             ss[k] = v
-    with session_scope(engine) as db:
-        roster = links.ids(q.get("roster"))
-        on_file = participants_by_id(db, roster)
-        ss["plan_roster"] = [i for i in roster if i in on_file]
-        created = links.one_id(q.get("created"))
-        if created and (s := db.get(GroupSession, created)) is not None and s.status == SessionStatus.PLANNED:
-            ss["plan_created"] = s.id
+    ss["plan_roster"] = links.people(q.get("roster"))
+    if (created := links.one_id(q.get("created"))) is not None:
+        with session_scope(engine) as db:
+            s = get_session(db, created)
+            if s is not None and s.status == SessionStatus.PLANNED:
+                ss["plan_created"] = s.id
     chosen = links.ids(q.get("follow_ups"))  # only those still due are kept, where the form is drawn
     ss["plan_follow_ups"], ss["plan_fu_shown"] = chosen, list(chosen)
 
 
 def _write_link() -> None:
     """The form's choices (or the session just created), into the page's link."""
-    links.write({"curriculum": ss.get("plan_curriculum"), "code": ss.get("plan_code"),
-                 "date": ss["plan_date"].isoformat() if ss.get("plan_date") else None,
-                 "time": links.hhmm(ss["plan_time"]) if ss.get("plan_time") else None,
-                 "setting": ss.get("plan_setting"), "facilitator": links.joined([ss.get("plan_facilitator") or ""]),
-                 "roster": links.joined(ss.get("plan_roster", [])),
-                 "follow_ups": links.joined(ss.get("plan_follow_ups", [])),
-                 "created": links.joined([ss.get("plan_created") or ""])})
+    links.write({k: ss.get(f"plan_{k}") for k in ("curriculum", "code", "date", "time", "setting", "facilitator",
+                                                  "roster", "follow_ups", "created")})
 
 
 if "_plan_link_read" not in ss:

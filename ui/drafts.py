@@ -240,12 +240,11 @@ function watchShortFields() {
     pending = null;
     for (const [id, run] of Object.entries(STATE.checks || {})) run();
   };
-  STATE.observer = new MutationObserver(() => { if (pending === null) pending = setTimeout(all, 50); });
+  const soon = () => { if (pending === null) pending = setTimeout(all, 50); };
+  STATE.observer = new MutationObserver(soon);
   STATE.observer.observe(document.body, {subtree: true, childList: true, attributes: true,
                                          attributeFilter: ["value", "aria-valuenow", "data-selected"]});
-  for (const kind of ["input", "change"]) {  // a number typed or stepped, a date's part typed
-    document.addEventListener(kind, () => { if (pending === null) pending = setTimeout(all, 50); }, true);
-  }
+  for (const kind of ["input", "change"]) document.addEventListener(kind, soon, true);  // a number, a date's part
   setInterval(all, 1000);
 }
 
@@ -321,9 +320,10 @@ def discard(key: str, text: str) -> None:
 
 @dataclass(frozen=True)
 class Pick:
-    """A field of a form kept by `typed` that has no text to type into: a date, a number, one of `options` (a
-    radio), or a set of tags (a multiselect, each shown as `show` gives it). In the browser it is read from what the
-    page shows, as text; `text` and `value` turn a value into that text and back."""
+    """A field of a form kept by `typed` that has no text to type into: a date, a time, a date and time, a number
+    (a float, or an integer: a number input or a slider), one of `options` (a radio, or a select showing each as
+    `show` gives it), or a set of tags (a multiselect, likewise). In the browser it is read from what the page
+    shows, as text; `text` and `value` turn a value into that text and back."""
 
     kind: Literal["date", "time", "datetime", "number", "integer", "radio", "select", "tags"]
     low: Any = None  # date, time, datetime, number, integer (a number input or a slider): the lowest it takes

@@ -6,12 +6,14 @@ form can take it; anything else in a hand-edited or stale link is left out, neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, time
 
 import streamlit as st
 
 from models import clock
+from models.db import session_scope
+from models.people import participants_by_id
+from ui.setup import get_engine
 
 MOST_IDS = 200  # ids read from a link's list at most (a roster is at most 20 people for a group code)
 DAYS_AWAY = 3650  # a date more than about ten years from today is left out (the date pickers' own range)
@@ -25,6 +27,14 @@ def ids(text: str | None) -> list[int]:
 def one_id(text: str | None) -> int | None:
     found = ids(text)
     return found[0] if found else None
+
+
+def people(text: str | None) -> list[int]:
+    """The participants a link's list names that are on file, in its order (a roster)."""
+    wanted = ids(text)
+    with session_scope(get_engine()) as db:
+        on_file = participants_by_id(db, wanted)
+    return [i for i in wanted if i in on_file]
 
 
 def day(text: str | None) -> date | None:
@@ -42,17 +52,20 @@ def clock_time(text: str | None) -> time | None:
         return None
 
 
-def joined(values: Iterable) -> str:
-    """A list for the link: ids, or dates (ISO), comma-separated."""
-    return ",".join(v.isoformat() if isinstance(v, date) else str(v) for v in values)
+def _text(value) -> str:
+    """A value as the link holds it: a time HH:MM, a date ISO, a list comma-separated, anything else as text."""
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ",".join(_text(v) for v in value)
+    return "" if value is None else str(value)
 
 
-def hhmm(t: time) -> str:
-    return t.strftime("%H:%M")
-
-
-def write(want: dict[str, str]) -> None:
-    """The page's link becomes exactly `want` (empty values left out), when it is not already."""
-    want = {k: v for k, v in want.items() if v not in (None, "")}
-    if want != st.query_params.to_dict():
-        st.query_params.from_dict(want)
+def write(want: dict) -> None:
+    """The page's link becomes exactly `want` (each value as _text gives it; empty ones left out), when it is not
+    already."""
+    link = {k: t for k, v in want.items() if (t := _text(v))}
+    if link != st.query_params.to_dict():
+        st.query_params.from_dict(link)

@@ -22,8 +22,8 @@ from models.attendance import mark_arrived, mark_left
 from models.billing import room_count
 from models.curriculum import STEP_TITLES, activity_key, checklist_items, short_label, topic_key
 from models.db import session_scope
-from models.enums import FollowUpKind, Phase, QuestionStatus, SessionStatus
-from models.follow_ups import KIND_LABELS, default_due_date, follow_ups_in_session
+from models.enums import Phase, QuestionStatus, SessionStatus
+from models.follow_ups import default_due_date, follow_ups_in_session
 from models.people import find_participants
 from models.questions_goals import default_follow_up_date
 from models.rules import (
@@ -49,6 +49,7 @@ from models.session_view import Person, SessionView, load_session_view
 from ui import conflicts, drafts
 from ui.actions import flash_errors, message_slot
 from ui.live_writes import (
+    FOLLOW_UP_KIND,
     LiveWrites,
     card_key,
     competency_key,
@@ -294,7 +295,7 @@ def _recommend_follow_up(view: SessionView, w: LiveWrites, pid: int) -> None:
     c1, c2 = st.columns(2)
     c1.date_input("Due", min_value=day, key=date_key, format="YYYY-MM-DD",
                   on_change=kept(date_key, default_due_date(day)))
-    c2.selectbox("Kind", list(FollowUpKind), key=kind_key, format_func=lambda k: KIND_LABELS[k].capitalize(),
+    c2.selectbox("Kind", FOLLOW_UP_KIND.options, key=kind_key, format_func=FOLLOW_UP_KIND.show,
                  on_change=kept(kind_key))
     st.text_input("Note (optional)", key=note_key, placeholder="What to follow up",
                   help=f"At most {MAX_FOLLOW_UP_NOTE:,} characters.", on_change=kept(note_key))

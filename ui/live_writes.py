@@ -101,6 +101,10 @@ def follow_up_keys(sid: int, pid: int) -> tuple[str, str, str]:
     return f"fu_{sid}_{pid}_date", f"fu_{sid}_{pid}_kind", f"fu_{sid}_{pid}_note"
 
 
+# A follow-up's kind as the forms on /live and on the record offer it, and as ui/drafts keeps it across a reload.
+FOLLOW_UP_KIND = drafts.Pick("select", options=tuple(FollowUpKind), show=lambda k: KIND_LABELS[k].capitalize())
+
+
 def summary_picks(view: SessionView) -> tuple[dict[str, drafts.Pick], dict]:
     """Each person's goal behaviour, follow-up date and confidence, and follow-up due date and kind (the summary
     step's forms), as ui/drafts.typed keeps them across a reload (widget key → Pick), and what each starts with."""
@@ -112,9 +116,9 @@ def summary_picks(view: SessionView) -> tuple[dict[str, drafts.Pick], dict]:
         picks |= {beh: drafts.Pick("select", options=ADCES7), goal_date: drafts.Pick("date"),
                   conf: drafts.Pick("integer", low=CONFIDENCE_MIN, high=CONFIDENCE_MAX),
                   due: drafts.Pick("date", low=day),
-                  kind: drafts.Pick("select", options=tuple(FollowUpKind), show=lambda k: KIND_LABELS[k].capitalize())}
+                  kind: FOLLOW_UP_KIND}
         start |= {beh: ADCES7[0], goal_date: default_follow_up_date(), conf: CONFIDENCE_DEFAULT,
-                  due: default_due_date(day), kind: next(iter(FollowUpKind))}
+                  due: default_due_date(day), kind: FOLLOW_UP_KIND.options[0]}
     return picks, start
 
 

@@ -13,9 +13,8 @@ import streamlit as st
 from models import clock
 from models.csv_exports import attendance_csv, export_filename, goals_csv, notes_csv, ratings_csv
 from models.db import session_scope
-from models.enums import FollowUpKind, Phase, SessionStatus
+from models.enums import Phase, SessionStatus
 from models.follow_ups import (
-    KIND_LABELS,
     default_due_date,
     follow_ups_in_session,
     mark_follow_up_done,
@@ -36,6 +35,7 @@ from models.session_record import SessionRecord, session_record
 from models.session_rows import session_day
 from ui import downloads, drafts, paper, record_attendance, record_attestation, record_notes
 from ui.actions import action, message_slot, placed_messages, succeeded
+from ui.live_writes import FOLLOW_UP_KIND
 from ui.pages import link
 from ui.setup import get_engine
 from ui.text import md_escape, plain
@@ -224,10 +224,9 @@ def _follow_up_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
     people = {p.participant_id: plain(p.name) for p in rec.view.people}
     picks = {f"{k}_who": drafts.Pick("select", options=tuple(people), show=lambda i: people.get(i, "?")),
              f"{k}_date": drafts.Pick("date", low=day),
-             f"{k}_kind": drafts.Pick("select", options=tuple(FollowUpKind),
-                                      show=lambda x: KIND_LABELS[x].capitalize())}
+             f"{k}_kind": FOLLOW_UP_KIND}
     return picks, {f"{k}_who": next(iter(people), None), f"{k}_date": default_due_date(day),
-                   f"{k}_kind": next(iter(FollowUpKind))}
+                   f"{k}_kind": FOLLOW_UP_KIND.options[0]}
 
 
 def _follow_up(rec: SessionRecord) -> None:

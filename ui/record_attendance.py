@@ -71,10 +71,14 @@ def times_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
         return {}, {}
     with session_scope(get_engine()) as db:
         ver = len(time_corrections(db, session_id=s.id))
-    base = _times_key(s.id)
-    start = {f"{base}_a_{ver}": clock.to_local(s.started_at).replace(tzinfo=None),
-             f"{base}_b_{ver}": clock.to_local(s.ended_at).replace(tzinfo=None)}
+    start = _stored_times(s, ver)
     return dict.fromkeys(start, drafts.Pick("datetime")), start
+
+
+def _stored_times(s, ver: int) -> dict:
+    """The correction form's fields (widget key → value) as they start: the stored start and end, as shown."""
+    base = _times_key(s.id)
+    return {f"{base}_a_{ver}": clock.to_wall_clock(s.started_at), f"{base}_b_{ver}": clock.to_wall_clock(s.ended_at)}
 
 
 def session_times(rec: SessionRecord) -> None:
@@ -96,8 +100,8 @@ def session_times(rec: SessionRecord) -> None:
                        "the minutes of everyone there from the start or to the end, change by the time moved; "
                        "units follow.")
             # the stored times, set before they are drawn, so that times put back by ui/drafts.typed show instead
-            ss.setdefault(f"{base}_a_{ver}", clock.to_local(s.started_at).replace(tzinfo=None))
-            ss.setdefault(f"{base}_b_{ver}", clock.to_local(s.ended_at).replace(tzinfo=None))
+            for k, v in _stored_times(s, ver).items():
+                ss.setdefault(k, v)
             with st.form(f"{base}_form", border=False):
                 c = st.columns(2)
                 c[0].datetime_input("Started", key=f"{base}_a_{ver}", step=60, format="YYYY-MM-DD")
