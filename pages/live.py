@@ -90,22 +90,16 @@ def _typed_label(key: str) -> str:
             "fu": f"the follow-up {'note ' if key.endswith('_note') else ''}for {name} (under “Set a goal or "
                   "recommend a follow-up”)",
             "late": "the late arrival's name (under “Add a late arrival”)",
-            "end": "why or when the session is ended (under “End session…”)"}[key.split("_")[0]]
+            "end": "why the session is ended (under “End session…”)"}[key.split("_")[0]]
 
 
 if not ro:  # text typed here but not yet added comes back after a reload or a restart (ui/drafts.typed), and so
     # do the goal and follow-up forms' choices (behaviour, dates, confidence, kind): on the summary step, the only
     # one that draws those forms (on the others the browser has nothing of them to look at after every change)
     picked, starting = summary_picks(view) if step_id == "summary" else ({}, {})
-    forgotten = check_forgotten(s, view.runs) if status == SessionStatus.LIVE else None
-    if forgotten:  # how a forgotten session is to be ended, and at what time, beside why
-        picked |= {f"end_how_{sid}": drafts.Pick("radio", options=END_HOW), f"end_at_{sid}": drafts.Pick("datetime")}
-        starting |= {f"end_how_{sid}": END_HOW[0], f"end_at_{sid}": clock.to_wall_clock(forgotten.suggested_end)}
-    put_back = drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
-                                                 f"late_(first|last)_{sid}", f"end_reason_{sid}"],
-                            key=f"typed_{sid}", label=_typed_label, picks=picked, starting=starting)
-    if any(k.startswith("end_") for k in put_back):  # the confirmation drawn open, showing what was put back
-        ss[f"confirm_end_{sid}"] = True
+    drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
+                                      f"late_(first|last)_{sid}", f"end_reason_{sid}"],
+                 key=f"typed_{sid}", label=_typed_label, picks=picked, starting=starting)
 
 
 def _offset(w: LiveWrites, shown, delta: int) -> None:
@@ -151,8 +145,8 @@ def _end_controls(row, view, w: LiveWrites, flag) -> None:
             how = st.radio("End at", END_HOW, key=f"end_how_{sid}",
                            format_func=lambda k: flag.suggested_option if k == "suggested" else "End at a time I give")
             if how == "given":
-                ss.setdefault(f"end_at_{sid}", clock.to_wall_clock(flag.suggested_end))  # or what drafts.typed put back
-                st.datetime_input("Ended at", key=f"end_at_{sid}", step=60, format="YYYY-MM-DD",
+                st.datetime_input("Ended at", value=clock.to_wall_clock(flag.suggested_end),
+                                  key=f"end_at_{sid}", step=60, format="YYYY-MM-DD",
                                   help="Between the clock's last step change, pause or resume "
                                        f"({clock.fmt_local(flag.earliest_end, '%H:%M')}) and now")
             st.text_input("Why (kept on the record)", key=f"end_reason_{sid}",
