@@ -390,7 +390,8 @@ _SAID = "_typed_said"  # session state: keeper key → the message saying what w
 
 
 def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str = "added",
-          starting: dict[str, Any] | None = None, picks: dict[str, Pick] | None = None) -> list[str]:
+          starting: dict[str, Any] | None = None, picks: dict[str, Pick] | None = None,
+          recorded: dict[str, list[str]] | None = None) -> list[str]:
     """Short fields whose text is not yet added anywhere (a question, a goal, a late arrival's name): the text and
     text-input fields whose widget keys fully match one of `patterns` (regular expressions) are mirrored, keystroke
     by keystroke, into this tab's sessionStorage under `namespace`. After a reload or a server restart, what such a
@@ -399,6 +400,8 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
     facilitator's name or the stored order), and a message here says where (`label(key)` of each field; "not yet
     `verb`") until OK is pressed. `picks`: the same for the form's fields with no text to type into (widget key →
     Pick: its date, hours, choice, tags), each kept while it shows other than it starts with (`starting`).
+    `recorded`: widget key → the texts the record holds from that field (the attestation recorded, say): never put
+    back, and dropped from the tab, also after a reload that came before the tab heard they were saved (`used`).
     Returns the widget keys put back in this run (to open the expander that holds them, say).
 
     Draw this before the fields it keeps (at the top of the page, outside any fragment): a field's value can only be
@@ -409,6 +412,8 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
     starting, picks = starting or {}, picks or {}
     used_texts = {k: [picks[k].text(v) if k in picks else v for v in vs] for k, vs in ss.get(_USED, {}).items()
                   if k in picks or all(isinstance(v, str) for v in vs)}
+    for k, texts in (recorded or {}).items():
+        used_texts[k] = [*used_texts.get(k, []), *(t for t in texts if t)]
     result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "patterns": patterns, "store": "session",
                                        "used": used_texts,
                                        "picks": {k: {"kind": p.kind, "start": p.text(starting.get(k))}
@@ -419,7 +424,7 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
     for k, d in (getattr(result, "drafts", None) or {}).items():
         text = d.get("text") if isinstance(d, dict) else None
         if (not isinstance(k, str) or not isinstance(text, str) or not text or (k, text) in done
-                or not (k in picks or any(re.fullmatch(p, k) for p in patterns))):
+                or text in used_texts.get(k, ()) or not (k in picks or any(re.fullmatch(p, k) for p in patterns))):
             continue
         done.add((k, text))
         shown, start = ss.get(k), starting.get(k)

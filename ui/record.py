@@ -380,7 +380,7 @@ def _keep_typed(rec: SessionRecord) -> list[str]:
     the standard statement) but not yet recorded comes back after a reload (ui/drafts.typed), and so do the
     person, step and tags of a note being added, the person, date and kind of a follow-up, and the corrected start
     and end; returns the widget keys put back in this run."""
-    sid = rec.session.id
+    sid, notes = rec.session.id, rec.view.notes  # recorded: what the record holds is never offered back
     picks, starting = {}, record_attestation.starting(rec)
     for more, start in (record_notes.add_note_picks(rec), _follow_up_picks(rec), record_attendance.times_picks(rec)):
         picks |= more
@@ -388,6 +388,7 @@ def _keep_typed(rec: SessionRecord) -> list[str]:
     return drafts.typed(f"gsf-typed-record:{sid}", [f"an_text_{sid}", f"rfu_{sid}_note", f"xt_(by|why)_{sid}",
                                                     f"tc_{sid}_(by|why)", f"at_(name|other|text)_{sid}"],
                         key=f"typed_record_{sid}", verb="recorded", starting=starting, picks=picks,
+                        recorded=record_attestation.recorded(rec) | {f"an_text_{sid}": [n.text for n in notes]},
                         label=lambda k: (_PICKED_LABELS if k in picks else _TYPED_LABELS)[k.split("_")[0]])
 
 

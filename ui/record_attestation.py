@@ -69,6 +69,15 @@ def starting(rec: SessionRecord) -> dict[str, str]:
             text_k: ATTESTATION_STATEMENT}
 
 
+def recorded(rec: SessionRecord) -> dict[str, list[str]]:
+    """What the record holds from the form's text fields (widget key → texts): the attestation recorded, if any."""
+    a = attestation(rec.session)
+    if a is None:
+        return {}
+    _, name_k, _, other_k, text_k = _attestation_keys(rec.session.id)
+    return {name_k: [a.name], other_k: [a.credential], text_k: [a.text]}
+
+
 def section(rec: SessionRecord, *, opened: bool = False) -> None:
     """The attestation recorded, and the form to record (or replace) it; `opened`: what was typed in the form but
     not recorded was put back after a reload (ui/drafts.typed), so the form is drawn open to show it."""
