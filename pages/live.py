@@ -93,13 +93,23 @@ def _typed_label(key: str) -> str:
             "end": "why the session is ended (under “End session…”)"}[key.split("_")[0]]
 
 
+def _recorded_texts(view) -> dict[str, list[str]]:
+    """The questions and goals the session holds, by the field they were typed in: never put back after a reload
+    (one that came before the tab heard they were added would otherwise offer them to be added twice)."""
+    out = {f"q_text_{sid}": [q.text for q in view.questions]}
+    for g in view.goals:
+        out.setdefault(f"goal_{sid}_{g.participant_id}_text", []).append(g.text)
+    return out
+
+
 if not ro:  # text typed here but not yet added comes back after a reload or a restart (ui/drafts.typed), and so
     # do the goal and follow-up forms' choices (behaviour, dates, confidence, kind): on the summary step, the only
     # one that draws those forms (on the others the browser has nothing of them to look at after every change)
     picked, starting = summary_picks(view) if step_id == "summary" else ({}, {})
     drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
                                       f"late_(first|last)_{sid}", f"end_reason_{sid}"],
-                 key=f"typed_{sid}", label=_typed_label, picks=picked, starting=starting)
+                 key=f"typed_{sid}", label=_typed_label, picks=picked, starting=starting,
+                 recorded=_recorded_texts(view))
 
 
 def _offset(w: LiveWrites, shown, delta: int) -> None:
