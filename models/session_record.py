@@ -25,6 +25,7 @@ from models.people import full_name, participants_by_id
 from models.rules import (
     RATED_LEVELS,
 )
+from models.session_times import time_corrections
 from models.session_view import SessionView, load_session_view
 from models.tables import (
     Attendance,
@@ -32,6 +33,7 @@ from models.tables import (
     NoteVersion,
     Participant,
     PresenceInterval,
+    SessionTimeCorrection,
 )
 from models.timer import running_intervals, total_seconds
 
@@ -121,6 +123,7 @@ class SessionRecord:
     unrated: list[int]  # attended, but no rating at all
     generated_at: datetime
     time_notes: list[str] = field(default_factory=list)  # end chosen, extra time confirmed or withdrawn
+    time_corrections: list[SessionTimeCorrection] = field(default_factory=list)  # the start and end's, oldest first
 
     @property
     def session(self) -> GroupSession:
@@ -229,7 +232,8 @@ def session_record(db: Session, session_id: int, *, now: datetime | None = None)
         odd.append(UNRATED_PREFIX + ", ".join(names[pid] for pid in unrated) + ".")
 
     return SessionRecord(view, summary, step_times(view, now), fidelity(view), presence_history(db, session_id=s.id),
-                         ratings, grid, histories, people, gaps, odd, attended, unrated, now, time_notes(s))
+                         ratings, grid, histories, people, gaps, odd, attended, unrated, now, time_notes(s),
+                         time_corrections(db, session_id=s.id))
 
 
 def presence_from_local(

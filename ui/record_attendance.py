@@ -8,7 +8,6 @@ import streamlit as st
 
 from models import clock
 from models.attendance import correct_presence, record_signature
-from models.db import session_scope
 from models.enums import SessionStatus
 from models.errors import Conflict, RuleError
 from models.rules import (
@@ -16,7 +15,7 @@ from models.rules import (
     MAX_REASON,
 )
 from models.session_record import SessionRecord, presence_from_local
-from models.session_times import correct_session_times, correction_text, time_corrections, times_from_local
+from models.session_times import correct_session_times, correction_text, times_from_local
 from models.sessions import get_session
 from ui import conflicts, drafts
 from ui.actions import action, notice, placed_messages, succeeded
@@ -69,9 +68,7 @@ def times_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
     s = rec.session
     if s.status != SessionStatus.ENDED or not rec.view.runs or s.started_at is None or s.ended_at is None:
         return {}, {}
-    with session_scope(get_engine()) as db:
-        ver = len(time_corrections(db, session_id=s.id))
-    start = _stored_times(s, ver)
+    start = _stored_times(s, len(rec.time_corrections))
     return dict.fromkeys(start, drafts.Pick("datetime")), start
 
 
@@ -84,9 +81,7 @@ def _stored_times(s, ver: int) -> dict:
 def session_times(rec: SessionRecord) -> None:
     """The session's own start and end corrected with a reason (models/session_times.py), and every correction."""
     s = rec.session
-    base = _times_key(s.id)
-    with session_scope(get_engine()) as db:
-        history = time_corrections(db, session_id=s.id)
+    base, history = _times_key(s.id), rec.time_corrections
     with st.expander("Correct the start or end time (kept as an amendment)", key=f"{base}_open",
                      on_change="rerun"):
         conflicts.show(base)
