@@ -383,6 +383,7 @@ def test_an_attestation_being_written_survives_a_reload_and_is_not_offered_once_
     expect(statement).to_have_value("Invented: I delivered this session with a co-facilitator.")
     assert seed(server.db_url, lambda db: _attested(db, sid)) is None  # put back, not recorded
 
+    wait_for_app_idle(page)  # the keeper's run after the put-back has ended (a click during it was once lost)
     page.get_by_role("button", name="Record the attestation").click()
     eventually(lambda: seed(server.db_url, lambda db: _attested(db, sid))
                == ("Pat Educator-Quill", "Invented: I delivered this session with a co-facilitator."))
