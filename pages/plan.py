@@ -6,7 +6,7 @@ projector, in place of the form; "Plan another session" brings the form back wit
 roster (a new group), "Plan another for this group" with the roster kept (the next session of a series). The
 choices, and the session just created, are kept in the page's link, so a reload or a server restart keeps them."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import streamlit as st
 
@@ -39,6 +39,8 @@ from ui.pages import link, page
 from ui.setup import catalog, page_setup
 from ui.text import md_escape, plain
 from ui.widgets import picker_label, search_box
+
+DOB_EARLIEST = date(1900, 1, 1)  # the earliest date of birth the form takes
 
 engine = page_setup("plan")
 st.title(page("plan").title)
@@ -112,6 +114,7 @@ def _add_participant() -> None:
             date_of_birth=ss.get("np_dob"),
         )
         ss["plan_roster"] = [*ss["plan_roster"], p.id]
+        drafts.used("np_dob")  # added: the date of birth chosen is not put back after a reload
         for k in ("np_first", "np_last", "np_record"):
             ss[k] = ""
         ss["np_dob"] = None
@@ -122,6 +125,7 @@ def _add_facilitator() -> None:
     with action(engine) as db:
         f = create_facilitator(db, name=ss.get("nf_name", ""), credential=", ".join(ss.get("nf_cred", [])))
         ss["plan_facilitator"] = f.id
+        drafts.used("nf_cred")
         ss["nf_name"] = ""
         ss["nf_cred"] = []
 
@@ -243,10 +247,15 @@ ok = ss.pop("_flash_ok", None)
 if ok:
     st.success(ok)
 
-# Names typed in the two "Add" forms but not yet added come back after a reload (ui/drafts.typed).
+# What was typed or chosen in the two "Add" forms but not yet added comes back after a reload (ui/drafts.typed):
+# the names and record number, the facilitator's credentials and the participant's date of birth.
 drafts.typed("gsf-typed-plan", ["nf_name", "np_(first|last|record)"], key="typed_plan",
-             label=lambda k: "the new facilitator's name (under “Add a facilitator”)" if k == "nf_name"
-             else "the new participant's name or record number (under “Add a new participant”)")
+             picks={"nf_cred": drafts.Pick("tags"),
+                    "np_dob": drafts.Pick("date", low=DOB_EARLIEST, high=clock.today())},
+             starting={"nf_cred": [], "np_dob": None},
+             label=lambda k: "the new facilitator's name or credentials (under “Add a facilitator”)"
+             if k.startswith("nf") else
+             "the new participant's name, record number or date of birth (under “Add a new participant”)")
 
 created = ss.get("plan_created")
 if created:
@@ -315,8 +324,8 @@ with right:
             st.text_input("First name", key="np_first", help=f"At most {MAX_NAME} characters.")
             st.text_input("Last name", key="np_last", help=f"At most {MAX_NAME} characters.")
             st.text_input("Record number (optional)", key="np_record", help=f"At most {MAX_RECORD_NUMBER} characters.")
-            st.date_input("Date of birth (optional)", value=None, key="np_dob", min_value=datetime(1900, 1, 1),
-                          format="YYYY-MM-DD")
+            st.date_input("Date of birth (optional)", value=None, key="np_dob", min_value=DOB_EARLIEST,
+                          max_value=clock.today(), format="YYYY-MM-DD")
             st.form_submit_button("Add to roster", on_click=_add_participant)
 
 if n and ss.get("plan_date") and ss.get("plan_time"):  # the orders and the Medicare allowance: warned, never blocked

@@ -94,8 +94,10 @@ function readPick(key, kind) {
   const box = document.querySelector(".st-key-" + CSS.escape(key));
   if (!box) return null;
   if (kind === "date" || kind === "time" || kind === "datetime") {
-    const part = (t, n) => (box.querySelector('[role="spinbutton"][data-type="' + t + '"]')
-                            ?.getAttribute("aria-valuenow") || "").padStart(n, "0");
+    const part = (t, n) => {  // "" while the part is empty (no aria-valuenow): nothing whole to keep
+      const v = box.querySelector('[role="spinbutton"][data-type="' + t + '"]')?.getAttribute("aria-valuenow");
+      return v ? v.padStart(n, "0") : "";
+    };
     if (box.querySelector('[data-type="dayPeriod"]')) return "";  // a 12-hour clock: not read
     const day = [part("year", 4), part("month", 2), part("day", 2)];
     const hm = [part("hour", 2), part("minute", 2)];
@@ -162,7 +164,7 @@ if (!STATE.listening) {
     const key = boxKey(el);
     if (key === null) return;
     for (const [id, spec] of Object.entries(STATE.specs)) {
-      if (!matches(spec, key)) continue;
+      if (!matches(spec, key) || (spec.picks && key in spec.picks)) continue;  // a pick's search text: not kept
       (STATE.seen[id] = STATE.seen[id] || {})[key] = true;  // typed here in this page's life
       try {
         if (spec.patterns && el.value === "") storage(spec).removeItem(spec.ns + ":" + key);

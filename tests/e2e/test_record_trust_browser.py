@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import date
 
 from playwright.sync_api import expect
 
@@ -310,12 +311,42 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
     page.goto(server.page_url("/plan"))
     wait_for_app_idle(page)
     keeping(page, "typed_plan")
+    page.get_by_text("Add a facilitator", exact=True).click()
+    creds = page.locator(".st-key-nf_cred input")
+    creds.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)  # the expander has opened: a list opened while the page still moves closes again
+    creds.click()
+    creds.press_sequentially("RD")
+    page.get_by_role("option", name="RD", exact=True).click()
+    page.keyboard.press("Escape")
+    expect(page.locator(".st-key-nf_cred [data-tag] > span[title]")).to_have_text(["RD"])
     page.get_by_text("Add a new participant", exact=True).click()
     page.get_by_role("textbox", name="Last name").fill("Quistwether")
+    page.locator(".st-key-np_dob [role='spinbutton']").first.click()
+    page.keyboard.type("19520314")  # year, month, day
+    expect(page.locator(".st-key-np_dob [data-type='day']")).to_have_attribute("aria-valuenow", "14")
+    _kept(page, "np_dob", "nf_cred")
     page.reload()
     wait_for_app_idle(page)
+    said = page.get_by_text(re.compile("Put back after the reload"))
+    expect(said).to_contain_text("the new facilitator's name or credentials")
+    expect(said).to_contain_text("the new participant's name, record number or date of birth")
     page.get_by_text("Add a new participant", exact=True).click()
     expect(page.get_by_role("textbox", name="Last name")).to_have_value("Quistwether")
+    for part, value in (("year", "1952"), ("month", "3"), ("day", "14")):
+        expect(page.locator(f".st-key-np_dob [data-type='{part}']")).to_have_attribute("aria-valuenow", value)
+    page.get_by_text("Add a facilitator", exact=True).click()
+    expect(page.locator(".st-key-nf_cred [data-tag] > span[title]")).to_have_text(["RD"])
+    page.get_by_role("textbox", name="First name").fill("Wendeline")
+    page.get_by_role("button", name="Add to roster").click()
+    expect(page.get_by_text("Added Wendeline Quistwether to the roster.")).to_be_visible()
+    assert seed(server.db_url, _date_of_birth("Quistwether")) == date(1952, 3, 14)
+    page.wait_for_timeout(800)  # the tab hears the participant was added
+    page.reload()
+    wait_for_app_idle(page)
+    page.wait_for_timeout(1200)  # time for anything kept to be put back
+    put_back = page.get_by_text(re.compile("Put back after the reload")).all_inner_texts()
+    assert len(put_back) == 1 and "participant" not in put_back[0], put_back  # the credentials only: not added
 
     page.goto(server.page_url("/courses"))
     wait_for_app_idle(page)
@@ -415,6 +446,17 @@ def test_an_attestation_being_written_survives_a_reload_and_is_not_offered_once_
     wait_for_app_idle(page)
     expect(page.get_by_text(re.compile("Put back after the reload.*the corrected start or end"))).to_be_visible()
     expect(hour).to_have_attribute("aria-valuenow", str(earlier))  # in the form, drawn open
+
+
+def _date_of_birth(last_name: str):
+    def read(db):
+        from sqlmodel import select
+
+        from models.tables import Participant
+
+        return db.exec(select(Participant.date_of_birth).where(Participant.last_name == last_name)).one()
+
+    return read
 
 
 def _attested(db, sid):
