@@ -387,8 +387,8 @@ class Pick:
 
 
 _USED = "_typed_used"  # session state: widget key → the texts saved from it (their drafts go)
-_RESTORED = "_typed_restored"  # session state: {(widget key, text)} put back in this browser session
-_SAID = "_typed_said"  # session state: keeper key → the message saying what was put back, until OK
+_RESTORED = "_typed_restored"  # session state: (widget key, text) put back → the tab's report it was put back on
+_SAID = "_typed_said"  # session state: keeper key → what its message says was put back (labels), until OK
 
 
 def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str = "added",
@@ -421,14 +421,19 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
                                        "picks": {k: {"kind": p.kind, "start": p.text(starting.get(k))}
                                                  for k, p in picks.items()}},
                         default={"drafts": {}}, on_drafts_change=lambda: None, height="content")
-    done = ss.setdefault(_RESTORED, set())
+    reported = getattr(result, "drafts", None) or {}
+    report = json.dumps(reported, sort_keys=True, default=str)
+    done = ss.setdefault(_RESTORED, {})
     back: dict[str, str] = {}  # widget key → its label
-    for k, d in (getattr(result, "drafts", None) or {}).items():
+    for k, d in reported.items():
         text = d.get("text") if isinstance(d, dict) else None
-        if (not isinstance(k, str) or not isinstance(text, str) or not text or (k, text) in done
+        if (not isinstance(k, str) or not isinstance(text, str) or not text or done.get((k, text)) == report
                 or text in used_texts.get(k, ()) or not (k in picks or any(re.fullmatch(p, k) for p in patterns))):
             continue
-        done.add((k, text))
+        # Put back once per report. The tab reporting it again later, still not shown, means the run that put it
+        # back was cut short by a newer one before it drew the field, and the browser's value of the field won
+        # (it is put back again, if the field still shows what it starts with)
+        done[(k, text)] = report
         shown, start = ss.get(k), starting.get(k)
         if k in picks:  # compared as the field shows them (a time to the minute, say)
             shown, start = (picks[k].text(shown) if shown is not None else None), picks[k].text(start)
@@ -442,12 +447,13 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
         back[k] = label(k)
     said = ss.setdefault(_SAID, {})
     if back:  # said until the educator has read it: the run that follows (the field shows the text) comes at once
-        said[key] = (f"Put back after the reload, not yet {verb}: " + "; ".join(dict.fromkeys(back.values())) + ".")
+        said[key] = list(dict.fromkeys([*said.get(key, []), *back.values()]))  # with what an earlier run put back
     # always drawn, so that the message coming or going moves no other element of the page to a new place (one
     # that moved is drawn afresh, and an expander opened on the page would close)
     box = st.container(horizontal=True, vertical_alignment="center", key=f"{key}_said", gap=None)
     if key in said:
-        box.info(md_escape(said[key]), icon=":material/restore:", width="stretch")
+        box.info(md_escape(f"Put back after the reload, not yet {verb}: " + "; ".join(said[key]) + "."),
+                 icon=":material/restore:", width="stretch")
         box.button("OK", key=f"{key}_said_ok", on_click=lambda: said.pop(key, None), help="Hide this message")
     return list(back)
 

@@ -362,6 +362,33 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
     expect(page.locator(".st-key-course_setting input")).to_have_value("Telehealth")
 
 
+def test_what_a_run_cut_short_did_not_put_back_is_put_back_by_the_next(server_factory, page):
+    """A busy server: the run that puts back a note's text and a follow-up's person is slow between the two, and the
+    tab, seeing the note back, reports again at once; Streamlit starts a newer run before the first has drawn the
+    person, and the browser's value (the first person) would win. The newer run puts the person back again, and the
+    message names both."""
+    from pathlib import Path
+
+    slow = Path(__file__).parent / "slow_put_back"
+    server = server_factory(env={"PYTHONPATH": str(slow), "GSF_E2E_SLOW_PUT_BACK": "1"})
+    sid, _ = seed(server.db_url, _live)
+    server.start()
+    page.goto(server.page_url(f"/review?session={sid}"))
+    wait_for_app_idle(page)
+    keeping(page, f"typed_record_{sid}")
+    page.get_by_role("textbox", name="Note", exact=True).fill("Invented: prefers the morning group")
+    page.get_by_text("Recommend a follow-up", exact=True).click()
+    _choose(page, f"rfu_{sid}_who", "Bram Fakeley")
+    _kept(page, f"an_text_{sid}", f"rfu_{sid}_who")
+    page.reload()
+    wait_for_app_idle(page)
+    said = page.get_by_text(re.compile("Put back after the reload"))
+    expect(said).to_contain_text("the note being added (under “Add a note”)")
+    expect(said).to_contain_text("the person, due date or kind of the follow-up (under “Recommend a follow-up”)")
+    expect(page.get_by_role("textbox", name="Note", exact=True)).to_have_value("Invented: prefers the morning group")
+    expect(page.locator(f".st-key-rfu_{sid}_who input")).to_have_value("Bram Fakeley")
+
+
 def test_an_amendment_typed_but_not_saved_is_offered_back_after_a_reload(server, page):
     sid = seed(server.db_url, _with_intro_note(0))
     page.goto(server.page_url(f"/review?session={sid}"))
