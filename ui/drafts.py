@@ -388,6 +388,7 @@ class Pick:
 
 _USED = "_typed_used"  # session state: widget key → the texts saved from it (their drafts go)
 _RESTORED = "_typed_restored"  # session state: (widget key, text) put back → the tab's report it was put back on
+_LAST = "_typed_last"  # session state: keeper key → the drafts its tab reported last
 _SAID = "_typed_said"  # session state: keeper key → what its message says was put back (labels), until OK
 
 
@@ -403,7 +404,8 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
     `verb`") until OK is pressed. `picks`: the same for the form's fields with no text to type into (widget key →
     Pick: its date, hours, choice, tags), each kept while it shows other than it starts with (`starting`).
     `recorded`: widget key → the texts the record holds from that field (the attestation recorded, say): never put
-    back, and dropped from the tab, also after a reload that came before the tab heard they were saved (`used`).
+    back, and dropped from the tab (only those it reported are sent to it), also after a reload that came before
+    the tab heard they were saved (`used`).
     Returns the widget keys put back in this run (to open the expander that holds them, say).
 
     Draw this before the fields it keeps (at the top of the page, outside any fragment): a field's value can only be
@@ -414,21 +416,26 @@ def typed(namespace: str, patterns: list[str], *, key: str, label=str, verb: str
     starting, picks = starting or {}, picks or {}
     used_texts = {k: [picks[k].text(v) if k in picks else v for v in vs] for k, vs in ss.get(_USED, {}).items()
                   if k in picks or all(isinstance(v, str) for v in vs)}
-    for k, texts in (recorded or {}).items():
-        used_texts[k] = [*used_texts.get(k, []), *(t for t in texts if t)]
+    recorded = {k: {t for t in texts if t} for k, texts in (recorded or {}).items()}
+    last = ss.setdefault(_LAST, {})  # keeper key → the drafts its tab reported last
+    for k, d in last.get(key, {}).items():  # only those the tab holds go to it, not every note on the record
+        text = d.get("text") if isinstance(d, dict) else None
+        if text in recorded.get(k, ()):
+            used_texts[k] = [*used_texts.get(k, []), text]
     result = _COMPONENT(key=key, data={"id": key, "ns": namespace, "patterns": patterns, "store": "session",
                                        "used": used_texts,
                                        "picks": {k: {"kind": p.kind, "start": p.text(starting.get(k))}
                                                  for k, p in picks.items()}},
                         default={"drafts": {}}, on_drafts_change=lambda: None, height="content")
-    reported = getattr(result, "drafts", None) or {}
+    reported = last[key] = getattr(result, "drafts", None) or {}
     report = json.dumps(reported, sort_keys=True, default=str)
     done = ss.setdefault(_RESTORED, {})
     back: dict[str, str] = {}  # widget key → its label
     for k, d in reported.items():
         text = d.get("text") if isinstance(d, dict) else None
         if (not isinstance(k, str) or not isinstance(text, str) or not text or done.get((k, text)) == report
-                or text in used_texts.get(k, ()) or not (k in picks or any(re.fullmatch(p, k) for p in patterns))):
+                or text in used_texts.get(k, ()) or text in recorded.get(k, ())
+                or not (k in picks or any(re.fullmatch(p, k) for p in patterns))):
             continue
         # Put back once per report. The tab reporting it again later, still not shown, means the run that put it
         # back was cut short by a newer one before it drew the field, and the browser's value of the field won

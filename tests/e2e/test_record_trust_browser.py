@@ -460,6 +460,9 @@ def test_an_attestation_being_written_survives_a_reload_and_is_not_offered_once_
     assert put_back == [], put_back  # what the record holds is not offered again
     page.get_by_text("Replace this attestation", exact=False).click()
     expect(statement).not_to_have_value("Invented: I delivered this session with a co-facilitator.")
+    # the tab drops its copy of what is recorded (it is told on the run after it reported it)
+    page.wait_for_function("k => !Object.keys(sessionStorage).some((n) => n.endsWith(k))", arg=f"at_text_{sid}",
+                           timeout=20_000, polling=100)
 
     # the start being corrected (a time typed, its reason not yet) comes back after a reload too
     page.get_by_text("Correct the start or end time (kept as an amendment)", exact=True).click()
