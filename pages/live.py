@@ -77,9 +77,6 @@ st.html("""<style>
 </style>""")
 
 
-END_HOW = ("suggested", "given")  # how a forgotten session is ended: at its suggested end, or at a time given
-
-
 def _typed_label(key: str) -> str:
     """What a short field put back after a reload is called in the message that says so."""
     pid = key.split("_")[2] if key.startswith(("goal_", "fu_")) else ""
@@ -152,7 +149,7 @@ def _end_controls(row, view, w: LiveWrites, flag) -> None:
         if flag:
             st.warning("End this session? It looks forgotten: say when it ended. Step times, pauses and presence "
                        "still open are closed at that time; nothing recorded after it is removed.")
-            how = st.radio("End at", END_HOW, key=f"end_how_{sid}",
+            how = st.radio("End at", ("suggested", "given"), key=f"end_how_{sid}",
                            format_func=lambda k: flag.suggested_option if k == "suggested" else "End at a time I give")
             if how == "given":
                 st.datetime_input("Ended at", value=clock.to_wall_clock(flag.suggested_end),

@@ -56,6 +56,12 @@ def _kept(page, *keys: str) -> None:
                            arg=list(keys), timeout=20_000, polling=50)
 
 
+def _dropped(page, *keys: str) -> None:
+    """Wait until this tab holds no copy of these fields (_kept's reverse): what was added or recorded is dropped."""
+    page.wait_for_function("keys => !keys.some((k) => Object.keys(sessionStorage).some((n) => n.endsWith(k)))",
+                           arg=list(keys), timeout=20_000, polling=50)
+
+
 def _choose(page, key: str, option: str) -> None:
     """Pick `option` in the select box with widget key `key`, as a person does, and see it chosen."""
     wait_for_app_idle(page)  # the list opened once no run is under way to close it
@@ -322,9 +328,11 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
     expect(page.locator(".st-key-nf_cred [data-tag] > span[title]")).to_have_text(["RD"])
     page.get_by_text("Add a new participant", exact=True).click()
     page.get_by_role("textbox", name="Last name").fill("Quistwether")
-    page.locator(".st-key-np_dob [role='spinbutton']").first.click()
-    page.keyboard.type("19520314")  # year, month, day
-    expect(page.locator(".st-key-np_dob [data-type='day']")).to_have_attribute("aria-valuenow", "14")
+    for part, typed, value in (("year", "1952", "1952"), ("month", "03", "3"), ("day", "14", "14")):
+        segment = page.locator(f".st-key-np_dob [data-type='{part}']")  # each part typed into its own box
+        segment.click()
+        page.keyboard.type(typed)
+        expect(segment).to_have_attribute("aria-valuenow", value)
     _kept(page, "np_dob", "nf_cred")
     page.reload()
     wait_for_app_idle(page)
@@ -341,7 +349,7 @@ def test_a_note_being_added_on_the_record_and_a_new_name_on_the_plan_survive_a_r
     page.get_by_role("button", name="Add to roster").click()
     expect(page.get_by_text("Added Wendeline Quistwether to the roster.")).to_be_visible()
     assert seed(server.db_url, _date_of_birth("Quistwether")) == date(1952, 3, 14)
-    page.wait_for_timeout(800)  # the tab hears the participant was added
+    _dropped(page, "np_last", "np_dob")  # the tab hears the participant was added
     page.reload()
     wait_for_app_idle(page)
     page.wait_for_timeout(1200)  # time for anything kept to be put back
@@ -461,8 +469,7 @@ def test_an_attestation_being_written_survives_a_reload_and_is_not_offered_once_
     page.get_by_text("Replace this attestation", exact=False).click()
     expect(statement).not_to_have_value("Invented: I delivered this session with a co-facilitator.")
     # the tab drops its copy of what is recorded (it is told on the run after it reported it)
-    page.wait_for_function("k => !Object.keys(sessionStorage).some((n) => n.endsWith(k))", arg=f"at_text_{sid}",
-                           timeout=20_000, polling=100)
+    _dropped(page, f"at_text_{sid}")
 
     # the start being corrected (a time typed, its reason not yet) comes back after a reload too
     page.get_by_text("Correct the start or end time (kept as an amendment)", exact=True).click()
