@@ -77,6 +77,9 @@ st.html("""<style>
 </style>""")
 
 
+_END_AT = ("suggested", "given")  # the forgotten session's "End at" choices: its suggested end, or a time given
+
+
 def _typed_label(key: str) -> str:
     """What a short field put back after a reload is called in the message that says so."""
     pid = key.split("_")[2] if key.startswith(("goal_", "fu_")) else ""
@@ -87,7 +90,7 @@ def _typed_label(key: str) -> str:
             "fu": f"the follow-up {'note ' if key.endswith('_note') else ''}for {name} (under “Set a goal or "
                   "recommend a follow-up”)",
             "late": "the late arrival's name (under “Add a late arrival”)",
-            "end": "why the session is ended (under “End session…”)"}[key.split("_")[0]]
+            "end": "why or when the session is ended (under “End session…”)"}[key.split("_")[0]]
 
 
 def _recorded_texts(view) -> dict[str, list[str]]:
@@ -103,10 +106,16 @@ if not ro:  # text typed here but not yet added comes back after a reload or a r
     # do the goal and follow-up forms' choices (behaviour, dates, confidence, kind): on the summary step, the only
     # one that draws those forms (on the others the browser has nothing of them to look at after every change)
     picked, starting = summary_picks(view) if step_id == "summary" else ({}, {})
-    drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
-                                      f"late_(first|last)_{sid}", f"end_reason_{sid}"],
-                 key=f"typed_{sid}", label=_typed_label, picks=picked, starting=starting,
-                 recorded=_recorded_texts(view))
+    forgotten = check_forgotten(s, view.runs) if status == SessionStatus.LIVE else None
+    if forgotten:  # how a forgotten session is to be ended, and at what time, beside why
+        picked |= {f"end_how_{sid}": drafts.Pick("radio", options=_END_AT), f"end_at_{sid}": drafts.Pick("datetime")}
+        starting |= {f"end_how_{sid}": _END_AT[0], f"end_at_{sid}": clock.to_wall_clock(forgotten.suggested_end)}
+    put_back = drafts.typed(f"gsf-typed:{sid}", [f"q_text_{sid}", rf"goal_{sid}_\d+_text", rf"fu_{sid}_\d+_note",
+                                                 f"late_(first|last)_{sid}", f"end_reason_{sid}"],
+                            key=f"typed_{sid}", label=_typed_label, picks=picked, starting=starting,
+                            recorded=_recorded_texts(view))
+    if any(k.startswith("end_") for k in put_back):  # the confirmation drawn open, showing what was put back
+        ss[f"confirm_end_{sid}"] = True
 
 
 def _offset(w: LiveWrites, shown, delta: int) -> None:
@@ -149,11 +158,12 @@ def _end_controls(row, view, w: LiveWrites, flag) -> None:
         if flag:
             st.warning("End this session? It looks forgotten: say when it ended. Step times, pauses and presence "
                        "still open are closed at that time; nothing recorded after it is removed.")
-            how = st.radio("End at", ("suggested", "given"), key=f"end_how_{sid}",
+            how = st.radio("End at", _END_AT, key=f"end_how_{sid}",
                            format_func=lambda k: flag.suggested_option if k == "suggested" else "End at a time I give")
             if how == "given":
-                st.datetime_input("Ended at", value=clock.to_wall_clock(flag.suggested_end),
-                                  key=f"end_at_{sid}", step=60, format="YYYY-MM-DD",
+                # the suggested end, or what ui/drafts.typed put back
+                ss.setdefault(f"end_at_{sid}", clock.to_wall_clock(flag.suggested_end))
+                st.datetime_input("Ended at", key=f"end_at_{sid}", step=60, format="YYYY-MM-DD",
                                   help="Between the clock's last step change, pause or resume "
                                        f"({clock.fmt_local(flag.earliest_end, '%H:%M')}) and now")
             st.text_input("Why (kept on the record)", key=f"end_reason_{sid}",

@@ -746,3 +746,53 @@ def test_a_goal_and_a_follow_up_being_set_on_live_keep_their_choices_across_a_re
     eventually(lambda: seed(server.db_url, goals) == [("Being active", "Invented: walk after lunch three days a week",
                                                        6)])
 
+
+
+def test_how_and_when_a_forgotten_session_is_ended_survive_a_reload(server, page):
+    """Ending a forgotten session at a time given: the choice, the time and the reason typed come back after a
+    reload, in the confirmation drawn open, and the session is ended at the time given, never at the suggested
+    one beside the reason typed for the other."""
+    from datetime import timedelta
+
+    from models import clock
+    from models.sessions import go_to_step
+
+    def forgotten(db):  # its last step change (the end suggested, and the earliest allowed) at ten past an hour
+        start = (clock.now() - timedelta(hours=4)).replace(minute=20, second=0, microsecond=0)
+        with clock.simulated(start) as c:
+            s, _, _ = make_session(db, n=2, when=start)
+            start_session(db, session_id=s.id)
+            c.at(start + timedelta(minutes=110))
+            go_to_step(db, session_id=s.id, step="summary")
+        return s.id
+
+    sid = seed(server.db_url, forgotten)
+    page.goto(server.page_url(f"/live?session={sid}"))
+    wait_for_app_idle(page)
+    keeping(page, f"typed_{sid}")
+    page.get_by_role("button", name="End session…").click()
+    how = page.locator(f".st-key-end_how_{sid} [data-testid='stRadioOption']")
+    how.nth(1).click()  # "End at a time I give"
+    minute = page.locator(f".st-key-end_at_{sid} [role='spinbutton'][data-type='minute']")
+    expect(minute).to_have_attribute("aria-valuenow", "10")  # the suggested end
+    given = 17  # seven minutes after it: between the last step change and now
+    minute.click()
+    page.keyboard.type(f"{given:02d}")
+    expect(minute).to_have_attribute("aria-valuenow", str(given))
+    page.get_by_role("textbox", name="Why (kept on the record)").fill("Invented: the projector cable failed")
+    _kept(page, f"end_how_{sid}", f"end_at_{sid}", f"end_reason_{sid}")
+    page.reload()
+    wait_for_app_idle(page)
+    expect(page.get_by_text(re.compile("Put back after the reload.*why or when the session is ended"))).to_be_visible()
+    expect(how.nth(1)).to_have_attribute("data-selected", "true")
+    expect(minute).to_have_attribute("aria-valuenow", str(given))
+    reason = page.get_by_role("textbox", name="Why (kept on the record)")
+    expect(reason).to_have_value("Invented: the projector cable failed")
+    assert seed(server.db_url, lambda db: load_session_view(db, sid).session.status) == "live"  # put back, not ended
+    wait_for_app_idle(page)
+    page.get_by_role("button", name="Yes, end the session").click()
+    ended = lambda db: load_session_view(db, sid).session  # noqa: E731
+    eventually(lambda: seed(server.db_url, ended).status == "ended")
+    s = seed(server.db_url, ended)
+    assert clock.to_wall_clock(s.ended_at).minute == given
+    assert s.end_reason == "Invented: the projector cable failed"
