@@ -34,7 +34,7 @@ from models.rules import (
 from models.session_view import load_session_view
 from models.sessions import create_session, get_session, list_sessions_between
 from ui import drafts, links
-from ui.actions import action, flash_errors
+from ui.actions import action, flash_errors, message_slot
 from ui.pages import link, page
 from ui.setup import catalog, page_setup
 from ui.text import md_escape, plain
@@ -105,6 +105,7 @@ for _k in FORM_KEYS:
 
 
 def _add_participant() -> None:
+    ss.pop("_flash_ok", None)  # what the last add said; this one says its own
     with action(engine) as db:
         p = create_participant(
             db,
@@ -122,6 +123,7 @@ def _add_participant() -> None:
 
 
 def _add_facilitator() -> None:
+    ss.pop("_flash_ok", None)
     with action(engine) as db:
         f = create_facilitator(db, name=ss.get("nf_name", ""), credential=", ".join(ss.get("nf_cred", [])))
         ss["plan_facilitator"] = f.id
@@ -131,6 +133,7 @@ def _add_facilitator() -> None:
 
 
 def _create() -> None:
+    ss.pop("_flash_ok", None)
     cur = cat.curricula[ss["plan_curriculum"]]
     when = datetime.combine(ss["plan_date"], ss["plan_time"])
     with action(engine) as db:
@@ -243,9 +246,9 @@ def _planned_sessions() -> None:
         link("live", "Live view", session=s.id, container=c2)
 
 
-ok = ss.pop("_flash_ok", None)
-if ok:
-    st.success(ok)
+with message_slot():  # drawn on every run: a line coming or going would move the forms below, closing them
+    if ss.get("_flash_ok"):  # until the next form is sent: the keeper's run right after an add would take it away
+        st.success(ss["_flash_ok"])
 
 # What was typed or chosen in the two "Add" forms but not yet added comes back after a reload (ui/drafts.typed):
 # the names and record number, the facilitator's credentials and the participant's date of birth.
