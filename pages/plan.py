@@ -311,7 +311,8 @@ with right:
     options = {p.id: p for p in found} | selected
     labels = {pid: picker_label(p) for pid, p in options.items()}
     st.multiselect("Participants on the roster", list(options), format_func=lambda i: labels.get(i, str(i)),
-                   key="plan_roster", placeholder="Pick known participants")
+                   key="plan_roster", placeholder="Pick known participants",
+                   on_change=lambda: ss.pop("_flash_ok", None))  # the roster changed since the add it says
     n = len(ss["plan_roster"])
     check = check_group_size(code, n)
     if n == 0:

@@ -105,10 +105,23 @@ def test_add_participant_and_facilitator_forms(engine):
     assert not at.exception
     assert any("Added Zed Inventedsson" in s.value for s in at.success)
     assert len(at.multiselect(key="plan_roster").value) == 1
-    # a blank name is refused with a message, nothing is created
+    at.run()  # another run (the tab's keeper, say): the line stays until the next form is sent
+    assert any("Added Zed Inventedsson" in s.value for s in at.success)
+    # a blank name is refused with a message, nothing is created, and the earlier add's line goes
     next(b for b in at.button if b.label == "Add to roster").click().run()
     assert any("First name is required" in e.value for e in at.error)
+    assert not any("Added Zed" in s.value for s in at.success)
     assert len(at.multiselect(key="plan_roster").value) == 1
+
+
+def test_the_added_line_goes_when_the_roster_changes(engine):
+    at = app("pages/plan.py").run()
+    at.text_input(key="np_first").input("Ona")
+    at.text_input(key="np_last").input("Inventova")
+    next(b for b in at.button if b.label == "Add to roster").click().run()
+    assert any("Added Ona Inventova" in s.value for s in at.success)
+    at.multiselect(key="plan_roster").set_value([]).run()  # taken off again: the line would no longer be true
+    assert not any("Added Ona" in s.value for s in at.success)
 
 
 def test_the_forms_choices_are_in_the_link_and_a_reload_brings_them_back(engine):
