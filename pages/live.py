@@ -159,8 +159,8 @@ def _end_controls(row, view, w: LiveWrites, flag) -> None:
             st.warning("End this session? It looks forgotten: say when it ended. Step times, pauses and presence "
                        "still open are closed at that time; nothing recorded after it is removed.")
             how = st.radio("End at", _END_AT, key=f"end_how_{sid}",
-                           format_func=lambda k: flag.suggested_option if k == "suggested" else "End at a time I give")
-            if how == "given":
+                           format_func=lambda k: flag.suggested_option if k == _END_AT[0] else "End at a time I give")
+            if how == _END_AT[1]:
                 # the suggested end, or what ui/drafts.typed put back
                 ss.setdefault(f"end_at_{sid}", clock.to_wall_clock(flag.suggested_end))
                 st.datetime_input("Ended at", key=f"end_at_{sid}", step=60, format="YYYY-MM-DD",

@@ -104,8 +104,16 @@ for _k in FORM_KEYS:
         ss[_k] = ss[_k]
 
 
+_ADDED = "_plan_added"  # session state: "Added … to the roster.", shown until the next form is sent
+
+
+def _forget_added() -> None:
+    """The last add's line goes: another form was sent (it says its own), or the roster was changed by hand."""
+    ss.pop(_ADDED, None)
+
+
 def _add_participant() -> None:
-    ss.pop("_flash_ok", None)  # what the last add said; this one says its own
+    _forget_added()
     with action(engine) as db:
         p = create_participant(
             db,
@@ -119,11 +127,11 @@ def _add_participant() -> None:
         for k in ("np_first", "np_last", "np_record"):
             ss[k] = ""
         ss["np_dob"] = None
-        ss["_flash_ok"] = f"Added {md_escape(p.first_name)} {md_escape(p.last_name)} to the roster."
+        ss[_ADDED] = f"Added {md_escape(p.first_name)} {md_escape(p.last_name)} to the roster."
 
 
 def _add_facilitator() -> None:
-    ss.pop("_flash_ok", None)
+    _forget_added()
     with action(engine) as db:
         f = create_facilitator(db, name=ss.get("nf_name", ""), credential=", ".join(ss.get("nf_cred", [])))
         ss["plan_facilitator"] = f.id
@@ -133,7 +141,7 @@ def _add_facilitator() -> None:
 
 
 def _create() -> None:
-    ss.pop("_flash_ok", None)
+    _forget_added()
     cur = cat.curricula[ss["plan_curriculum"]]
     when = datetime.combine(ss["plan_date"], ss["plan_time"])
     with action(engine) as db:
@@ -247,8 +255,8 @@ def _planned_sessions() -> None:
 
 
 with message_slot():  # drawn on every run: a line coming or going would move the forms below, closing them
-    if ss.get("_flash_ok"):  # until the next form is sent: the keeper's run right after an add would take it away
-        st.success(ss["_flash_ok"])
+    if ss.get(_ADDED):  # kept across runs: the keeper's run right after an add would otherwise take it away
+        st.success(ss[_ADDED])
 
 # What was typed or chosen in the two "Add" forms but not yet added comes back after a reload (ui/drafts.typed):
 # the names and record number, the facilitator's credentials and the participant's date of birth.
@@ -312,7 +320,7 @@ with right:
     labels = {pid: picker_label(p) for pid, p in options.items()}
     st.multiselect("Participants on the roster", list(options), format_func=lambda i: labels.get(i, str(i)),
                    key="plan_roster", placeholder="Pick known participants",
-                   on_change=lambda: ss.pop("_flash_ok", None))  # the roster changed since the add it says
+                   on_change=_forget_added)
     n = len(ss["plan_roster"])
     check = check_group_size(code, n)
     if n == 0:
