@@ -389,7 +389,8 @@ def _note_fields(view: SessionView, w: LiveWrites, pid: int | None, label: str, 
                                              for n in earlier))
 
 
-def _status_line(view: SessionView, p: Person) -> str:
+def status_line(view: SessionView, p: Person) -> str:
+    """A card's first line: the name, where the person is, how late, and the caregiver."""
     s = view.session
     if s.status == SessionStatus.PLANNED:
         state = "present" if p.present else "absent"
@@ -403,7 +404,7 @@ def _status_line(view: SessionView, p: Person) -> str:
 def _person(view: SessionView, w: LiveWrites, p: Person, unsaved: dict, ro: bool) -> None:
     s, sid, pid = view.session, view.session.id, p.participant_id
     with st.container(border=True, key=f"person_{sid}_{pid}"):
-        st.markdown(f"**{md_escape(_status_line(view, p))}**")
+        st.markdown(f"**{md_escape(status_line(view, p))}**")
         # one row of controls (a flex row: one layout block, where columns are one per cell and one around them;
         # every element on the page costs the browser a redraw on each run, fragments' runs included)
         top = st.container(horizontal=True, vertical_alignment="center", gap="medium")
