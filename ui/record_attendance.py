@@ -216,12 +216,51 @@ def _write_presence(sid: int, pid: int, rows, seen_version: int, name: str) -> N
                          seen_version=seen_version)
         conflicts.forget(base)
         ss.pop(f"{base}_n", None)
+        drafts.used(_who_key(sid))  # the person chosen is not offered back after a reload: their times are saved
         succeeded(f"pc_{sid}", "Presence corrected; the earlier times are kept in the history below.")
 
 
 def _typed_spans(rows) -> str:
     """Intervals as typed on the form (local wall-clock times)."""
     return "; ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in rows if a and b) or "not present"
+
+
+ROWS_ADDED_KEPT = 4  # intervals added to a person's presence that still come back after a reload
+
+
+def _who_key(sid: int) -> str:
+    return f"pc_who_{sid}"
+
+
+def _row_keys(sid: int, pid: int, i: int, ver: int) -> tuple[str, str]:
+    """The arrived and left fields of a person's i-th interval on the form showing presence version `ver`."""
+    base = _presence_key(sid, pid)
+    return f"{base}_a_{i}_{ver}", f"{base}_b_{i}_{ver}"
+
+
+def _row_start(s, person, i: int) -> tuple:
+    """What a person's i-th interval shows before anything is typed: the stored interval, or for an interval added
+    on the form, the session's start and end (as the fields show them: local, to the minute)."""
+    a, b = person.intervals[i] if i < len(person.intervals) else (s.started_at, s.ended_at)
+    return clock.to_wall_clock(a), clock.to_wall_clock(b or s.ended_at)
+
+
+def presence_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
+    """The presence correction being typed, as ui/drafts.typed keeps it across a reload (widget key → Pick), and
+    what each field starts with: the person chosen, and each person's intervals, with up to ROWS_ADDED_KEPT added
+    ones (an added interval is drawn again after a reload when something was typed into it)."""
+    s = rec.session
+    if s.status != SessionStatus.ENDED or not rec.view.runs or not rec.view.people:
+        return {}, {}
+    people = {p.participant_id: plain(p.name) for p in rec.view.people}
+    picks = {_who_key(s.id): drafts.Pick("select", options=tuple(people), show=lambda i: people.get(i, "?"))}
+    start = {_who_key(s.id): next(iter(people))}
+    for p in rec.view.people:
+        ver = len(rec.presence.get(p.participant_id, []))
+        for i in range(len(p.intervals) + ROWS_ADDED_KEPT):
+            for k, v in zip(_row_keys(s.id, p.participant_id, i, ver), _row_start(s, p, i), strict=True):
+                picks[k], start[k] = drafts.Pick("datetime"), v
+    return picks, start
 
 
 def _presence_corrections(rec: SessionRecord) -> None:
@@ -233,25 +272,28 @@ def _presence_corrections(rec: SessionRecord) -> None:
             st.caption("Presence can be corrected once the session has been run and ended.")
         else:
             people = {p.participant_id: plain(p.name) for p in rec.view.people}
-            pid = st.selectbox("Participant", list(people), key=f"pc_who_{s.id}",
+            pid = st.selectbox("Participant", list(people), key=_who_key(s.id),
                                format_func=lambda i: people.get(i, "?"))
             person = next(p for p in rec.view.people if p.participant_id == pid)
             hist = rec.presence.get(pid, [])
             ver = len(hist)
             base = _presence_key(s.id, pid)
-            current = [(a, b) for a, b in person.intervals]
-            n = ss.setdefault(f"{base}_n", len(current))
-            start = clock.to_local(s.started_at).replace(tzinfo=None)
-            end = clock.to_local(s.ended_at).replace(tzinfo=None)
+            n = ss.setdefault(f"{base}_n", len(person.intervals))
+            # an added interval that ui/drafts.typed put back after a reload is drawn again, with what it held
+            while n < len(person.intervals) + ROWS_ADDED_KEPT and any(k in ss for k in _row_keys(s.id, pid, n, ver)):
+                n = ss[f"{base}_n"] = n + 1
+            start = clock.to_wall_clock(s.started_at)
+            end = clock.to_wall_clock(s.ended_at)
             st.caption(f"The session ran from {start:%H:%M} to {end:%H:%M} ({start:%Y-%m-%d}). A time within a "
                        "minute of the start or end counts as the start or end.")
             for i in range(n):
-                a, b = current[i] if i < len(current) else (s.started_at, s.ended_at)
+                ka, kb = _row_keys(s.id, pid, i, ver)
+                a, b = _row_start(s, person, i)
+                ss.setdefault(ka, a)  # set before drawn: what ui/drafts.typed put back shows instead
+                ss.setdefault(kb, b)
                 c = st.columns(2)
-                c[0].datetime_input(f"Arrived ({i + 1})", value=clock.to_local(a).replace(tzinfo=None),
-                                    key=f"{base}_a_{i}_{ver}", step=60, format="YYYY-MM-DD")
-                c[1].datetime_input(f"Left ({i + 1})", value=clock.to_local(b or s.ended_at).replace(tzinfo=None),
-                                    key=f"{base}_b_{i}_{ver}", step=60, format="YYYY-MM-DD")
+                c[0].datetime_input(f"Arrived ({i + 1})", key=ka, step=60, format="YYYY-MM-DD")
+                c[1].datetime_input(f"Left ({i + 1})", key=kb, step=60, format="YYYY-MM-DD")
             c = st.columns([1, 1, 1, 3])
             c[0].button("Add an interval", key=f"{base}_add", on_click=lambda: ss.__setitem__(f"{base}_n", n + 1))
             c[1].button("Remove the last", key=f"{base}_del", disabled=n == 0,

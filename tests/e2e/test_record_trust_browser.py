@@ -816,3 +816,49 @@ def test_how_and_when_a_forgotten_session_is_ended_survive_a_reload(server, page
     s = seed(server.db_url, ended)
     assert clock.to_wall_clock(s.ended_at).minute == given
     assert s.end_reason == "Invented: the projector cable failed"
+
+
+def test_a_presence_correction_being_typed_survives_a_reload(server, page):
+    """On the record, the presence correction of the second person, with an interval added and a time typed into
+    it, comes back after a reload: the person chosen, the added interval drawn again with the time typed, in the
+    form drawn open."""
+    from datetime import timedelta
+
+    from models import clock
+    from models.sessions import end_session
+
+    def ran_an_hour(db):
+        start = (clock.now() - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+        with clock.simulated(start) as c:
+            s, _, _ = make_session(db, n=2, when=start)
+            start_session(db, session_id=s.id)
+            c.at(start + timedelta(minutes=60))
+            end_session(db, session_id=s.id)
+        return s.id, load_session_view(db, s.id).people[1]
+
+    sid, person = seed(server.db_url, ran_an_hour)
+    pid = person.participant_id
+    page.goto(server.page_url(f"/review?session={sid}"))
+    wait_for_app_idle(page)
+    keeping(page, f"typed_record_{sid}")
+    page.get_by_text("Correct presence times (kept as amendments)", exact=True).click()
+    _choose(page, f"pc_who_{sid}", person.name)
+    wait_for_app_idle(page)
+    page.get_by_role("button", name="Add an interval").click()
+    wait_for_app_idle(page)
+    added = page.locator(f"[class*='st-key-pc_{sid}_{pid}_a_1_']")
+    minute = added.locator("[role='spinbutton'][data-type='minute']")
+    expect(minute).to_have_attribute("aria-valuenow", "0")  # an added interval starts as the whole session
+    _type_part(page, minute, "40", "40")
+    key = next(c for c in added.get_attribute("class").split() if c.startswith("st-key-"))[len("st-key-"):]
+    _kept(page, f"pc_who_{sid}", key)
+    # the tab keeps the time as it shows it (a person does not reload between the two digits of a minute)
+    page.wait_for_function("k => (sessionStorage.getItem(k) || '').includes(':40')",
+                           arg=f"gsf-typed-record:{sid}:{key}", timeout=20_000, polling=50)
+    page.reload()
+    wait_for_app_idle(page)
+    expect(page.get_by_text(re.compile("Put back after the reload.*the presence times being corrected"))
+           ).to_be_visible()
+    expect(page.locator(f".st-key-pc_who_{sid} input")).to_have_value(person.name)  # in the form, drawn open
+    expect(minute).to_have_attribute("aria-valuenow", "40")
+    assert seed(server.db_url, lambda db: len(load_session_view(db, sid).people[1].intervals)) == 1  # not saved

@@ -117,3 +117,34 @@ def test_a_tag_only_change_in_the_note_history(engine, frozen_clock):
     assert [rendered(c.value) for c in history.caption if "tags changed" in rendered(c.value)] == [
         "Text unchanged; tags changed: added distress; removed needs follow-up"]
     assert [t.value for t in history.text] == ["Asked about insulin storage"]  # said once, not repeated
+
+
+def test_an_added_interval_put_back_after_a_reload_is_drawn_and_saved(engine, frozen_clock):
+    """An interval added on the presence form and typed into comes back after a reload (ui/drafts.typed sets its
+    fields, as here): the form draws it again beside the stored one, and saving records both."""
+    from models.session_record import session_record
+
+    with session_scope(engine) as db:
+        sid, pids = _ran(db, frozen_clock)
+    pid = pids[1]
+    at = app("pages/review.py", session=sid).run()
+    at.selectbox(key=f"pc_who_{sid}").select(pid).run()
+    first = next(d.key for d in at.datetime_input if d.key.startswith(f"pc_{sid}_{pid}_a_0_"))
+    ver = first.rsplit("_", 1)[1]
+    assert not [d for d in at.datetime_input if d.key.startswith(f"pc_{sid}_{pid}_a_1_")]  # one stored interval
+    start = frozen_clock.start
+    at.session_state[f"pc_{sid}_{pid}_b_0_{ver}"] = _local(start + timedelta(minutes=20))
+    at.session_state[f"pc_{sid}_{pid}_a_1_{ver}"] = _local(start + timedelta(minutes=40))  # put back
+    at.session_state[f"pc_{sid}_{pid}_b_1_{ver}"] = _local(start + timedelta(minutes=55))
+    at.run()
+    assert not at.exception
+    rows = sorted(d.key for d in at.datetime_input if d.key.startswith(f"pc_{sid}_{pid}_"))
+    assert rows == sorted(f"pc_{sid}_{pid}_{part}_{i}_{ver}" for part in "ab" for i in range(2))
+    assert at.datetime_input(key=f"pc_{sid}_{pid}_a_1_{ver}").value == _local(start + timedelta(minutes=40))
+    at.button(key=f"pc_{sid}_{pid}_save").click().run()
+    assert not at.exception and not at.error
+    with session_scope(engine) as db:
+        person = next(p for p in session_record(db, sid).view.people if p.participant_id == pid)
+        got = [(_local(a), _local(b)) for a, b in person.intervals]
+    assert got == [(_local(start), _local(start + timedelta(minutes=20))),
+                   (_local(start + timedelta(minutes=40)), _local(start + timedelta(minutes=55)))]
