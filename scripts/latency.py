@@ -6,7 +6,8 @@ invented people, mid-way through Teaching: scripts/demo_data.py) and scripts/bar
 set the heading, a checkbox and a text area, each echoed by a plain rerun). Three browser contexts, as three
 computers would: /live, /projector (following /live) and the bare page. Each round does every kind of click on
 /live once, in a random order, each beside the same kind of click on the bare page, the two in alternating order
-from round to round, each after a random pause of 0-1 s (so clicks fall at random points of any timer cycle):
+from round to round, each after a random pause of 0-1 s (so clicks fall at random points of any timer cycle, and
+of the browser's frame, as a person's do: see _click):
 
 - step: a step of the stepper, round all five (/live reruns the whole page); shown when the step's title is in
   the clock's label or a heading. Bare: a button that sets the heading.
@@ -264,6 +265,15 @@ def _detail(t: Timing) -> str:
             f"{t.kb:6.1f} kB)")
 
 
+def _click(locator) -> Callable[[], None]:
+    """A click as a person's comes: at any point of the browser's frame. Playwright's own click first waits until
+    the element has kept its place over two animation frames, which puts every click just after a frame starts,
+    and with it every "shown" a whole number of frames later (the bare click then shows after 2 frames, 29 ms, or
+    3, 44 ms, as the machine is a millisecond faster or slower, and each ratio jumps with it). The element is on
+    the page and the page idle before each click here, which is what that wait is for."""
+    return lambda: locator.click(force=True)
+
+
 def _checked(page, selector: str) -> bool:
     return page.locator(selector).first.is_checked()
 
@@ -272,7 +282,7 @@ def _live(kind: str, page, room: Room, step: str, n: int) -> Action:
     """The next click of this kind on /live, from what the page shows now (each click toggles)."""
     sid = room.sid
     if kind == "step":
-        return Action({"title": room.titles[step]}, page.locator(f".st-key-step_{step} button").first.click)
+        return Action({"title": room.titles[step]}, _click(page.locator(f".st-key-step_{step} button").first))
     if kind == "tick":
         box = f'[class*="st-key-tick_{sid}_"][class*="-check-0"]'  # the current step's first checklist item
         ticked = _checked(page, f"{box} input")
@@ -281,25 +291,25 @@ def _live(kind: str, page, room: Room, step: str, n: int) -> Action:
         return Action({"all": [{"sel": f"{box} input", "checked": not ticked},
                                {"sel": progress, "has": f"Curriculum delivered: {done + (-1 if ticked else 1)} "
                                                         f"of {total} items"}]},
-                      page.locator(f"{box} label").first.click)
+                      _click(page.locator(f"{box} label").first))
     if kind == "arrive":
         button = page.locator(f".st-key-presence_{sid}_{room.arrive} button").first
         here = "Left now" in button.inner_text()
         return Action({"all": [{"sel": f".st-key-person_{sid}_{room.arrive} strong",
                                 "has": " · left" if here else " · in the room"}]},
-                      button.click)
+                      _click(button))
     if kind == "carer":
         box = f".st-key-carer_{sid}_{room.carer}"
         on = _checked(page, f"{box} input")
         line = {"sel": f".st-key-person_{sid}_{room.carer} strong", "has": " · "}
         line["lacks" if on else "has"] = " · caregiver"
         return Action({"all": [{"sel": f"{box} input", "checked": not on}, line]},
-                      page.locator(f"{box} label").first.click)
+                      _click(page.locator(f"{box} label").first))
     if kind == "pause":
         button = page.locator(".st-key-live_header button").filter(has_text=re.compile("Pause|Resume")).first
         paused = "Resume" in button.inner_text()
         return Action({"all": [{"sel": ".st-key-live_header button", "has": "Pause" if paused else "Resume"}]},
-                      button.click)
+                      _click(button))
     if kind == "note":
         field = f'[class*="st-key-note_{sid}_{room.note}_"]'  # the current step's note on this person
         area = page.locator(f"{field} textarea").first
@@ -318,12 +328,12 @@ def _bare(widget: str, page, n: int) -> Action:
         buttons = [page.locator(f".st-key-step_{i} button").first.inner_text().strip() for i in range(5)]
         heading = page.locator("h2").first.inner_text().strip()
         i = (buttons.index(heading) + 1) % len(buttons) if heading in buttons else 1
-        return Action({"title": buttons[i]}, page.locator(f".st-key-step_{i} button").first.click)
+        return Action({"title": buttons[i]}, _click(page.locator(f".st-key-step_{i} button").first))
     if widget == "checkbox":
         on = _checked(page, ".st-key-tick input")
         return Action({"all": [{"sel": ".st-key-tick input", "checked": not on},
                                {"sel": ".st-key-tick_echo", "has": f"Ticked: {'no' if on else 'yes'}"}]},
-                      page.locator(".st-key-tick label").first.click)
+                      _click(page.locator(".st-key-tick label").first))
     if widget == "text area":
         area = page.locator(".st-key-note textarea").first
         text = f"Bare note {n}."
