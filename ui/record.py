@@ -373,19 +373,20 @@ _TYPED_LABELS = {"an": "the note being added (under “Add a note”)",
 _PICKED_LABELS = {"an": "the person, step or tags of the note being added (under “Add a note”)",
                   "rfu": "the person, due date or kind of the follow-up (under “Recommend a follow-up”)",
                   "tc": "the corrected start or end (under “Correct the start or end time”)",
-                  "pc": "the person or the presence times being corrected (under “Correct presence times”)"}
+                  "pc": "the person or the presence times being corrected (under “Correct presence times”)",
+                  "am": "the tags of an amendment (under “Amend a note”)"}
 
 
 def _keep_typed(rec: SessionRecord) -> list[str]:
     """Text typed in the record's short fields (and the attestation's, which start from the facilitator's name and
     the standard statement) but not yet recorded comes back after a reload (ui/drafts.typed), and so do the
     person, step and tags of a note being added, the person, date and kind of a follow-up, the corrected start
-    and end, and the presence being corrected (the person and their intervals, added ones too); returns the widget
-    keys put back in this run."""
+    and end, the presence being corrected (the person and their intervals, added ones too), and the tags of an
+    amendment; returns the widget keys put back in this run."""
     sid, notes = rec.session.id, rec.view.notes  # recorded: what the record holds is never offered back
     picks, starting = {}, record_attestation.starting(rec)
     for more, start in (record_notes.add_note_picks(rec), _follow_up_picks(rec), record_attendance.times_picks(rec),
-                        record_attendance.presence_picks(rec)):
+                        record_attendance.presence_picks(rec), record_notes.amend_tag_picks(rec)):
         picks |= more
         starting |= start
     return drafts.typed(f"gsf-typed-record:{sid}", [f"an_text_{sid}", f"rfu_{sid}_note", f"xt_(by|why)_{sid}",
@@ -409,6 +410,9 @@ def show(sid: int) -> None:
             ss[f"{form}_{sid}_open"] = True
     if any(k.startswith("pc_") for k in put_back):  # likewise the presence correction
         ss[f"pc_open_{sid}"] = True
+    for k in put_back:  # the note whose amendment tags were put back is the one chosen to amend
+        if (nid := record_notes.amended_note(k)) is not None:
+            ss[f"am_pick_{sid}"] = nid
     ok = ss.pop("_rv_ok", None)
     with message_slot():  # drawn with or without the line, so that it moves nothing when it comes or goes
         if ok:

@@ -71,7 +71,8 @@ def _put_back(sid: int, note_id: int, text: str, stored: tuple) -> None:
     read and saved (or changed) there; it is checked against the note as stored now, shown above the field."""
     tkey, gkey, seen = _amend_keys(note_id)
     ss[f"am_pick_{sid}"] = note_id
-    ss[tkey], ss[gkey], ss[seen] = text, list(stored[2]), stored
+    ss[tkey], ss[seen] = text, stored
+    ss.setdefault(gkey, list(stored[2]))  # tags chosen for it and put back after the reload (amend_tag_picks) stay
 
 
 def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
@@ -175,6 +176,22 @@ def add_note_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
     return picks, {f"an_who_{sid}": None, f"an_step_{sid}": STEP_ORDER[-1], f"an_tags_{sid}": []}
 
 
+def amend_tag_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
+    """Each note's amendment tags, as ui/drafts.typed keeps them across a reload (widget key → Pick; the text
+    beside them is kept by the amendment keeper, _unsaved_amendments), and what each starts with: the note's tags."""
+    picks, start = {}, {}
+    for n in rec.view.notes:
+        gkey = _amend_keys(n.note_id)[1]
+        picks[gkey], start[gkey] = drafts.Pick("tags"), list(_stored(n)[2])
+    return picks, start
+
+
+def amended_note(key: str) -> int | None:
+    """The note whose amendment tags the widget key `key` holds, or None for any other key."""
+    prefix = _amend_keys(0)[1].removesuffix("0")
+    return int(key.removeprefix(prefix)) if key.startswith(prefix) and key.removeprefix(prefix).isdigit() else None
+
+
 def notes(rec: SessionRecord) -> None:
     st.header("Notes")
     sid = rec.session.id
@@ -211,8 +228,12 @@ def notes(rec: SessionRecord) -> None:
             mine, shown = (ss.get(tkey), tuple(ss.get(gkey) or ())), ss.get(seen)
             if conflicts.pending(tkey) is None and (tkey not in ss or shown is None or mine == stored[1:]
                                                     or mine == shown[1:] and stored != shown):
-                # show what is stored, unless this screen holds an amendment not saved yet
-                ss[tkey], ss[gkey], ss[seen] = stored[1], list(stored[2]), stored
+                # show what is stored, unless this screen holds an amendment not saved yet; tags chosen for it
+                # before a reload and put back (amend_tag_picks: its tags, and not its text, are in the session)
+                tags_put_back = tkey not in ss and gkey in ss
+                ss[tkey], ss[seen] = stored[1], stored
+                if not tags_put_back:
+                    ss[gkey] = list(stored[2])
             conflicts.show(tkey)
             st.text_area("Text", key=tkey)
             st.multiselect("Tags", list(NOTE_TAGS), key=gkey)

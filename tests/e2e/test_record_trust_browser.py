@@ -862,3 +862,35 @@ def test_a_presence_correction_being_typed_survives_a_reload(server, page):
     expect(page.locator(f".st-key-pc_who_{sid} input")).to_have_value(person.name)  # in the form, drawn open
     expect(minute).to_have_attribute("aria-valuenow", "40")
     assert seed(server.db_url, lambda db: len(load_session_view(db, sid).people[1].intervals)) == 1  # not saved
+
+
+def test_an_amendments_tags_survive_a_reload(server, page):
+    """A tag chosen for a note's amendment on the record, not yet saved, comes back after a reload in that note's
+    amendment (the note chosen), beside its stored text; once saved it is not offered again."""
+    sid = seed(server.db_url, _with_intro_note(0))
+    page.goto(server.page_url(f"/review?session={sid}"))
+    wait_for_app_idle(page)
+    keeping(page, f"typed_record_{sid}")
+    tags = page.locator("[class*='st-key-am_tags_']")
+    key = next(c for c in tags.get_attribute("class").split() if c.startswith("st-key-"))[len("st-key-"):]
+    chip = tags.locator("[data-tag] > span[title='needs follow-up']")
+    tags.locator("input").click()  # as a person chooses a tag: into the box, the first letters, the option
+    page.keyboard.type("needs")
+    page.get_by_role("option", name="needs follow-up", exact=True).click()
+    page.keyboard.press("Escape")
+    expect(chip).to_have_count(1)
+    _kept(page, key)
+    page.reload()
+    wait_for_app_idle(page)
+    expect(page.get_by_text(re.compile("Put back after the reload.*the tags of an amendment"))).to_be_visible()
+    expect(chip).to_have_count(1)
+    expect(page.get_by_role("textbox", name="Text", exact=True)).to_have_value("Invented: uses a pen")
+    assert _notes(server, sid) == [("Invented: uses a pen", [])]  # put back, not saved
+    wait_for_app_idle(page)
+    page.get_by_role("button", name="Save amendment").click()
+    eventually(lambda: _notes(server, sid) == [("Invented: uses a pen", ["needs follow-up"])])
+    _dropped(page, key)
+    page.reload()
+    wait_for_app_idle(page)
+    page.wait_for_timeout(1200)  # time for anything kept to be put back
+    assert page.get_by_text(re.compile("Put back after the reload")).all_inner_texts() == []

@@ -148,3 +148,23 @@ def test_an_added_interval_put_back_after_a_reload_is_drawn_and_saved(engine, fr
         got = [(_local(a), _local(b)) for a, b in person.intervals]
     assert got == [(_local(start), _local(start + timedelta(minutes=20))),
                    (_local(start + timedelta(minutes=40)), _local(start + timedelta(minutes=55)))]
+
+
+def test_an_amendments_tags_put_back_after_a_reload_are_shown_and_saved(engine, frozen_clock):
+    """Tags chosen for an amendment and put back after a reload (ui/drafts.typed sets the tags field, as here, and
+    the record chooses their note): the field shows them beside the stored text, and saving records them."""
+    with session_scope(engine) as db:
+        sid, _ = _ran(db, frozen_clock)
+        note = session_notes(db, session_id=sid)[0]
+    at = app("pages/review.py", session=sid)
+    at.session_state[f"am_tags_{note.note_id}"] = ["needs follow-up", "information overload"]  # put back
+    at.session_state[f"am_pick_{sid}"] = note.note_id
+    at.run()
+    assert not at.exception
+    assert at.text_area(key=f"am_text_{note.note_id}").value == note.text  # the stored text beside them
+    assert at.multiselect(key=f"am_tags_{note.note_id}").value == ["needs follow-up", "information overload"]
+    at.button(key=f"am_save_{sid}").click().run()
+    assert not at.exception and not at.error
+    with session_scope(engine) as db:
+        saved = session_notes(db, session_id=sid)[0]
+    assert (saved.text, saved.tags) == (note.text, ["needs follow-up", "information overload"])
