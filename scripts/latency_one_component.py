@@ -22,13 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.latency import IDLE_JS, KINDS, TIMEOUT_MS, WATCH_JS, _bare, _live, _p95, _room, _timed  # noqa: E402
+from scripts.latency import KINDS, WATCH_JS, _bare, _idle, _live, _p95, _room, _timed  # noqa: E402
 from scripts.loadrun import BROWSER_ARGS  # noqa: E402
 from scripts.serve import CHROMIUM, StreamlitServer  # noqa: E402
-
-
-def _idle(page) -> None:
-    page.wait_for_function(IDLE_JS, timeout=TIMEOUT_MS, polling=20)
 
 
 def main() -> int:
@@ -60,8 +56,7 @@ def main() -> int:
             one, bare_page = pages["ours"], pages["bare"]
             one.wait_for_selector(f".st-key-person_{room.sid}_{room.note}", timeout=60_000)
             bare_page.wait_for_selector(".st-key-note_echo", timeout=60_000)
-            _idle(one)
-            _idle(bare_page)
+            _idle(one, bare_page)
             steps = list(room.titles)
             load0 = os.getloadavg()[0]
             print(f"Clicking: {args.warmup} warm-up and {args.clicks} timed rounds of {len(KINDS)} kinds a side ...",

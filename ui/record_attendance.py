@@ -193,8 +193,7 @@ def _presence_key(sid: int, pid: int) -> str:
 
 def _save_presence(sid: int, pid: int, n: int, ver: int, seen_version: int, name: str) -> None:
     """Save a presence correction against the roster entry's version this screen showed."""
-    base = _presence_key(sid, pid)
-    rows = [(ss.get(f"{base}_a_{i}_{ver}"), ss.get(f"{base}_b_{i}_{ver}")) for i in range(n)]
+    rows = [tuple(ss.get(k) for k in _row_keys(sid, pid, i, ver)) for i in range(n)]
     _write_presence(sid, pid, rows, seen_version, name)
 
 
@@ -232,6 +231,12 @@ def _who_key(sid: int) -> str:
     return f"pc_who_{sid}"
 
 
+def _presence_version(rec: SessionRecord, pid: int) -> int:
+    """Which presence version of a person the form shows (its fields' keys end with it: a correction saved
+    elsewhere draws fresh fields, never the ones typed against the older version)."""
+    return len(rec.presence.get(pid, []))
+
+
 def _row_keys(sid: int, pid: int, i: int, ver: int) -> tuple[str, str]:
     """The arrived and left fields of a person's i-th interval on the form showing presence version `ver`."""
     base = _presence_key(sid, pid)
@@ -256,7 +261,7 @@ def presence_picks(rec: SessionRecord) -> tuple[dict[str, drafts.Pick], dict]:
     picks = {_who_key(s.id): drafts.Pick("select", options=tuple(people), show=lambda i: people.get(i, "?"))}
     start = {_who_key(s.id): next(iter(people))}
     for p in rec.view.people:
-        ver = len(rec.presence.get(p.participant_id, []))
+        ver = _presence_version(rec, p.participant_id)
         for i in range(len(p.intervals) + ROWS_ADDED_KEPT):
             for k, v in zip(_row_keys(s.id, p.participant_id, i, ver), _row_start(s, p, i), strict=True):
                 picks[k], start[k] = drafts.Pick("datetime"), v
@@ -275,8 +280,7 @@ def _presence_corrections(rec: SessionRecord) -> None:
             pid = st.selectbox("Participant", list(people), key=_who_key(s.id),
                                format_func=lambda i: people.get(i, "?"))
             person = next(p for p in rec.view.people if p.participant_id == pid)
-            hist = rec.presence.get(pid, [])
-            ver = len(hist)
+            ver = _presence_version(rec, pid)
             base = _presence_key(s.id, pid)
             n = ss.setdefault(f"{base}_n", len(person.intervals))
             # an added interval that ui/drafts.typed put back after a reload is drawn again, with what it held
