@@ -115,6 +115,6 @@ if __name__ == "__main__":
                 st.caption("To restore it, stop the app, then run:")
                 st.code(f"uv run python scripts/backup.py --restore {shlex.quote(str(dest))}", language="bash")
 else:
-    from ui import downloads, push
+    from ui import assets, downloads, push
 
-    app = st.App("streamlit_app.py", routes=[*downloads.routes(), *push.routes()])
+    app = st.App("streamlit_app.py", routes=[*downloads.routes(), *push.routes(), *assets.routes()])

@@ -127,6 +127,12 @@ def _latest_version(db: Session, note_id: int) -> NoteVersion | None:
     ).first()
 
 
+def latest_version_id(db: Session, note_id: int) -> int | None:
+    """The id of a note's current version: what a screen showing it has seen (NoteView.version_id)."""
+    latest = _latest_version(db, note_id)
+    return latest.id if latest else None
+
+
 @dataclass(frozen=True)
 class NoteView:
     note_id: int

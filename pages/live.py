@@ -27,7 +27,7 @@ from models.sessions import (
     step_offset,
 )
 from models.timer import fmt_clock
-from ui import drafts, live_panels
+from ui import drafts, live_panels, live_screen
 from ui.actions import flash_errors
 from ui.clock import PROJECTOR_CLOCK_LABELS, clock_face
 from ui.live_writes import LiveWrites, live_notes_not_saved, projector_options_key, summary_picks, whole_page
@@ -153,6 +153,12 @@ def _end_controls(row, view, w: LiveWrites, flag) -> None:
         row.button("End session…", on_click=lambda: ss.__setitem__(confirm_key, True), icon=":material/stop_circle:",
                    help="End the session (asks first)", width="stretch")
         return
+    _end_box(view, w, flag)
+
+
+def _end_box(view, w: LiveWrites, flag) -> None:
+    """The end's confirmation: now, or for a forgotten session at its suggested end or a time given, with why."""
+    confirm_key = f"confirm_end_{sid}"
     undelivered = [i.label for i in checklist_items(view.curriculum) if i.key not in view.ticks]
     with st.container(border=True, key=f"end_box_{sid}"):
         if flag:
@@ -280,38 +286,77 @@ def _clock_and_controls(engine, sid: int) -> None:
                    icon=":material/lock:")
 
 
-_header()
-flash_errors()
 
-content, people_col = st.columns([11, 9], gap="medium")
-with content:
-    st.subheader(md_escape(step.display_title) + f" · planned {step.minutes} min")
-    if step_id == "intro":
-        st.markdown("**Pre-assessment**")
-        live_panels.ratings(engine, sid, Phase.PRE)
-    elif step_id == "qa":
-        st.markdown("**Starter prompts**")
-        st.text("\n".join(f"• {plain(pr)}" for pr in step.prompts))
-    elif step_id == "summary":
-        st.markdown("**Recap**")
-        st.text("\n".join(f"• {plain(r)}" for r in step.recap))
-        if step.handouts:
-            st.markdown("**Hand-outs**")
-            st.text("\n".join(f"• {plain(h)}" for h in step.handouts))
-        st.markdown("**Post-assessment**")
-        live_panels.ratings(engine, sid, Phase.POST)
-    live_panels.deliverables(engine, sid)
-    # Q&A queue: at every step (questions come up at any time), open at the Q&A step
-    live_panels.questions(engine, sid)
-    if step_id == "summary":
-        live_panels.goals(engine, sid)
+def _one_screen() -> None:
+    """`screen=one`: the header, the ticks and the cards drawn by one component (ui/live_screen.py, issue 15, not
+    yet the default); under it, in the same fragment, what that component does not draw yet, as the default screen
+    draws it (a step change reruns that fragment alone)."""
+    live_screen.draw(engine, sid, _one_screen_rest)
+    flash_errors()
 
-with people_col:
-    st.subheader("Participants")
-    live_panels.people(engine, sid)
-    if not curtain:
-        with st.expander("Sign-in sheet to print (names and a signature column only)"):
-            sign_in_sheet_download(s)
+
+def _one_screen_rest(view, w: LiveWrites) -> None:
+    """Under the one-component screen, drawn in its fragment from its read of the session: the end's confirmation,
+    the ratings, the question queue and the goals; late arrivals and the sign-in sheet."""
+    s, ro, curtain = view.session, view.session.status == SessionStatus.ENDED, bool(view.session.privacy_curtain)
+    step_now = s.current_step or STEP_ORDER[0]
+    if s.status == SessionStatus.LIVE and ss.get(f"confirm_end_{sid}"):
+        _end_box(view, w, check_forgotten(s, view.runs))
+    left, right = st.columns([11, 9], gap="medium")
+    with left:
+        if step_now in ("intro", "summary"):
+            st.markdown(f"**{'Pre' if step_now == 'intro' else 'Post'}-assessment**")
+            live_panels.ratings(engine, sid, Phase.PRE if step_now == "intro" else Phase.POST)
+        live_panels.questions(engine, sid)
+        if step_now == "summary":
+            live_panels.goals(engine, sid)
+    with right:
+        if not ro and not curtain:
+            live_panels.late_arrivals(engine, view, w)
+        if not curtain:
+            with st.expander("Sign-in sheet to print (names and a signature column only)"):
+                sign_in_sheet_download(s)
+
+
+def _default_screen() -> None:
+    """The screen drawn by Streamlit's own elements, each part a fragment (ui/live_panels.py)."""
+    _header()
+    flash_errors()
+    content, people_col = st.columns([11, 9], gap="medium")
+    with content:
+        st.subheader(md_escape(step.display_title) + f" · planned {step.minutes} min")
+        if step_id == "intro":
+            st.markdown("**Pre-assessment**")
+            live_panels.ratings(engine, sid, Phase.PRE)
+        elif step_id == "qa":
+            st.markdown("**Starter prompts**")
+            st.text("\n".join(f"• {plain(pr)}" for pr in step.prompts))
+        elif step_id == "summary":
+            st.markdown("**Recap**")
+            st.text("\n".join(f"• {plain(r)}" for r in step.recap))
+            if step.handouts:
+                st.markdown("**Hand-outs**")
+                st.text("\n".join(f"• {plain(h)}" for h in step.handouts))
+            st.markdown("**Post-assessment**")
+            live_panels.ratings(engine, sid, Phase.POST)
+        live_panels.deliverables(engine, sid)
+        # Q&A queue: at every step (questions come up at any time), open at the Q&A step
+        live_panels.questions(engine, sid)
+        if step_id == "summary":
+            live_panels.goals(engine, sid)
+
+    with people_col:
+        st.subheader("Participants")
+        live_panels.people(engine, sid)
+        if not curtain:
+            with st.expander("Sign-in sheet to print (names and a signature column only)"):
+                sign_in_sheet_download(s)
+
+
+if st.query_params.get("screen") == "one":
+    _one_screen()
+else:
+    _default_screen()
 
 if not ro and not curtain:
     options = drawn_when_open("Projector options", key=projector_options_key(sid))

@@ -351,6 +351,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1, help="random pauses between clicks and the order of kinds")
     ap.add_argument("--database", help="a PostgreSQL URL to run on (adds writes from another process)")
     ap.add_argument("--verbose", action="store_true", help="print every timed click (kind, the step /live is at)")
+    ap.add_argument("--screen", choices=("default", "one"), default="default",
+                    help="/live's screen: the default one, or `one`, drawn by one component (ui/live_screen.py)")
     args = ap.parse_args()
     if args.database and not args.database.startswith("postgresql"):
         ap.error("--database takes a PostgreSQL URL (a write from another process reaches a SQLite app only "
@@ -377,7 +379,8 @@ def main() -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             pages = {}
-            for name, address in (("live", ours.page_url(f"/live?session={sid}")),
+            screen = "&screen=one" if args.screen == "one" else ""
+            for name, address in (("live", ours.page_url(f"/live?session={sid}{screen}")),
                                   ("projector", ours.page_url(f"/projector?session={sid}")),
                                   ("bare", bare.page_url("/"))):
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -461,7 +464,8 @@ def main() -> int:
 
     live_ms, bare_ms = [t.shown for t in ours_t["step"]], [t.shown for t in bare_t["step"]]
     bm, pm, lm = statistics.median(bare_ms), statistics.median(proj_ms), statistics.median(live_ms)
-    print(f"\nLatency run of {started}, {os.cpu_count()} cores; load average {load0:.1f} → {load1:.1f}, machine "
+    print(f"\nLatency run of {started} (/live's {args.screen} screen), {os.cpu_count()} cores; load average "
+          f"{load0:.1f} → {load1:.1f}, machine "
           f"busy {busy * 100:.0f} % of one core during the run ({took:.0f} s); {args.clicks} clicks of each kind "
           "a side")
     print(f"{'click → shown':44} {'median ms':>9} {'p95 ms':>7} {'min':>6} {'max':>6} {'÷ bare median':>13}")

@@ -494,7 +494,7 @@ def _restore_elsewhere(w: LiveWrites, pid: int | None, step_key: str, text: str,
     w.restore_draft(pid, step_key, text)
 
 
-def _draft_elsewhere(view: SessionView, w: LiveWrites, pid: int | None, step_key: str, draft) -> None:
+def draft_elsewhere(view: SessionView, w: LiveWrites, pid: int | None, step_key: str, draft) -> None:
     """A note typed in this browser, never saved, for a field this screen does not show now (another step, or a
     person no longer in the room): offered to save where it was typed, or to discard."""
     nkey = note_keys(view.session.id, pid, step_key)[0]
@@ -539,7 +539,7 @@ def _people(engine: Engine, sid: int) -> None:
         with message_slot():
             for k, draft in unsaved.items():
                 if k in hidden:
-                    _draft_elsewhere(view, w, *hidden[k], draft)
+                    draft_elsewhere(view, w, *hidden[k], draft)
     ss[_UNSAVED] = unsaved
     for p in view.people:  # each card its own fragment: a click on one card reruns that card alone
         st.fragment(_card, key=card_key(sid, p.participant_id))(engine, sid, p.participant_id)
@@ -548,19 +548,26 @@ def _people(engine: Engine, sid: int) -> None:
             st.markdown("**Whole group**")
             _note_fields(view, w, None, "Group notes", unsaved, ro)
     if not ro:
-        late = drawn_when_open("Add a late arrival", key=late_open_key(sid))
-        if late is not None:
-            with late:
-                q = search_box("Find", key=f"late_q_{sid}", placeholder="Name or record number")
-                with session_scope(engine) as db:
-                    found = [p for p in (find_participants(db, text=q, limit=30) if q is not None else [])
-                             if p.id not in {x.participant_id for x in view.people}]
-                labels = {p.id: picker_label(p) for p in found}
-                st.selectbox("Known participant", list(labels), index=None, key=f"late_pick_{sid}",
-                             format_func=lambda i: labels.get(i, "?"))
-                st.button("Add to this session", on_click=w.add_late, key=f"late_add_{sid}")
-                st.divider()
-                first, last = f"late_first_{sid}", f"late_last_{sid}"  # kept while closed, like the goal forms
-                st.text_input("First name", key=first, help=f"At most {MAX_NAME} characters.", on_change=kept(first))
-                st.text_input("Last name", key=last, help=f"At most {MAX_NAME} characters.", on_change=kept(last))
-                st.button("Add new participant", on_click=w.add_new_late, key=f"late_new_{sid}")
+        late_arrivals(engine, view, w)
+
+
+def late_arrivals(engine: Engine, view: SessionView, w: LiveWrites) -> None:
+    """"Add a late arrival": a known participant found by name or record number, or a new one (drawn only while
+    open)."""
+    sid = view.session.id
+    late = drawn_when_open("Add a late arrival", key=late_open_key(sid))
+    if late is not None:
+        with late:
+            q = search_box("Find", key=f"late_q_{sid}", placeholder="Name or record number")
+            with session_scope(engine) as db:
+                found = [p for p in (find_participants(db, text=q, limit=30) if q is not None else [])
+                         if p.id not in {x.participant_id for x in view.people}]
+            labels = {p.id: picker_label(p) for p in found}
+            st.selectbox("Known participant", list(labels), index=None, key=f"late_pick_{sid}",
+                         format_func=lambda i: labels.get(i, "?"))
+            st.button("Add to this session", on_click=w.add_late, key=f"late_add_{sid}")
+            st.divider()
+            first, last = f"late_first_{sid}", f"late_last_{sid}"  # kept while closed, like the goal forms
+            st.text_input("First name", key=first, help=f"At most {MAX_NAME} characters.", on_change=kept(first))
+            st.text_input("Last name", key=last, help=f"At most {MAX_NAME} characters.", on_change=kept(last))
+            st.button("Add new participant", on_click=w.add_new_late, key=f"late_new_{sid}")

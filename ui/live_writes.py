@@ -22,7 +22,7 @@ from models.enums import FollowUpKind
 from models.errors import Conflict
 from models.follow_ups import KIND_LABELS, default_due_date, recommend_follow_up
 from models.forgotten import given_end
-from models.notes import NoteView, save_live_note
+from models.notes import NoteView, latest_version_id, save_live_note
 from models.people import create_participant
 from models.questions_goals import add_goal, add_question, default_follow_up_date, set_question_status
 from models.rules import ADCES7, CONFIDENCE_DEFAULT, CONFIDENCE_MAX, CONFIDENCE_MIN
@@ -40,6 +40,13 @@ def note_keys(sid: int, pid: int | None, step_key: str) -> tuple[str, str, str]:
     """Widget keys of a note: its text area, its tags, and what this screen last showed of it."""
     who = "group" if pid is None else pid
     return f"note_{sid}_{who}_{step_key}", f"tags_{sid}_{who}_{step_key}", f"seen_{sid}_{who}_{step_key}"
+
+
+def note_gen_key(nkey: str) -> str:
+    """A note field's generation on the one-component screen (ui/live_screen.py): moved on when the field is to show
+    what is stored in place of what was typed there (the other screen's text kept after a conflict, a draft
+    restored)."""
+    return f"{nkey}_gen"
 
 
 def note_drafts(sid: int) -> str:
@@ -176,6 +183,7 @@ class LiveWrites:
     def __init__(self, engine: Engine, sid: int, cur: Curriculum, first_names: dict[int, str]) -> None:
         self.engine, self.sid, self.cur, self.first_names = engine, sid, cur, first_names
         self.item_labels = {i.key: i.label for i in checklist_items(cur)}
+        self.saved_version: int | None = None  # the version of the note write_note saved last (None: none)
 
     # ------------------------------------------------------------ plain actions
 
@@ -215,6 +223,7 @@ class LiveWrites:
             def keep_theirs() -> None:
                 ss[nkey], ss[tkey] = their_text, list(their_tags)
                 ss[seen] = (exc.version, their_text, tuple(their_tags))
+                ss[note_gen_key(nkey)] = ss.get(note_gen_key(nkey), 0) + 1
 
             conflicts.remember(nkey, conflicts.Pending(
                 f"{self._who(pid)} in {self.cur.step(step_key).display_title}", _with_tags(text, tags),
@@ -223,9 +232,10 @@ class LiveWrites:
 
         with action(self.engine, retry=lambda: self.write_note(pid, step_key, text, tags, seen_version),
                     on_conflict=on_conflict) as db:
-            save_live_note(db, session_id=self.sid, participant_id=pid, step=step_key, text=text, tags=tags,
-                           seen_version=seen_version)
+            note = save_live_note(db, session_id=self.sid, participant_id=pid, step=step_key, text=text, tags=tags,
+                                  seen_version=seen_version)
             conflicts.forget(nkey)
+            self.saved_version = latest_version_id(db, note.id) if note else None
 
     def save_note(self, pid: int | None, step_key: str) -> None:
         """A note field was left (or its tags changed): save both against the version the screen showed."""

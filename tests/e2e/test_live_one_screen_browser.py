@@ -1,0 +1,148 @@
+"""/live's screen drawn by one component (`screen=one`, ui/live_screen.py) in Chromium: each click writes what the
+screen showed and shows the answer; what is being typed survives the redraws other clicks cause; a note's text and
+tags are saved together; a conflict with another screen shows both values; a step change, the privacy curtain and
+the end's confirmation; and what the screen does not draw yet (the question queue, the ratings) stays under it.
+Every person here is invented (tests/factories.py)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from models.db import init_engine, session_scope
+from models.notes import save_live_note
+from models.session_view import load_session_view
+from models.sessions import start_session
+from tests.e2e.conftest import eventually, seed, wait_for_app_idle
+from tests.factories import make_session
+
+
+def _planned(db):
+    s, people, _ = make_session(db, n=3)
+    return s.id, [p.id for p in people]
+
+
+def _live(db):
+    sid, pids = _planned(db)
+    start_session(db, session_id=sid)
+    return sid, pids
+
+
+def _view(url: str, sid: int):
+    engine = init_engine(url)
+    try:
+        with session_scope(engine) as db:
+            return load_session_view(db, sid)
+    finally:
+        engine.dispose()
+
+
+def _open(page, server, sid: int) -> None:
+    page.goto(server.page_url(f"/live?session={sid}&screen=one"))
+    expect(page.locator(".gsf-live .gsf-head")).to_be_visible()
+    wait_for_app_idle(page)
+
+
+def test_each_click_is_written_and_shown_and_start_leaves_the_focus_on_pause(server, page):
+    sid, (ada, bram, _) = seed(server.db_url, _planned)
+    _open(page, server, sid)
+    expect(page.locator(".gsf-live")).to_contain_text("Not started")
+    page.locator(".gsf-live button[data-act=start]").click()
+    pause = page.locator(".gsf-live button[data-act=pause]")
+    expect(pause).to_have_text(re.compile("Pause"))
+    expect(pause).to_be_focused()  # Start is gone: the focus is where the clock is controlled now
+
+    progress = page.locator(".gsf-live [data-testid=stProgress]")
+    before = int(re.search(r"(\d+) of", progress.inner_text()).group(1))
+    box = page.locator(f'.gsf-live [class*="st-key-tick_{sid}_intro-check-0"] input')
+    box.click()
+    expect(progress).to_contain_text(f"Curriculum delivered: {before + 1} of")
+    expect(box).to_be_checked()
+    expect(box).to_be_focused()  # redrawn, and the focus is still on the box just ticked
+
+    line = page.locator(f".gsf-live .st-key-person_{sid}_{ada} strong")
+    expect(line).to_contain_text("in the room")
+    page.locator(f".gsf-live .st-key-presence_{sid}_{ada} button").click()
+    expect(line).to_contain_text("· left")
+    page.locator(f".gsf-live .st-key-carer_{sid}_{bram} input").click()
+    expect(page.locator(f".gsf-live .st-key-person_{sid}_{bram} strong")).to_contain_text("caregiver")
+    pause.click()
+    expect(pause).to_have_text(re.compile("Resume"))
+
+    view = _view(server.db_url, sid)
+    assert "intro:check:0" in view.ticks
+    people = {p.participant_id: p for p in view.people}
+    assert not people[ada].in_room and people[bram].caregiver
+    assert view.timer().paused
+
+
+def test_typing_survives_the_redraw_of_a_save_and_a_note_keeps_its_text_and_tags(server, page):
+    sid, (ada, bram, _) = seed(server.db_url, _live)
+    _open(page, server, sid)
+    first = page.locator(f".gsf-live .st-key-note_{sid}_{ada}_intro textarea")
+    second = page.locator(f".gsf-live .st-key-note_{sid}_{bram}_intro textarea")
+    first.fill("Invented: asks about strips")
+    second.click()  # leaving the first field saves it; its redraw comes while the second is being typed in
+    second.press_sequentially("Invented: brought a log", delay=15)
+    wait_for_app_idle(page)
+    expect(second).to_have_value("Invented: brought a log")
+    expect(second).to_be_focused()
+    page.locator(f'.gsf-live button[data-act=tag][data-field="note_{sid}_{bram}_intro"]').first.click()
+
+    def stored():
+        return {n.participant_id: (n.text, tuple(n.tags), n.versions) for n in _view(server.db_url, sid).notes}
+
+    notes = eventually(lambda: (s := stored()).get(bram) and s)
+    assert notes[ada] == ("Invented: asks about strips", (), 1)
+    # the text and the tag pressed straight after typing are one save, one version
+    assert notes[bram][:2] == ("Invented: brought a log", ("needs follow-up",)) and notes[bram][2] == 1
+    page.reload()
+    expect(page.locator(f".gsf-live .st-key-note_{sid}_{bram}_intro textarea")).to_have_value(
+        "Invented: brought a log")
+    expect(page.locator(f'.gsf-live button[data-act=tag][data-field="note_{sid}_{bram}_intro"]').first
+           ).to_have_attribute("aria-pressed", "true")
+
+
+def test_a_note_changed_on_another_screen_shows_both_and_keeps_the_one_chosen(server, page):
+    sid, (ada, _, _) = seed(server.db_url, _live)
+    _open(page, server, sid)
+    field = page.locator(f".gsf-live .st-key-note_{sid}_{ada}_intro textarea")
+    expect(field).to_have_value("")
+    seed(server.db_url, lambda db: save_live_note(db, session_id=sid, participant_id=ada, step="intro",
+                                                  text="Invented: theirs", tags=[], seen_version=None))
+    field.fill("Invented: mine")
+    page.locator(".gsf-live h2").first.click()  # leaves the field: saved against what this screen showed
+    box = page.locator(f'.st-key-conflict_note_{sid}_{ada}_intro')
+    expect(box).to_contain_text("changed on another screen")
+    expect(box).to_contain_text("Invented: theirs")
+    expect(box).to_contain_text("Invented: mine")
+    assert [n.text for n in _view(server.db_url, sid).notes] == ["Invented: theirs"]  # nothing overwritten
+    expect(field).to_have_value("Invented: mine")  # still what was typed, until a choice is made
+    box.get_by_role("button", name="Keep theirs").click()
+    expect(box).to_have_count(0)
+    expect(field).to_have_value("Invented: theirs")
+
+
+def test_a_step_change_the_queue_under_it_the_curtain_and_the_end(server, page):
+    sid, (ada, _, _) = seed(server.db_url, _live)
+    _open(page, server, sid)
+    expect(page.get_by_text("Pre-assessment")).to_be_visible()  # the ratings, under the component
+    page.locator(".gsf-live .st-key-step_qa button").click()
+    expect(page.locator(".gsf-live .gsf-step-title")).to_contain_text("Q&A")
+    expect(page.locator(".gsf-live")).to_contain_text("Starter prompts")
+    expect(page.get_by_placeholder("Type a question")).to_be_visible()  # the queue, open at Q&A
+    expect(page.get_by_text("Pre-assessment")).to_have_count(0)
+    assert _view(server.db_url, sid).session.current_step == "qa"
+
+    page.locator(".gsf-live button[data-act=curtain]").click()
+    expect(page.locator(".gsf-live")).to_contain_text("Participants are hidden while the privacy curtain is on")
+    expect(page.locator(".gsf-live")).not_to_contain_text("Testwell")  # no surname on the screen
+    page.locator(".gsf-live button[data-act=curtain]").click()
+    expect(page.locator(f".gsf-live .st-key-person_{sid}_{ada}")).to_contain_text("Testwell")
+
+    page.locator(".gsf-live button[data-act=end]").click()
+    page.get_by_role("button", name="Yes, end the session").click()
+    expect(page.locator(".gsf-live")).to_contain_text("read-only here")
+    expect(page.locator(f".gsf-live .st-key-note_{sid}_{ada}_qa textarea")).to_be_disabled()
+    assert _view(server.db_url, sid).session.status == "ended"

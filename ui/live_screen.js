@@ -1,0 +1,237 @@
+// /live's screen drawn by one component (ui/live_screen.py): the header (steps, clock, Pause / Resume), what the
+// step delivers with its ticks, and the people's cards with their notes. The server sends data; every text put on
+// the page goes through esc() first. Each click or saved field is sent as one event; the server writes it, reads
+// the session again and sends the new data, and this draws it. What the educator is typing is never replaced by a
+// redraw (a field whose text differs from the text it was drawn with keeps it, and the version it was typed
+// against, until it is saved, a conflict is resolved, or the server says to show what is stored), and the focus
+// stays on the control that had it.
+const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;",
+                                                                '"': "&quot;", "'": "&#39;"}[c]));
+// A widget key as Streamlit writes it in a class name (st-key-...), so that the page's tests and the drafts
+// keeper (ui/drafts.py, which mirrors every note field it finds by that class) find these fields as the others.
+const keyClass = (k) => "st-key-" + String(k).replace(/[^A-Za-z0-9_-]/g, "-");
+const attr = (on, name) => (on ? ` ${name}` : "");
+
+/*COUNT_JS*/
+
+function header(d) {
+  let h = `<div class="gsf-head st-key-live_header"><div class="gsf-top"><div class="gsf-titles">
+    <h1>${esc(d.title)}</h1><p class="gsf-caption">${esc(d.caption)}</p></div>
+    <a class="gsf-link" href="${esc(d.projector_url)}" target="_blank" rel="noopener"
+      title="Opens the audience view in a new window for the projector.">Projector ↗</a>
+    <button data-act="curtain" data-focus="curtain" title="${esc(d.curtain_help)}"
+      aria-pressed="${d.curtain}">${d.curtain ? "Lift curtain" : "Curtain on"}</button></div>
+    <div class="gsf-steps st-key-live_steps">`;
+  const live = d.status === "live";
+  if (live) {
+    h += `<button data-act="step" data-id="${esc(d.prev || "")}" data-focus="prev" title="Previous step"
+      ${attr(!d.prev, "disabled")}>◀ Previous</button>`;
+  }
+  for (const s of d.steps) {
+    h += `<span class="${keyClass("step_" + s.id)}"><button data-act="step" data-id="${esc(s.id)}"
+      data-focus="step-${esc(s.id)}" class="${s.current ? "gsf-current" : ""}"
+      ${attr(s.current, 'aria-current="step"')} title="${esc(s.help)}" ${attr(!live, "disabled")}>
+      ${esc(s.label)}<span class="gsf-sr"> ${esc(s.title)}</span></button></span>`;
+  }
+  if (live) {
+    h += `<button data-act="step" data-id="${esc(d.next || "")}" data-focus="next" title="Next step"
+      ${attr(!d.next, "disabled")}>Next ▶</button>`;
+  }
+  h += `</div><div class="gsf-clockrow"><div class="gsf-clockcell">`;
+  h += d.clock ? d.clock : `<p><strong>Not started</strong> · ${esc(d.not_started)}</p>`;
+  h += `</div><div class="gsf-controls">`;
+  if (d.status === "planned") {
+    h += `<button class="gsf-primary" data-act="start" data-focus="start">▶ Start session</button>`;
+  } else if (live) {
+    h += `<span class="${keyClass("pause_" + d.sid)}"><button data-act="pause" data-focus="pause"
+      data-paused="${d.paused}">${d.paused ? "▶ Resume" : "❚❚ Pause"}</button></span>
+      <button data-act="end" data-focus="end" title="End the session (asks first)">End session…</button>`;
+  } else {
+    h += `<p class="gsf-info">${esc(d.ended_text)}</p><a href="${esc(d.record_url)}" target="_self">Open the session
+      record</a>`;
+  }
+  h += `</div></div>`;
+  for (const w of d.warnings) h += `<p class="gsf-warning" role="status">${esc(w)}</p>`;
+  return h + `</div>`;
+}
+
+function deliverables(d) {
+  let h = `<h2 class="gsf-step-title">${esc(d.step_title)}</h2>`;
+  for (const block of d.texts) {
+    h += `<p class="gsf-label">${esc(block.label)}</p><pre>${esc(block.lines.join("\n"))}</pre>`;
+  }
+  h += `<div data-testid="stProgress" class="gsf-progress" role="progressbar" aria-valuemin="0"
+    aria-valuemax="${d.total}" aria-valuenow="${d.done}"><span style="width: ${d.total ? (100 * d.done) / d.total :
+    0}%"></span><p>Curriculum delivered: ${d.done} of ${d.total} items</p></div>`;
+  let heading = false;
+  for (const t of d.ticks) {
+    if (t.kind === "check" && !heading) { h += `<p class="gsf-label">Facilitator checklist</p>`; heading = true; }
+    const box = `<label title="${esc(t.help)}"><input type="checkbox" data-act="tick" data-id="${esc(t.key)}"
+      data-v="${t.v}" data-focus="tick-${esc(t.key)}" ${attr(t.on, "checked")} ${attr(d.ro, "disabled")}>
+      ${esc(t.label)}</label>`;
+    h += t.kind === "check" ? `<div class="${keyClass(t.widget)}">${box}</div>`
+      : `<div class="gsf-box ${keyClass(t.widget)}">${box}<pre>${esc(t.body)}</pre></div>`;
+  }
+  return h;
+}
+
+function note(d, n) {
+  if (!n) return "";
+  let h = `<div class="${keyClass(n.key)}"><textarea data-field="${esc(n.key)}" data-pid="${n.pid ?? ""}"
+    data-v="${n.v ?? ""}" data-gen="${n.gen}" data-focus="${esc(n.key)}" aria-label="${esc(n.label)}"
+    placeholder="${esc(n.placeholder)}" rows="2" ${attr(d.ro, "disabled")}>${esc(n.text)}</textarea></div>
+    <div class="gsf-tags" role="group" aria-label="Tags">`;
+  for (const t of d.tags) {
+    const on = n.tags.includes(t.tag);
+    h += `<button class="gsf-tag" data-act="tag" data-field="${esc(n.key)}" data-tag="${esc(t.tag)}"
+      data-focus="${esc(n.key)}-${esc(t.tag)}" aria-pressed="${on}" title="${esc(t.tag)}"
+      ${attr(d.ro, "disabled")}>${esc(t.short)}</button>`;
+  }
+  h += `</div>`;
+  if (n.earlier) h += `<p class="gsf-caption">Earlier: ${esc(n.earlier)}</p>`;
+  return h;
+}
+
+function person(d, p) {
+  let h = `<div class="gsf-card ${keyClass(`person_${d.sid}_${p.id}`)}"><strong>${esc(p.line)}</strong>
+    <div class="gsf-row">`;
+  if (d.status === "live") {
+    h += `<span class="${keyClass(`presence_${d.sid}_${p.id}`)}"><button data-act="presence" data-id="${p.id}"
+      data-in="${p.in_room}" data-focus="presence-${p.id}" title="${esc(p.presence_help)}">
+      ${p.in_room ? "Left now" : "Arrived now"}</button></span>`;
+    if (p.never_came) {
+      h += `<button class="gsf-quiet" data-act="never" data-id="${p.id}" data-focus="never-${p.id}"
+        title="Mark absent: withdraws the presence recorded so far (kept in history)">Never came</button>`;
+    }
+  } else if (d.status === "planned") {
+    h += `<span class="${keyClass(`present_${d.sid}_${p.id}`)}"><label><input type="checkbox" data-act="present"
+      data-id="${p.id}" data-focus="present-${p.id}" ${attr(p.present, "checked")}> Present</label></span>`;
+  }
+  h += `<span class="${keyClass(`carer_${d.sid}_${p.id}`)}"><label
+    title="A caregiver or family member came with them (never counted in the group size)"><input type="checkbox"
+    data-act="carer" data-id="${p.id}" data-v="${p.carer_v}" data-focus="carer-${p.id}"
+    ${attr(p.carer, "checked")} ${attr(d.ro, "disabled")}> Caregiver</label></span></div>`;
+  if (p.carer && !d.ro) {
+    h += `<div class="gsf-row">
+      <label>Caregiver's name <input type="text" data-carer="name" data-id="${p.id}" data-v="${p.carer_v}"
+        data-focus="carer-name-${p.id}" maxlength="${d.max_name}" value="${esc(p.carer_name)}"></label>
+      <label>Relationship <input type="text" data-carer="rel" data-id="${p.id}" data-v="${p.carer_v}"
+        data-focus="carer-rel-${p.id}" maxlength="${d.max_rel}" placeholder="e.g. daughter"
+        value="${esc(p.carer_rel)}"></label></div>`;
+  }
+  return h + note(d, p.note) + `</div>`;
+}
+
+function people(d) {
+  let h = `<h2>Participants</h2>`;
+  h += `<p class="gsf-room ${d.room.ok ? "" : "gsf-warning"}">${esc(d.room.text)}</p>`;
+  if (d.curtain) return h + `<p class="gsf-caption">Participants are hidden while the privacy curtain is on.</p>`;
+  for (const p of d.people) h += person(d, p);
+  if (d.group) h += `<div class="gsf-card ${keyClass(`group_${d.sid}`)}"><strong>Whole group</strong>
+    ${note(d, d.group)}</div>`;
+  return h;
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let root = parentElement.querySelector(".gsf-live");
+  const first = !root;
+  if (first) {
+    root = document.createElement("div");
+    root.className = "gsf-live";
+    parentElement.appendChild(root);
+  }
+  // Every event is kept until the server says it has handled it (data.ack), and each sending carries all those not
+  // yet handled: two events close together (a note left by clicking another card's button) can reach the server
+  // as one trigger, and neither is lost. Numbered per page load; the server handles each number once.
+  if (first) { root.page = Math.random().toString(36).slice(2); root.seq = 0; root.queue = []; }
+  if (data.ack && data.ack.page === root.page) root.queue = root.queue.filter((e) => e.seq > data.ack.seq);
+  root.send = (v) => {
+    root.queue.push({ ...v, seq: ++root.seq });
+    setTriggerValue("act", { page: root.page, events: root.queue.slice() });
+  };
+
+  // what is being typed, with the version it was typed against, and where the focus is
+  const typed = {};
+  for (const f of root.querySelectorAll("[data-field]:is(textarea)")) {
+    if (f.value !== f.defaultValue) typed[f.dataset.field] = { value: f.value, v: f.dataset.v, gen: f.dataset.gen };
+  }
+  const carers = {};
+  for (const f of root.querySelectorAll("input[data-carer]")) {
+    if (f.value !== f.defaultValue) carers[`${f.dataset.carer}-${f.dataset.id}`] = f.value;
+  }
+  const at = root.contains(document.activeElement) ? document.activeElement : null;
+  const focus = at && at.dataset.focus;
+  const sel = at && "selectionStart" in at ? [at.selectionStart, at.selectionEnd] : null;
+
+  root.innerHTML = `${header(data)}<div class="gsf-cols"><div class="gsf-content">${deliverables(data)}</div>
+    <div class="gsf-people">${people(data)}</div></div>`;
+
+  for (const f of root.querySelectorAll("textarea[data-field]")) {
+    const t = typed[f.dataset.field];  // still unsaved (what is stored now is not what was typed)
+    if (t && t.gen === f.dataset.gen && t.value !== f.defaultValue && !f.disabled) {
+      f.value = t.value;
+      f.dataset.v = t.v;
+    }
+  }
+  for (const f of root.querySelectorAll("input[data-carer]")) {
+    const t = carers[`${f.dataset.carer}-${f.dataset.id}`];
+    if (t !== undefined && t !== f.defaultValue) f.value = t;
+  }
+  if (focus) {
+    const again = root.querySelector(`[data-focus="${CSS.escape(focus)}"]`);
+    if (again && !again.disabled) {
+      again.focus({ preventScroll: true });
+      if (sel && "selectionStart" in again) { try { again.setSelectionRange(...sel); } catch (e) { /* */ } }
+    }
+  }
+  const dropped = !document.activeElement || document.activeElement === document.body;
+  if (data.focus && dropped) root.querySelector(`[data-focus="${CSS.escape(data.focus)}"]`)?.focus();
+  for (const c of root.querySelectorAll(".gsf-clock")) gsfCount(c);
+
+  if (!first) return;
+  const noteOf = (key) => {
+    const f = root.querySelector(`textarea[data-field="${CSS.escape(key)}"]`);
+    const tags = [...root.querySelectorAll(`button[data-act="tag"][data-field="${CSS.escape(key)}"]`)]
+      .filter((b) => b.getAttribute("aria-pressed") === "true").map((b) => b.dataset.tag);
+    return { act: "note", key, text: f.value, tags, v: f.dataset.v };
+  };
+  root.addEventListener("click", (ev) => {
+    const b = ev.target.closest("button[data-act]");
+    if (!b || b.disabled) return;
+    const act = b.dataset.act;
+    if (act === "tag") {
+      b.setAttribute("aria-pressed", String(b.getAttribute("aria-pressed") !== "true"));
+      root.send(noteOf(b.dataset.field));
+    } else if (act === "presence") {
+      root.send({ act, id: b.dataset.id, in_room: b.dataset.in === "true" });
+    } else if (act === "pause") {
+      root.send({ act, paused: b.dataset.paused === "true" });
+    } else {
+      root.send({ act, id: b.dataset.id || null });
+    }
+  });
+  root.addEventListener("change", (ev) => {
+    const i = ev.target;
+    if (i.type === "checkbox" && i.dataset.act) {
+      root.send({ act: i.dataset.act, id: i.dataset.id, v: i.dataset.v, on: i.checked });
+    } else if (i.dataset.carer) {
+      const card = i.closest(".gsf-card");
+      const name = card.querySelector('input[data-carer="name"]').value;
+      const rel = card.querySelector('input[data-carer="rel"]').value;
+      root.send({ act: "carer", id: i.dataset.id, v: i.dataset.v, on: true, name, rel });
+    }
+  });
+  root.addEventListener("pointerdown", (ev) => {
+    root.tagDown = ev.target.closest('button[data-act="tag"]')?.dataset.field;
+  });
+  root.addEventListener("pointerup", () => setTimeout(() => { root.tagDown = undefined; }, 0));
+  // A note is saved when its field (or one of its tags) is left, as /live's other text areas, when it holds something
+  // new; not when a tag of it is being pressed with the pointer: that click saves text and tags together.
+  root.addEventListener("focusout", (ev) => {
+    const key = ev.target.dataset && ev.target.dataset.field;
+    if (!key || root.tagDown === key) return;
+    const f = root.querySelector(`textarea[data-field="${CSS.escape(key)}"]`);
+    if (f && f.value !== f.defaultValue) root.send(noteOf(key));
+  });
+}

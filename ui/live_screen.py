@@ -1,0 +1,392 @@
+"""/live's screen drawn by ONE component (issue 15, stage 1; `/live?session=N&screen=one`, not yet the default):
+the header (title, projector link, privacy curtain, the steps, the clock, Start / Pause / Resume / End…), what the
+step delivers with its ticks and progress, and the people's cards (presence, caregiver, the step's note and its
+tags) with the whole group's note. Streamlit carries data and events; the browser draws (ui/live_screen.js).
+
+Why: every element Streamlit draws costs the browser a redraw on each message of each run, fragments' runs
+included, so /live's many small widgets made each click 1.6-3.8x a bare page's; drawn as one component, every kind
+of click measured 1.1-1.7x (README, Performance). Every write still goes through ui/live_writes.py and models/,
+checked against the version this screen showed; a conflict is shown with both values (ui/conflicts.py) and a note
+typed here is mirrored into the browser until saved (ui/drafts.py), both drawn under the component, by Streamlit,
+only while there is one. What this screen does not draw yet stays on the page below it, as on the default /live:
+the ratings, the question queue, the goals, late arrivals, the end's confirmation, the projector's options."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from models import clock
+from models.attendance import mark_arrived, mark_left, set_present
+from models.billing import room_count
+from models.curriculum import STEP_ORDER, STEP_SHORT, STEP_TITLES
+from models.enums import SessionStatus
+from models.forgotten import check_forgotten
+from models.rules import CODES, MAX_NAME, MAX_RELATIONSHIP, NOTE_TAGS, TAG_SHORT
+from models.session_view import SessionView
+from models.sessions import pause, resume, set_privacy_curtain, start_session, step_offset
+from ui import assets, conflicts, drafts
+from ui.actions import message_slot, notice
+from ui.clock import face_html
+from ui.live_panels import draft_elsewhere, part_view, status_line
+from ui.live_writes import (
+    LiveWrites,
+    live_note,
+    live_notes,
+    live_notes_not_saved,
+    note_drafts,
+    note_gen_key,
+    note_keys,
+    stored_note,
+)
+from ui.text import plain
+
+ss = st.session_state
+log = logging.getLogger("facilitator")
+
+# The component's own code is a loader: the screen's script and style are fetched once from ui/assets.py's route and
+# kept by the browser, instead of travelling with every run that draws the component (every click).
+_LOADER = """
+export default function (component) {
+  if (!document.querySelector("link[data-gsf-live-screen]")) {
+    const link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = new URL(CSS_URL, window.location.href).href;
+    link.dataset.gsfLiveScreen = "";
+    document.head.appendChild(link);
+  }
+  window.__gsfLiveScreen = window.__gsfLiveScreen || import(new URL(JS_URL, window.location.href).href);
+  window.__gsfLiveScreen.then((screen) => screen.default(component));
+}
+"""
+_COMPONENT = st.components.v2.component(
+    "gsf_live_screen", js=_LOADER.replace("CSS_URL", json.dumps(assets.url("live_screen.css")))
+    .replace("JS_URL", json.dumps(assets.url("live_screen.js"))), isolate_styles=False)
+
+CONFIRM_END = "confirm_end_{sid}"  # session state: the end's confirmation is drawn open (pages/live.py)
+FOCUS_KEY = "_live_one_focus"
+
+
+def screen_key(sid: int) -> str:
+    return f"live_one_{sid}"
+
+
+def _ack_key(sid: int) -> str:
+    return f"_live_one_ack_{sid}"
+
+
+def _own_key(sid: int) -> str:
+    """Session state: note field → (the version it showed, the version this screen's save of it made)."""
+    return f"_live_one_own_{sid}"
+
+
+def fields_key(sid: int) -> str:
+    return f"_live_one_fields_{sid}"
+
+
+# ---------------------------------------------------------------- what the screen shows
+
+
+def _steps(view: SessionView) -> list[dict]:
+    s, cur = view.session, view.curriculum
+    out = []
+    for i, x in enumerate(cur.steps, 1):
+        current = x.id == s.current_step and s.status != SessionStatus.PLANNED
+        title = plain(x.display_title)
+        out.append({"id": x.id, "label": f"{i} {STEP_SHORT[x.id]} · {x.minutes}′", "title": title, "current": current,
+                    "help": f"{title} ({x.minutes} min)" + ("" if current else " — go to this step")})
+    return out
+
+
+def _texts(view: SessionView, step) -> list[dict]:
+    """The step's own texts beside its ticks: the starter prompts, the recap and the hand-outs."""
+    if step.id == "qa":
+        return [{"label": "Starter prompts", "lines": [f"• {plain(p)}" for p in step.prompts]}]
+    if step.id == "summary":
+        out = [{"label": "Recap", "lines": [f"• {plain(r)}" for r in step.recap]}]
+        if step.handouts:
+            out.append({"label": "Hand-outs", "lines": [f"• {plain(h)}" for h in step.handouts]})
+        return out
+    return []
+
+
+def _ticks(view: SessionView, step) -> list[dict]:
+    sid = view.session.id
+
+    def tick(key: str, kind: str, label: str, body: str = "") -> dict:
+        at = view.ticks.get(key)
+        return {"key": key, "kind": kind, "label": label, "body": body, "on": at is not None,
+                "v": view.version("tick", key), "widget": f"tick_{sid}_{key}",
+                "help": f"Delivered at {clock.fmt_local(at, '%H:%M')}" if at else ""}
+
+    out = []
+    if step.id == "teach":
+        for t in step.topics:
+            out.append(tick(f"teach:topic:{t.id}", "topic", f"Topic delivered: {plain(t.title)}",
+                            "\n".join(f"• {plain(kp)}" for kp in t.key_points)))
+    if step.id == "activity":
+        for a in step.activities:
+            lines = [f"Materials: {'; '.join(plain(m) for m in a.materials)}"] if a.materials else []
+            lines += [f"{n}. {plain(ins)}" for n, ins in enumerate(a.instructions, 1)]
+            out.append(tick(f"activity:activity:{a.id}", "activity", f"Activity done: {plain(a.title)}"
+                            + (f" ({a.minutes} min)" if a.minutes else ""), "\n".join(lines)))
+    for i, line in enumerate(step.checklist):
+        out.append(tick(f"{step.id}:check:{i}", "check", plain(line)))
+    return out
+
+
+def _note(view: SessionView, pid: int | None, label: str) -> dict:
+    sid, step_id = view.session.id, view.session.current_step or STEP_ORDER[0]
+    nkey, _, seen = note_keys(sid, pid, step_id)
+    version, text, tags = stored = stored_note(live_note(view, pid, step_id))
+    ss[seen] = stored  # what this screen shows, as a draft restored here checks its write against
+    earlier = [n for n in view.notes if n.participant_id == pid and n.step != step_id and n.text.strip()]
+    title = plain(view.curriculum.step(step_id).display_title)
+    return {"key": nkey, "pid": pid, "v": version, "text": text, "tags": list(tags),
+            "gen": ss.get(note_gen_key(nkey), 0), "label": label,
+            "placeholder": f"Notes during {title} (saved when you leave the field)",
+            "earlier": " · ".join(f"{STEP_TITLES.get(n.step, n.step)}: {plain(n.text)}" for n in earlier)}
+
+
+def _warnings(view: SessionView) -> list[str]:
+    s = view.session
+    out = []
+    flag = check_forgotten(s, view.runs) if s.status == SessionStatus.LIVE else None
+    if flag:
+        out.append(f"Needs attention: {flag.message} Use End session… to end it at "
+                   f"{'the pause' if flag.paused else 'the last recorded activity'} or at a time you give; time "
+                   "beyond the planned length plus the margin is not billed unless confirmed on the record.")
+    if s.privacy_curtain:
+        out.append("Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen.")
+    return out
+
+
+def screen_data(view: SessionView) -> dict[str, Any]:
+    """Everything the component draws, as plain data (every text escaped by the component)."""
+    s, cur = view.session, view.curriculum
+    sid, status = s.id, s.status
+    ro, curtain = status == SessionStatus.ENDED, bool(s.privacy_curtain)
+    step = cur.step(s.current_step or STEP_ORDER[0])
+    fac = view.facilitator
+    timer = view.timer()
+    done, total = view.progress()
+    room = room_count(view)
+    people, fields = [], {}
+    for p in [] if curtain else view.people:
+        pid = p.participant_id
+        card = {"id": pid, "line": status_line(view, p), "in_room": p.in_room, "present": p.present,
+                "never_came": p.present and bool(p.intervals), "presence_help": f"{plain(p.first_name)} "
+                + ("left the room" if p.in_room else "came into the room"),
+                "carer": p.caregiver, "carer_v": view.version("attendance", pid),
+                "carer_name": p.caregiver_name or "", "carer_rel": p.caregiver_relationship or "", "note": None}
+        if p.present and status != SessionStatus.PLANNED:
+            card["note"] = _note(view, pid, f"Notes on {plain(p.first_name)}")
+            fields[card["note"]["key"]] = (pid, step.id)
+        people.append(card)
+    group = None
+    if status != SessionStatus.PLANNED and not curtain:
+        group = _note(view, None, "Group notes")
+        fields[group["key"]] = (None, step.id)
+    ss[fields_key(sid)] = fields
+    ack = ss.get(_ack_key(sid))
+    return {
+        "sid": sid, "status": str(status), "ro": ro, "curtain": curtain, "paused": timer.paused,
+        "title": plain(cur.title),
+        "caption": f"{CODES[s.billing_code].label} · {plain(s.setting)} · scheduled {clock.fmt_local(s.scheduled_at)}"
+                   + (f" · {plain(fac.name)} ({plain(fac.credential)})" if fac else ""),
+        "projector_url": f"./projector?session={sid}",
+        "curtain_help": "Privacy curtain: hides surnames, notes, tags, ratings and goals so this screen can be "
+                        "mirrored to the room.",
+        "steps": _steps(view), "prev": step_offset(s, -1), "next": step_offset(s, 1),
+        "clock": None if status == SessionStatus.PLANNED else face_html(
+            timer, step_label=step.display_title, scale=0.72, key=f"clock_{sid}"),
+        "not_started": f"planned length {cur.minutes} min. Mark who is here, then start.",
+        "ended_text": f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.",
+        "record_url": f"./review?session={sid}", "warnings": _warnings(view),
+        "step": step.id, "step_title": f"{plain(step.display_title)} · planned {step.minutes} min",
+        "texts": _texts(view, step), "ticks": _ticks(view, step), "done": done, "total": total,
+        "room": {"ok": room.check.ok, "text": f"{room.text}. {room.check.message}"},
+        "people": people, "group": group,
+        "tags": [{"tag": t, "short": TAG_SHORT.get(t, t)} for t in NOTE_TAGS],
+        "max_name": MAX_NAME, "max_rel": MAX_RELATIONSHIP,
+        "ack": {"page": ack[0], "seq": ack[1]} if ack else None,
+        "focus": ss.pop(FOCUS_KEY, None),  # after Start, the focus goes to Pause (Start is gone)
+    }
+
+
+# ---------------------------------------------------------------- what a click does
+
+
+class _Unreadable(Exception):
+    """An event the component sent that names nothing this screen showed."""
+
+
+def _handle(w: LiveWrites, view: SessionView, e: dict) -> bool:
+    """One event from the component, written as /live's own controls write it. True: the whole page is to be
+    drawn again (its parts below the component change too)."""
+    sid, s = w.sid, view.session
+    act = e.get("act")
+    people = {p.participant_id: p for p in view.people}
+
+    def person() -> int:
+        pid = int(e["id"])
+        if pid not in people:
+            raise _Unreadable
+        return pid
+
+    if act == "step":
+        target = str(e.get("id") or "")
+        if target not in STEP_ORDER:
+            raise _Unreadable
+        w.jump(target)
+        return False
+    if act == "pause":  # what the screen showed: a Pause pressed after another screen paused leaves it paused
+        w.do(resume if e.get("paused") else pause)
+        return False
+    if act == "curtain":
+        w.do(set_privacy_curtain, on=not s.privacy_curtain)
+        return True
+    if act == "start":
+        w.do(start_session)
+        ss[FOCUS_KEY] = "pause"
+        return True
+    if act == "end":  # the confirmation, under the component
+        ss[CONFIRM_END.format(sid=sid)] = True
+        return False
+    if act == "tick":
+        key = str(e["id"])
+        if key not in w.item_labels:
+            raise _Unreadable
+        ss[f"tick_{sid}_{key}"] = bool(e["on"])
+        w.set_tick(key, int(e["v"]))
+        return False
+    if act == "presence":
+        pid = person()
+        w.presence(mark_left if e.get("in_room") else mark_arrived, pid)
+        return False
+    if act == "never":
+        w.do(set_present, participant_id=person(), present=False)
+        return False
+    if act == "present":
+        w.do(set_present, participant_id=person(), present=bool(e["on"]))
+        return False
+    if act == "carer":
+        pid = person()
+        on = bool(e["on"])
+        p = people[pid]
+        ss[f"carer_{sid}_{pid}"] = on
+        ss[f"carer_name_{sid}_{pid}"] = str(e.get("name", p.caregiver_name or ""))
+        ss[f"carer_rel_{sid}_{pid}"] = str(e.get("rel", p.caregiver_relationship or ""))
+        w.set_caregiver(pid, int(e["v"]))
+        return False
+    if act == "note":
+        where = (ss.get(fields_key(sid)) or {}).get(str(e["key"]))
+        if where is None:
+            raise _Unreadable
+        pid, step_key = where
+        tags = [t for t in e.get("tags") or [] if t in NOTE_TAGS]
+        v = str(e.get("v") or "")
+        _write_note(w, pid, step_key, str(e.get("text") or ""), tags, int(v) if v else None)
+        return False
+    raise _Unreadable
+
+
+def _write_note(w: LiveWrites, pid: int | None, step_key: str, text: str, tags: list[str], seen: int | None) -> None:
+    """Save a note against the version its field showed. A field left and then a tag pressed at once send two
+    saves before the screen is drawn again, both against the version shown then: the second is checked against
+    the version the first one saved, this screen's own, never reported as a conflict with itself. Another
+    screen's save in between still is."""
+    nkey = note_keys(w.sid, pid, step_key)[0]
+    own = ss.setdefault(_own_key(w.sid), {})
+    base = own.get(nkey)
+    if base is not None and base[0] == seen:
+        seen = base[1]
+    w.saved_version = None
+    w.write_note(pid, step_key, text, tags, seen)
+    if conflicts.pending(nkey) is None and w.saved_version is not None:
+        own[nkey] = (seen, w.saved_version)
+
+
+def handle_events(engine: Engine, sid: int) -> None:
+    """The component's events not handled yet, in the order they were made (ui/live_screen.js keeps each until
+    the server says it has been handled, so two that came as one trigger are both here)."""
+    sent = (ss.get(screen_key(sid)) or {}).get("act") or {}
+    page, events = str(sent.get("page") or ""), sent.get("events") or []
+    held = ss.get(_ack_key(sid))
+    last = held[1] if held and held[0] == page else 0
+    view, w = part_view(engine, sid)
+    whole = False
+    for e in sorted((e for e in events if isinstance(e, dict)), key=lambda e: e.get("seq", 0)):
+        seq = e.get("seq")
+        if not isinstance(seq, int) or seq <= last:
+            continue
+        last = seq
+        try:
+            whole |= _handle(w, view, e)
+        except (_Unreadable, KeyError, TypeError, ValueError):
+            log.info("live screen: an event naming nothing on the screen was ignored")  # no values logged
+            notice("That click did not match what this screen shows now; nothing was changed.")
+    ss[_ack_key(sid)] = (page, last)
+    if whole:
+        st.rerun()
+
+
+# ---------------------------------------------------------------- the fragment
+
+
+def _under(view: SessionView, w: LiveWrites) -> None:
+    """Under the component, drawn by Streamlit only while there is something: a conflict on a field the
+    component shows, with both values; a note typed in this browser and never saved, offered back."""
+    s = view.session
+    sid, step_id = s.id, s.current_step or STEP_ORDER[0]
+    if s.status == SessionStatus.ENDED:
+        lost = len(live_notes_not_saved(view, key=f"ended_drafts_{sid}"))  # typed here, ended elsewhere
+        if lost:
+            st.warning(f"{lost} note{'s' if lost > 1 else ''} typed on this screen never reached the record; the "
+                       f"session record offers {'them' if lost > 1 else 'it'} back, to add there.",
+                       icon=":material/edit_note:")
+        return
+    if s.status == SessionStatus.PLANNED or s.privacy_curtain:
+        return
+    stored = {k: n.text for k, n in live_notes(view).items()}
+    shown = ss.get(fields_key(sid)) or {}
+    everyone = [*(p.participant_id for p in view.people), None]
+    hidden = {k: (pid, x.id) for pid in everyone for x in view.curriculum.steps
+              if (k := note_keys(sid, pid, x.id)[0]) not in shown}
+    unsaved = drafts.keeper(note_drafts(sid), {k: stored.get(v, "") for k, v in shown.items()}, key=f"drafts_{sid}",
+                            elsewhere={k: stored.get(v, "") for k, v in hidden.items()})
+    with message_slot():
+        for nkey, (pid, step_key) in shown.items():
+            conflicts.show(nkey)
+            draft = unsaved.get(nkey)
+            if draft is not None and draft.text != stored.get((pid, step_key), "") \
+                    and conflicts.pending(nkey) is None:
+                drafts.offer(draft, "text", restore="Restore and save", on_restore=_restore,
+                             args=(w, nkey, pid, step_id, draft.text))
+        for k, draft in unsaved.items():
+            if k in hidden:
+                draft_elsewhere(view, w, *hidden[k], draft)
+
+
+def _restore(w: LiveWrites, nkey: str, pid: int | None, step_key: str, text: str) -> None:
+    ss[note_gen_key(nkey)] = ss.get(note_gen_key(nkey), 0) + 1  # the field shows what is stored now, the draft restored
+    w.restore_draft(pid, step_key, text)
+
+
+def _screen(engine: Engine, sid: int, rest: Callable[[SessionView, LiveWrites], None]) -> None:
+    view, w = part_view(engine, sid)
+    _COMPONENT(key=screen_key(sid), data=screen_data(view), on_act_change=lambda: handle_events(engine, sid))
+    _under(view, w)
+    rest(view, w)
+
+
+def draw(engine: Engine, sid: int, rest: Callable[[SessionView, LiveWrites], None]) -> None:
+    """The screen, a fragment: the component, and under it what `rest` draws from the same read of the session
+    (the parts of /live the component does not draw yet). A click reruns this fragment alone, a step change too;
+    only a change that the rest of the page shows (the privacy curtain, a start or an end) draws the page."""
+    st.fragment(_screen, key=f"live_screen_{sid}")(engine, sid, rest)
