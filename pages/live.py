@@ -30,7 +30,7 @@ from models.timer import fmt_clock
 from ui import drafts, live_panels, live_screen
 from ui.actions import flash_errors
 from ui.clock import PROJECTOR_CLOCK_LABELS, clock_face
-from ui.live_writes import LiveWrites, live_notes_not_saved, projector_options_key, summary_picks, whole_page
+from ui.live_writes import LiveWrites, projector_options_key, summary_picks, whole_page
 from ui.pages import link, page
 from ui.paper import sign_in_sheet_download
 from ui.setup import int_param, page_setup
@@ -270,11 +270,7 @@ def _clock_and_controls(engine, sid: int) -> None:
                         unsafe_allow_javascript=True)
         else:
             st.info(f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.")
-            lost = len(live_notes_not_saved(view, key=f"ended_drafts_{sid}"))  # typed here, ended elsewhere
-            if lost:
-                st.warning(f"{lost} note{'s' if lost > 1 else ''} typed on this screen never reached the record; "
-                           f"the session record offers {'them' if lost > 1 else 'it'} back, to add there.",
-                           icon=":material/edit_note:")
+            live_panels.notes_never_saved(view)
             link("review", "Open the session record", session=sid)
     if flag:
         st.warning(f"Needs attention: {flag.message} Use End session… to end it at "

@@ -59,6 +59,7 @@ from ui.live_writes import (
     late_open_key,
     live_note,
     live_notes,
+    live_notes_not_saved,
     note_drafts,
     note_keys,
     people_key,
@@ -387,6 +388,16 @@ def _note_fields(view: SessionView, w: LiveWrites, pid: int | None, label: str, 
     if earlier:
         st.caption("Earlier: " + " · ".join(f"{STEP_TITLES.get(n.step, n.step)}: {md_escape(n.text)}"
                                              for n in earlier))
+
+
+def notes_never_saved(view: SessionView) -> None:
+    """On an ended session's /live: how many notes typed on this screen never reached the record (typed here,
+    ended elsewhere), which the record offers back."""
+    lost = len(live_notes_not_saved(view, key=f"ended_drafts_{view.session.id}"))
+    if lost:
+        st.warning(f"{lost} note{'s' if lost > 1 else ''} typed on this screen never reached the record; the "
+                   f"session record offers {'them' if lost > 1 else 'it'} back, to add there.",
+                   icon=":material/edit_note:")
 
 
 def status_line(view: SessionView, p: Person) -> str:

@@ -33,12 +33,11 @@ from models.sessions import pause, resume, set_privacy_curtain, start_session, s
 from ui import assets, conflicts, drafts
 from ui.actions import message_slot, notice
 from ui.clock import face_html
-from ui.live_panels import draft_elsewhere, part_view, status_line
+from ui.live_panels import draft_elsewhere, notes_never_saved, part_view, status_line
 from ui.live_writes import (
     LiveWrites,
     live_note,
     live_notes,
-    live_notes_not_saved,
     note_drafts,
     note_gen_key,
     note_keys,
@@ -345,11 +344,7 @@ def _under(view: SessionView, w: LiveWrites) -> None:
     s = view.session
     sid, step_id = s.id, s.current_step or STEP_ORDER[0]
     if s.status == SessionStatus.ENDED:
-        lost = len(live_notes_not_saved(view, key=f"ended_drafts_{sid}"))  # typed here, ended elsewhere
-        if lost:
-            st.warning(f"{lost} note{'s' if lost > 1 else ''} typed on this screen never reached the record; the "
-                       f"session record offers {'them' if lost > 1 else 'it'} back, to add there.",
-                       icon=":material/edit_note:")
+        notes_never_saved(view)
         return
     if s.status == SessionStatus.PLANNED or s.privacy_curtain:
         return
