@@ -284,34 +284,39 @@ def _clock_and_controls(engine, sid: int) -> None:
 
 
 def _one_screen() -> None:
-    """`screen=one`: the header, the ticks and the cards drawn by one component (ui/live_screen.py, issue 15, not
-    yet the default); under it, in the same fragment, what that component does not draw yet, as the default screen
-    draws it (a step change reruns that fragment alone)."""
-    live_screen.draw(engine, sid, _one_screen_rest)
+    """`screen=one`: the header, the ticks and the cards drawn by one component in a fragment (ui/live_screen.py,
+    issue 15, not yet the default); under it, drawn by the page as the default screen draws them, what that
+    component does not draw yet: the end's confirmation, the ratings, the question queue and the goals (fragments
+    of their own), late arrivals and the sign-in sheet. A click in the component reruns its fragment alone; one
+    that changes what is under it (a step to or from one with ratings, goals or the open queue; a first arrival
+    there; the curtain, a start, an end) draws the page."""
+    live_screen.draw(engine, sid)
     flash_errors()
-
-
-def _one_screen_rest(view, w: LiveWrites) -> None:
-    """Under the one-component screen, drawn in its fragment from its read of the session: the end's confirmation,
-    the ratings, the question queue and the goals; late arrivals and the sign-in sheet."""
-    s, ro, curtain = view.session, view.session.status == SessionStatus.ENDED, bool(view.session.privacy_curtain)
-    step_now = s.current_step or STEP_ORDER[0]
-    if s.status == SessionStatus.LIVE and ss.get(f"confirm_end_{sid}"):
-        _end_box(view, w, check_forgotten(s, view.runs))
     left, right = st.columns([11, 9], gap="medium")
     with left:
-        if step_now in ("intro", "summary"):
-            st.markdown(f"**{'Pre' if step_now == 'intro' else 'Post'}-assessment**")
-            live_panels.ratings(engine, sid, Phase.PRE if step_now == "intro" else Phase.POST)
-        live_panels.questions(engine, sid)
-        if step_now == "summary":
-            live_panels.goals(engine, sid)
-    with right:
+        st.fragment(_one_screen_rest, key=live_screen.rest_key(sid))()
+    with right:  # drawn by the page: a late arrival added here is a new card in the component
         if not ro and not curtain:
             live_panels.late_arrivals(engine, view, w)
         if not curtain:
             with st.expander("Sign-in sheet to print (names and a signature column only)"):
                 sign_in_sheet_download(s)
+
+
+def _one_screen_rest() -> None:
+    """Under the one-component screen, what changes with the step (a fragment: a step change reruns it with the
+    screen's, not the page): the end's confirmation, the ratings, the question queue, the goals."""
+    view, w = live_panels.part_view(engine, sid)
+    s = view.session
+    step_now = s.current_step or STEP_ORDER[0]
+    if s.status == SessionStatus.LIVE and ss.get(f"confirm_end_{sid}"):
+        _end_box(view, w, check_forgotten(s, view.runs))
+    if step_now in live_screen.RATING_STEPS:
+        st.markdown(f"**{'Pre' if step_now == 'intro' else 'Post'}-assessment**")
+        live_panels.ratings(engine, sid, Phase.PRE if step_now == "intro" else Phase.POST)
+    live_panels.questions(engine, sid)
+    if step_now == "summary":
+        live_panels.goals(engine, sid)
 
 
 def _default_screen() -> None:

@@ -164,6 +164,7 @@ export default function (component) {
   const focus = at && at.dataset.focus;
   const sel = at && "selectionStart" in at ? [at.selectionStart, at.selectionEnd] : null;
 
+  root.redrawing = true;  // the focused field taken off the page by the redraw is not "left": nothing is saved
   root.innerHTML = `${header(data)}<div class="gsf-cols"><div class="gsf-content">${deliverables(data)}</div>
     <div class="gsf-people">${people(data)}</div></div>`;
 
@@ -185,9 +186,17 @@ export default function (component) {
       if (sel && "selectionStart" in again) { try { again.setSelectionRange(...sel); } catch (e) { /* */ } }
     }
   }
+  root.redrawing = false;
   const dropped = !document.activeElement || document.activeElement === document.body;
   if (data.focus && dropped) root.querySelector(`[data-focus="${CSS.escape(data.focus)}"]`)?.focus();
   for (const c of root.querySelectorAll(".gsf-clock")) gsfCount(c);
+  // an answer that changes the parts under the component too (a step with ratings, goals or the open queue):
+  // drawn, now they are asked for (first = the page's own run, which draws them already)
+  if (first) root.refreshed = data.refresh;
+  else if (data.refresh !== root.refreshed) {
+    root.refreshed = data.refresh;
+    setTriggerValue("refresh", data.refresh);
+  }
 
   if (!first) return;
   const noteOf = (key) => {
@@ -230,7 +239,7 @@ export default function (component) {
   // new; not when a tag of it is being pressed with the pointer: that click saves text and tags together.
   root.addEventListener("focusout", (ev) => {
     const key = ev.target.dataset && ev.target.dataset.field;
-    if (!key || root.tagDown === key) return;
+    if (!key || root.tagDown === key || root.redrawing) return;
     const f = root.querySelector(`textarea[data-field="${CSS.escape(key)}"]`);
     if (f && f.value !== f.defaultValue) root.send(noteOf(key));
   });

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -67,6 +66,11 @@ _COMPONENT = st.components.v2.component(
     "gsf_live_screen", js=_LOADER.replace("CSS_URL", json.dumps(assets.url("live_screen.css")))
     .replace("JS_URL", json.dumps(assets.url("live_screen.js"))), isolate_styles=False)
 
+# The steps under which the page draws something of its own (ui/live_panels.py): the ratings at the introduction and
+# the summary, the goals at the summary, the question queue open at Q&A. A step change to or from one of them draws
+# the page; between the others (Teaching, Activities) the component's fragment alone.
+RATING_STEPS = ("intro", "summary")
+_PAGE_STEPS = {*RATING_STEPS, "qa"}
 CONFIRM_END = "confirm_end_{sid}"  # session state: the end's confirmation is drawn open (pages/live.py)
 FOCUS_KEY = "_live_one_focus"
 
@@ -82,6 +86,12 @@ def _ack_key(sid: int) -> str:
 def _own_key(sid: int) -> str:
     """Session state: note field → (the version it showed, the version this screen's save of it made)."""
     return f"_live_one_own_{sid}"
+
+
+def _due_key(sid: int) -> str:
+    """Session state: how many times the parts under the component were to be drawn again (sent to it: a new
+    number makes it ask for that, _refresh)."""
+    return f"_live_one_due_{sid}"
 
 
 def fields_key(sid: int) -> str:
@@ -214,6 +224,7 @@ def screen_data(view: SessionView) -> dict[str, Any]:
         "tags": [{"tag": t, "short": TAG_SHORT.get(t, t)} for t in NOTE_TAGS],
         "max_name": MAX_NAME, "max_rel": MAX_RELATIONSHIP,
         "ack": {"page": ack[0], "seq": ack[1]} if ack else None,
+        "refresh": ss.get(_due_key(sid), 0),
         "focus": ss.pop(FOCUS_KEY, None),  # after Start, the focus goes to Pause (Start is gone)
     }
 
@@ -225,9 +236,12 @@ class _Unreadable(Exception):
     """An event the component sent that names nothing this screen showed."""
 
 
-def _handle(w: LiveWrites, view: SessionView, e: dict) -> bool:
-    """One event from the component, written as /live's own controls write it. True: the whole page is to be
-    drawn again (its parts below the component change too)."""
+_PAGE, _PARTS = 2, 1  # what an event needs drawn again beyond the component: the page, or the parts under it (rest_key)
+
+
+def _handle(w: LiveWrites, view: SessionView, e: dict) -> int:
+    """One event from the component, written as /live's own controls write it. What it needs drawn again besides
+    the component: 0 nothing, _PARTS the parts under it (their fragment), _PAGE the whole page."""
     sid, s = w.sid, view.session
     act = e.get("act")
     people = {p.participant_id: p for p in view.people}
@@ -243,37 +257,38 @@ def _handle(w: LiveWrites, view: SessionView, e: dict) -> bool:
         if target not in STEP_ORDER:
             raise _Unreadable
         w.jump(target)
-        return False
+        return _PARTS if {target, s.current_step} & _PAGE_STEPS else 0
     if act == "pause":  # what the screen showed: a Pause pressed after another screen paused leaves it paused
         w.do(resume if e.get("paused") else pause)
-        return False
+        return 0
     if act == "curtain":
         w.do(set_privacy_curtain, on=not s.privacy_curtain)
-        return True
+        return _PAGE  # the projector's options are not drawn under the curtain
     if act == "start":
         w.do(start_session)
         ss[FOCUS_KEY] = "pause"
-        return True
-    if act == "end":  # the confirmation, under the component
+        return _PAGE
+    if act == "end":  # the confirmation, drawn under the component
         ss[CONFIRM_END.format(sid=sid)] = True
-        return False
+        return _PARTS
     if act == "tick":
         key = str(e["id"])
         if key not in w.item_labels:
             raise _Unreadable
         ss[f"tick_{sid}_{key}"] = bool(e["on"])
         w.set_tick(key, int(e["v"]))
-        return False
+        return 0
     if act == "presence":
         pid = person()
         w.presence(mark_left if e.get("in_room") else mark_arrived, pid)
-        return False
-    if act == "never":
+        # a first arrival adds the person to the ratings and the goals
+        return _PARTS if not people[pid].present and s.current_step in RATING_STEPS else 0
+    if act == "never":  # the ratings and the goals list whom is present
         w.do(set_present, participant_id=person(), present=False)
-        return False
+        return _PARTS
     if act == "present":
         w.do(set_present, participant_id=person(), present=bool(e["on"]))
-        return False
+        return _PARTS
     if act == "carer":
         pid = person()
         on = bool(e["on"])
@@ -282,7 +297,7 @@ def _handle(w: LiveWrites, view: SessionView, e: dict) -> bool:
         ss[f"carer_name_{sid}_{pid}"] = str(e.get("name", p.caregiver_name or ""))
         ss[f"carer_rel_{sid}_{pid}"] = str(e.get("rel", p.caregiver_relationship or ""))
         w.set_caregiver(pid, int(e["v"]))
-        return False
+        return 0
     if act == "note":
         where = (ss.get(fields_key(sid)) or {}).get(str(e["key"]))
         if where is None:
@@ -291,7 +306,7 @@ def _handle(w: LiveWrites, view: SessionView, e: dict) -> bool:
         tags = [t for t in e.get("tags") or [] if t in NOTE_TAGS]
         v = str(e.get("v") or "")
         _write_note(w, pid, step_key, str(e.get("text") or ""), tags, int(v) if v else None)
-        return False
+        return 0
     raise _Unreadable
 
 
@@ -319,20 +334,28 @@ def handle_events(engine: Engine, sid: int) -> None:
     held = ss.get(_ack_key(sid))
     last = held[1] if held and held[0] == page else 0
     view, w = part_view(engine, sid)
-    whole = False
+    again = 0
     for e in sorted((e for e in events if isinstance(e, dict)), key=lambda e: e.get("seq", 0)):
         seq = e.get("seq")
         if not isinstance(seq, int) or seq <= last:
             continue
         last = seq
         try:
-            whole |= _handle(w, view, e)
+            again = max(again, _handle(w, view, e))
         except (_Unreadable, KeyError, TypeError, ValueError):
             log.info("live screen: an event naming nothing on the screen was ignored")  # no values logged
             notice("That click did not match what this screen shows now; nothing was changed.")
     ss[_ack_key(sid)] = (page, last)
-    if whole:
+    if again == _PAGE:
         st.rerun()
+    elif again == _PARTS:  # the component's answer first, then (it asks: _refresh) the fragment under it
+        ss[_due_key(sid)] = ss.get(_due_key(sid), 0) + 1
+
+
+def _refresh(sid: int) -> None:
+    """The component has drawn an answer that changes the parts under it too: rerun their fragment alone (a rerun
+    of both at once, from the click's callback, showed the step later than the page's own run)."""
+    st.rerun([rest_key(sid)])
 
 
 # ---------------------------------------------------------------- the fragment
@@ -373,15 +396,23 @@ def _restore(w: LiveWrites, nkey: str, pid: int | None, step_key: str, text: str
     w.restore_draft(pid, step_key, text)
 
 
-def _screen(engine: Engine, sid: int, rest: Callable[[SessionView, LiveWrites], None]) -> None:
+def _screen(engine: Engine, sid: int) -> None:
     view, w = part_view(engine, sid)
-    _COMPONENT(key=screen_key(sid), data=screen_data(view), on_act_change=lambda: handle_events(engine, sid))
+    _COMPONENT(key=screen_key(sid), data=screen_data(view), on_act_change=lambda: handle_events(engine, sid),
+               on_refresh_change=lambda: _refresh(sid))
     _under(view, w)
-    rest(view, w)
 
 
-def draw(engine: Engine, sid: int, rest: Callable[[SessionView, LiveWrites], None]) -> None:
-    """The screen, a fragment: the component, and under it what `rest` draws from the same read of the session
-    (the parts of /live the component does not draw yet). A click reruns this fragment alone, a step change too;
-    only a change that the rest of the page shows (the privacy curtain, a start or an end) draws the page."""
-    st.fragment(_screen, key=f"live_screen_{sid}")(engine, sid, rest)
+def fragment_key(sid: int) -> str:
+    return f"live_screen_{sid}"
+
+
+def rest_key(sid: int) -> str:
+    """The fragment the page draws under the screen's (what the component does not draw yet, pages/live.py)."""
+    return f"live_rest_{sid}"
+
+
+def draw(engine: Engine, sid: int) -> None:
+    """The screen, a fragment: the component, and under it a conflict or a draft offered back while there is one.
+    A click reruns this fragment alone, or with the one under it when it changes that too (_handle)."""
+    st.fragment(_screen, key=fragment_key(sid))(engine, sid)
