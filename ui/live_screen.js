@@ -122,14 +122,35 @@ function person(d, p) {
   return h + note(d, p.note) + `</div>`;
 }
 
+// The people's column as sections, each one element: the heading with the head-count, each card, the group's note.
 function people(d) {
-  let h = `<h2>Participants</h2>`;
-  h += `<p class="gsf-room ${d.room.ok ? "" : "gsf-warning"}">${esc(d.room.text)}</p>`;
-  if (d.curtain) return h + `<p class="gsf-caption">Participants are hidden while the privacy curtain is on.</p>`;
-  for (const p of d.people) h += person(d, p);
-  if (d.group) h += `<div class="gsf-card ${keyClass(`group_${d.sid}`)}"><strong>Whole group</strong>
-    ${note(d, d.group)}</div>`;
-  return h;
+  const out = [["people-head", `<div><h2>Participants</h2><p class="gsf-room ${d.room.ok ? "" : "gsf-warning"}">
+    ${esc(d.room.text)}</p></div>`]];
+  if (d.curtain) {
+    return [...out, ["curtain", `<p class="gsf-caption">Participants are hidden while the privacy curtain is on.</p>`]];
+  }
+  for (const p of d.people) out.push([`card-${p.id}`, person(d, p)]);
+  if (d.group) out.push(["group", `<div class="gsf-card ${keyClass(`group_${d.sid}`)}"><strong>Whole group</strong>
+    ${note(d, d.group)}</div>`]);
+  return out;
+}
+
+// Put `sections` ([key, markup of one element]) into `box`, replacing only those whose markup changed since they
+// were drawn: a click redraws its card and the figures it moves, not the whole screen (the browser's work on each
+// answer is most of what the educator waits for). Another set of sections is drawn afresh.
+function put(box, sections) {
+  const now = [...box.children];
+  const same = now.length === sections.length && now.every((el, i) => el.dataset.section === sections[i][0]);
+  const make = ([key, markup]) => {
+    const t = document.createElement("template");
+    t.innerHTML = markup.trim();
+    const el = t.content.firstElementChild;
+    el.dataset.section = key;
+    el.gsfMarkup = markup;
+    return el;
+  };
+  if (!same) { box.replaceChildren(...sections.map(make)); return; }
+  sections.forEach((sec, i) => { if (now[i].gsfMarkup !== sec[1]) now[i].replaceWith(make(sec)); });
 }
 
 export default function (component) {
@@ -165,8 +186,13 @@ export default function (component) {
   const sel = at && "selectionStart" in at ? [at.selectionStart, at.selectionEnd] : null;
 
   root.redrawing = true;  // the focused field taken off the page by the redraw is not "left": nothing is saved
-  root.innerHTML = `${header(data)}<div class="gsf-cols"><div class="gsf-content">${deliverables(data)}</div>
-    <div class="gsf-people">${people(data)}</div></div>`;
+  if (first) {
+    root.innerHTML = `<div class="gsf-top-box"></div><div class="gsf-cols"><div class="gsf-content"></div>
+      <div class="gsf-people"></div></div>`;
+  }
+  put(root.querySelector(".gsf-top-box"), [["head", header(data)]]);
+  put(root.querySelector(".gsf-content"), [["content", `<div>${deliverables(data)}</div>`]]);
+  put(root.querySelector(".gsf-people"), people(data));
 
   for (const f of root.querySelectorAll("textarea[data-field]")) {
     const t = typed[f.dataset.field];  // still unsaved (what is stored now is not what was typed)
