@@ -19,12 +19,12 @@ function header(d) {
     <h1>${esc(d.title)}</h1><p class="gsf-caption">${esc(d.caption)}</p></div>
     <a class="gsf-link" href="${esc(d.projector_url)}" target="_blank" rel="noopener"
       title="Opens the audience view in a new window for the projector.">Projector ↗</a>
-    <button data-act="curtain" data-focus="curtain" title="${esc(d.curtain_help)}"
+    <button data-act="curtain" data-focus="curtain" title="${esc(d.curtain_help)} Shortcut: H" aria-keyshortcuts="H"
       aria-pressed="${d.curtain}">${d.curtain ? "Lift curtain" : "Curtain on"}</button></div>
     <div class="gsf-steps st-key-live_steps">`;
   const live = d.status === "live";
   if (live) {
-    h += `<button data-act="step" data-id="${esc(d.prev || "")}" data-focus="prev" title="Previous step"
+    h += `<button data-act="step" data-id="${esc(d.prev || "")}" data-focus="prev" title="Previous step. Shortcut: B" aria-keyshortcuts="B"
       ${attr(!d.prev, "disabled")}>◀ Previous</button>`;
   }
   for (const s of d.steps) {
@@ -34,17 +34,18 @@ function header(d) {
       ${esc(s.label)}<span class="gsf-sr"> ${esc(s.title)}</span></button></span>`;
   }
   if (live) {
-    h += `<button data-act="step" data-id="${esc(d.next || "")}" data-focus="next" title="Next step"
+    h += `<button data-act="step" data-id="${esc(d.next || "")}" data-focus="next" title="Next step. Shortcut: N" aria-keyshortcuts="N"
       ${attr(!d.next, "disabled")}>Next ▶</button>`;
   }
   h += `</div><div class="gsf-clockrow"><div class="gsf-clockcell">`;
   h += d.clock ? d.clock : `<p><strong>Not started</strong> · ${esc(d.not_started)}</p>`;
   h += `</div><div class="gsf-controls">`;
   if (d.status === "planned") {
-    h += `<button class="gsf-primary" data-act="start" data-focus="start">▶ Start session</button>`;
+    h += `<button class="gsf-primary" data-act="start" data-focus="start"
+      title="Starts the clock on step 1. Shortcut: S" aria-keyshortcuts="S">▶ Start session</button>`;
   } else if (live) {
     h += `<span class="${keyClass("pause_" + d.sid)}"><button data-act="pause" data-focus="pause"
-      data-paused="${d.paused}">${d.paused ? "▶ Resume" : "❚❚ Pause"}</button></span>
+      data-paused="${d.paused}" title="Pause or resume the clock. Shortcut: P" aria-keyshortcuts="P">${d.paused ? "▶ Resume" : "❚❚ Pause"}</button></span>
       <button data-act="end" data-focus="end" title="End the session (asks first)">End session…</button>`;
   } else {
     h += `<p class="gsf-info">${esc(d.ended_text)}</p><a href="${esc(d.record_url)}" target="_self">Open the session
@@ -225,6 +226,26 @@ export default function (component) {
   }
 
   if (!first) return;
+  // The default screen's keyboard shortcuts: S starts, B and N step back and on, P pauses or resumes, H draws or
+  // lifts the privacy curtain. Not while typing in a field, nor with a modifier (Shift+B / Shift+N are the
+  // projector's pages, Streamlit's buttons under the screen). One listener for the window: the newest screen's.
+  window.__gsfLiveKeysRoot = root;
+  if (!window.__gsfLiveKeys) {
+    window.__gsfLiveKeys = true;
+    const keys = { s: "start", b: "prev", n: "next", p: "pause", h: "curtain" };
+    window.addEventListener("keydown", (ev) => {
+      const target = keys[ev.key];
+      if (!target || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.repeat) return;
+      const at = document.activeElement;
+      const typing = "input, textarea, select, [role=combobox], [role=textbox]";
+      if (at && (at.isContentEditable || at.closest(typing))) return;
+      const r = window.__gsfLiveKeysRoot;
+      const button = r && r.isConnected && r.querySelector(`button[data-focus="${target}"]`);
+      if (!button || button.disabled) return;
+      ev.preventDefault();
+      button.click();
+    });
+  }
   const noteOf = (key) => {
     const f = root.querySelector(`textarea[data-field="${CSS.escape(key)}"]`);
     const tags = [...root.querySelectorAll(`button[data-act="tag"][data-field="${CSS.escape(key)}"]`)]

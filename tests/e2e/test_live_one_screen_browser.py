@@ -147,3 +147,35 @@ def test_a_step_change_the_queue_under_it_the_curtain_and_the_end(server, page):
     expect(page.locator(".gsf-live")).to_contain_text("read-only here")
     expect(page.locator(f".gsf-live .st-key-note_{sid}_{ada}_qa textarea")).to_be_disabled()
     assert _view(server.db_url, sid).session.status == "ended"
+
+
+def test_the_keyboard_drives_the_session_but_not_from_a_note(server, page):
+    sid, (ada, _, _) = seed(server.db_url, _planned)
+    _open(page, server, sid)
+    page.bring_to_front()  # key events go to the focused page of the shared browser
+
+    def press(key: str) -> None:
+        wait_for_app_idle(page)
+        page.locator(".gsf-live h1").click()  # the page, not a field
+        page.keyboard.press(key)
+
+    press("s")
+    eventually(lambda: _view(server.db_url, sid).session.status == "live")
+    expect(page.locator(".gsf-live button[data-act=pause]")).to_be_visible()
+    press("n")
+    expect(page.locator(".gsf-live .gsf-step-title")).to_contain_text("Teaching")
+    press("b")
+    expect(page.locator(".gsf-live .gsf-step-title")).to_contain_text("Introduction")
+    press("p")
+    eventually(lambda: _view(server.db_url, sid).timer().paused)
+    expect(page.locator(".gsf-live button[data-act=pause]")).to_have_text(re.compile("Resume"))
+    press("h")
+    expect(page.locator(".gsf-live")).to_contain_text("Participants are hidden")
+    press("h")
+    note = page.locator(f".gsf-live .st-key-note_{sid}_{ada}_intro textarea")
+    note.click()
+    page.keyboard.type("bnph s")  # letters typed into a note are text
+    expect(note).to_have_value("bnph s")
+    wait_for_app_idle(page)
+    view = _view(server.db_url, sid)
+    assert view.session.current_step == "intro" and view.timer().paused and not view.session.privacy_curtain
