@@ -194,6 +194,7 @@ export default function (component) {
   put(root.querySelector(".gsf-top-box"), [["head", header(data)]]);
   put(root.querySelector(".gsf-content"), [["content", `<div>${deliverables(data)}</div>`]]);
   put(root.querySelector(".gsf-people"), people(data));
+  if (root.place) root.place();  // a header drawn afresh while pinned is pinned in the same place
 
   for (const f of root.querySelectorAll("textarea[data-field]")) {
     const t = typed[f.dataset.field];  // still unsaved (what is stored now is not what was typed)
@@ -226,6 +227,28 @@ export default function (component) {
   }
 
   if (!first) return;
+  // The header stays in view below the parts under the component too (the ratings, the queue, late arrivals): it
+  // is sticky within the component, and pinned to the window once the component's end has scrolled above it. Its
+  // box keeps its height in the page meanwhile, so nothing moves when it is pinned or let go.
+  const box = root.querySelector(".gsf-top-box");
+  const place = () => {
+    const top = 40;  // under Streamlit's header, 2.5rem (pages/live.py)
+    const r = root.getBoundingClientRect();
+    const head = box.firstElementChild;
+    if (!box.classList.contains("gsf-pinned")) box.dataset.height = String(head ? head.offsetHeight : 0);
+    const pinned = r.bottom < top + Number(box.dataset.height);
+    box.style.minHeight = pinned ? `${box.dataset.height}px` : "";
+    box.classList.toggle("gsf-pinned", pinned);
+    if (head) {
+      head.style.left = pinned ? `${r.left}px` : "";
+      head.style.width = pinned ? `${r.width}px` : "";
+    }
+  };
+  root.place = place;
+  let queued = false;
+  const soon = () => { if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; place(); }); } };
+  (document.querySelector('[data-testid="stMain"]') || window).addEventListener("scroll", soon, { passive: true });
+  window.addEventListener("resize", soon);
   // The default screen's keyboard shortcuts: S starts, B and N step back and on, P pauses or resumes, H draws or
   // lifts the privacy curtain. Not while typing in a field, nor with a modifier (Shift+B / Shift+N are the
   // projector's pages, Streamlit's buttons under the screen). One listener for the window: the newest screen's.

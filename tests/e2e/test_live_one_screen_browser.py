@@ -179,3 +179,24 @@ def test_the_keyboard_drives_the_session_but_not_from_a_note(server, page):
     wait_for_app_idle(page)
     view = _view(server.db_url, sid)
     assert view.session.current_step == "intro" and view.timer().paused and not view.session.privacy_curtain
+
+
+def test_on_a_laptop_and_a_projector_the_controls_stay_in_view_and_nothing_runs_off_the_side(server, page):
+    sid, _ = seed(server.db_url, _live)
+    for width, height in ((1366, 768), (1280, 720), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        _open(page, server, sid)
+        page.mouse.move(width // 2, height // 2)
+        page.mouse.wheel(0, 2000)  # well down the cards
+        page.wait_for_function("() => document.querySelector('[data-testid=stMain]').scrollTop > 500")
+        if height < 1000:  # down at the ratings and the queue, under the component's end: pinned to the window
+            expect(page.locator(".gsf-live .gsf-top-box.gsf-pinned")).to_have_count(1)
+        for control in ("[data-act=pause]", "[data-act=end]", ".st-key-step_teach button", "[data-focus=next]"):
+            box = page.locator(f".gsf-live {control}").bounding_box()
+            assert box and 0 <= box["y"] and box["y"] + box["height"] <= height * 0.45, (width, control, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # pinned below the component's end, a click's answer is drawn there too (the header drawn afresh)
+    page.locator(".gsf-live [data-act=pause]").click()
+    expect(page.locator(".gsf-live [data-act=pause]")).to_have_text(re.compile("Resume"))
+    box = page.locator(".gsf-live [data-act=pause]").bounding_box()
+    assert box and 0 <= box["y"] <= 1080 * 0.45 and box["x"] > 0, box
