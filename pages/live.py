@@ -290,6 +290,7 @@ def _one_screen() -> None:
     of their own), late arrivals and the sign-in sheet. A click in the component reruns its fragment alone; one
     that changes what is under it (a step to or from one with ratings, goals or the open queue; a first arrival
     there; the curtain, a start, an end) draws the page."""
+    live_screen.keep_drafts(view)
     live_screen.draw(engine, sid)
     flash_errors()
     left, right = st.columns([11, 9], gap="medium")

@@ -35,7 +35,8 @@ def forget(key: str) -> None:
     st.session_state.get(_PENDING, {}).pop(key, None)
 
 
-def _resolve(key: str, mine: bool) -> None:
+def resolve(key: str, mine: bool) -> None:
+    """Keep this screen's value (`mine`: written again against the version stored now) or the other screen's."""
     p = pending(key)
     if p is None:
         return
@@ -58,10 +59,10 @@ def show(key: str) -> None:
         with left:
             st.caption("Saved from the other screen")
             st.text(plain(p.theirs) or "(empty)")
-            st.button("Keep theirs", key=f"theirs_{key}", on_click=_resolve, args=(key, False),
+            st.button("Keep theirs", key=f"theirs_{key}", on_click=resolve, args=(key, False),
                       icon=":material/check:")
         with right:
             st.caption("Yours, not saved")
             st.text(plain(p.mine) or "(empty)")
-            st.button("Keep mine", key=f"mine_{key}", on_click=_resolve, args=(key, True), type="primary",
+            st.button("Keep mine", key=f"mine_{key}", on_click=resolve, args=(key, True), type="primary",
                       icon=":material/save:")

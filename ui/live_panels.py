@@ -497,7 +497,7 @@ def people(engine: Engine, sid: int) -> None:
     st.fragment(_people, key=people_key(sid))(engine, sid)
 
 
-def _restore_elsewhere(w: LiveWrites, pid: int | None, step_key: str, text: str, stored: tuple) -> None:
+def restore_elsewhere(w: LiveWrites, pid: int | None, step_key: str, text: str, stored: tuple) -> None:
     """Save a draft of a note field this screen does not show, against the note as stored when the offer was
     drawn (a newer one written since is a conflict, shown here)."""
     _, tkey, seen = note_keys(w.sid, pid, step_key)
@@ -516,7 +516,7 @@ def draft_elsewhere(view: SessionView, w: LiveWrites, pid: int | None, step_key:
         next((p.first_name for p in view.people if p.participant_id == pid), "a participant"))
     note = live_note(view, pid, step_key)
     drafts.offer(draft, f"a note on {who} in {STEP_TITLES.get(step_key, step_key)},", restore="Restore and save",
-                 on_restore=_restore_elsewhere, args=(w, pid, step_key, draft.text, stored_note(note)),
+                 on_restore=restore_elsewhere, args=(w, pid, step_key, draft.text, stored_note(note)),
                  help="Saved as the note there" + (", in place of the text stored there now (kept as an earlier "
                                                   "version)" if note else ""))
 

@@ -76,6 +76,27 @@ function deliverables(d) {
   return h;
 }
 
+// A conflict on a note (another screen wrote first): both values, and a button to keep each (ui/conflicts.py).
+function conflict(c) {
+  if (!c) return "";
+  return `<div class="gsf-offer ${keyClass("conflict_" + c.key)}" role="alert"><p class="gsf-warning">${esc(c.label)}
+    was changed on another screen after this screen showed it. Nothing was overwritten: choose which to keep.</p>
+    <div class="gsf-both"><div><p class="gsf-caption">Saved from the other screen</p><pre>${esc(c.theirs || "(empty)")}</pre>
+    <button data-act="keep" data-id="${esc(c.key)}" data-mine="false" data-focus="theirs-${esc(c.key)}">Keep theirs
+    </button></div><div><p class="gsf-caption">Yours, not saved</p><pre>${esc(c.mine || "(empty)")}</pre>
+    <button class="gsf-primary" data-act="keep" data-id="${esc(c.key)}" data-mine="true"
+    data-focus="mine-${esc(c.key)}">Keep mine</button></div></div></div>`;
+}
+
+// A note typed in this browser that never reached the record (ui/drafts.py): its text, restore it or discard it.
+function offer(o, help) {
+  if (!o) return "";
+  return `<div class="gsf-offer ${keyClass("draft_" + o.key)}" role="status"><p class="gsf-warning">${esc(o.said)}</p>
+    <pre>${esc(o.text)}</pre><div class="gsf-row"><button class="gsf-primary" data-act="restore" data-id="${esc(o.key)}"
+    data-focus="restore-${esc(o.key)}" title="${esc(help || "")}">Restore and save</button>
+    <button data-act="discard" data-id="${esc(o.key)}" data-focus="discard-${esc(o.key)}">Discard it</button></div></div>`;
+}
+
 function note(d, n) {
   if (!n) return "";
   let h = `<div class="${keyClass(n.key)}"><textarea data-field="${esc(n.key)}" data-pid="${n.pid ?? ""}"
@@ -90,7 +111,7 @@ function note(d, n) {
   }
   h += `</div>`;
   if (n.earlier) h += `<p class="gsf-caption">Earlier: ${esc(n.earlier)}</p>`;
-  return h;
+  return h + conflict(n.conflict) + offer(n.draft);
 }
 
 function person(d, p) {
@@ -130,6 +151,10 @@ function people(d) {
   if (d.curtain) {
     return [...out, ["curtain", `<p class="gsf-caption">Participants are hidden while the privacy curtain is on.</p>`]];
   }
+  if (d.elsewhere.length) {
+    out.push(["elsewhere", `<div>${d.elsewhere.map((x) => conflict(x.conflict) + offer(x.draft,
+      "Saved as the note there")).join("")}</div>`]);
+  }
   for (const p of d.people) out.push([`card-${p.id}`, person(d, p)]);
   if (d.group) out.push(["group", `<div class="gsf-card ${keyClass(`group_${d.sid}`)}"><strong>Whole group</strong>
     ${note(d, d.group)}</div>`]);
@@ -159,6 +184,7 @@ export default function (component) {
   let root = parentElement.querySelector(".gsf-live");
   const first = !root;
   if (first) {
+    parentElement.querySelector(".gsf-load-error")?.remove();  // an earlier run could not load this script
     root = document.createElement("div");
     root.className = "gsf-live";
     parentElement.appendChild(root);
@@ -284,6 +310,8 @@ export default function (component) {
       root.send(noteOf(b.dataset.field));
     } else if (act === "presence") {
       root.send({ act, id: b.dataset.id, in_room: b.dataset.in === "true" });
+    } else if (act === "keep") {
+      root.send({ act, id: b.dataset.id, mine: b.dataset.mine === "true" });
     } else if (act === "pause") {
       root.send({ act, paused: b.dataset.paused === "true" });
     } else {

@@ -1,15 +1,17 @@
 """/live's screen drawn by ONE component (issue 15, stage 1; `/live?session=N&screen=one`, not yet the default):
-the header (title, projector link, privacy curtain, the steps, the clock, Start / Pause / Resume / End…), what the
-step delivers with its ticks and progress, and the people's cards (presence, caregiver, the step's note and its
-tags) with the whole group's note. Streamlit carries data and events; the browser draws (ui/live_screen.js).
+the header (title, projector link, privacy curtain, the steps, the clock, Start / Pause / Resume / End…, the
+keyboard shortcuts), what the step delivers with its ticks and progress, and the people's cards (presence,
+caregiver, the step's note and its tags) with the whole group's note. Streamlit carries data and events; the
+browser draws (ui/live_screen.js).
 
 Why: every element Streamlit draws costs the browser a redraw on each message of each run, fragments' runs
-included, so /live's many small widgets made each click 1.6-3.8x a bare page's; drawn as one component, every kind
-of click measured 1.1-1.7x (README, Performance). Every write still goes through ui/live_writes.py and models/,
-checked against the version this screen showed; a conflict is shown with both values (ui/conflicts.py) and a note
-typed here is mirrored into the browser until saved (ui/drafts.py), both drawn under the component, by Streamlit,
-only while there is one. What this screen does not draw yet stays on the page below it, as on the default /live:
-the ratings, the question queue, the goals, late arrivals, the end's confirmation, the projector's options."""
+included, so the default /live's many small widgets made each click 1.6-3.8x a bare page's (README, Performance).
+Every write still goes through ui/live_writes.py and models/, checked against the version this screen showed; a
+conflict is shown with both values (ui/conflicts.py) and a note typed here is mirrored into the browser until
+saved (ui/drafts.py), both drawn under the component by Streamlit, only while there is one. What the component does
+not draw yet, pages/live.py draws under it as the default screen does: in a fragment of its own (rest_key) the
+end's confirmation, the ratings, the question queue and the goals; by the page, late arrivals and the sign-in sheet
+and the projector's options."""
 
 from __future__ import annotations
 
@@ -30,9 +32,9 @@ from models.rules import CODES, MAX_NAME, MAX_RELATIONSHIP, NOTE_TAGS, TAG_SHORT
 from models.session_view import SessionView
 from models.sessions import pause, resume, set_privacy_curtain, start_session, step_offset
 from ui import assets, conflicts, drafts
-from ui.actions import message_slot, notice
+from ui.actions import notice
 from ui.clock import face_html
-from ui.live_panels import draft_elsewhere, notes_never_saved, part_view, status_line
+from ui.live_panels import notes_never_saved, part_view, restore_elsewhere, status_line
 from ui.live_writes import (
     LiveWrites,
     live_note,
@@ -59,16 +61,27 @@ export default function (component) {
     document.head.appendChild(link);
   }
   window.__gsfLiveScreen = window.__gsfLiveScreen || import(new URL(JS_URL, window.location.href).href);
-  window.__gsfLiveScreen.then((screen) => screen.default(component));
+  window.__gsfLiveScreen.then((screen) => screen.default(component), () => {
+    window.__gsfLiveScreen = null;  // tried again on the next run
+    if (!component.parentElement.querySelector(".gsf-load-error")) {
+      const said = document.createElement("p");
+      said.className = "gsf-load-error";
+      said.setAttribute("role", "alert");
+      said.textContent = "The live screen could not be loaded (the connection to the app may have dropped). "
+        + "Reload the page.";
+      component.parentElement.appendChild(said);
+    }
+  });
 }
 """
 _COMPONENT = st.components.v2.component(
     "gsf_live_screen", js=_LOADER.replace("CSS_URL", json.dumps(assets.url("live_screen.css")))
     .replace("JS_URL", json.dumps(assets.url("live_screen.js"))), isolate_styles=False)
 
-# The steps under which the page draws something of its own (ui/live_panels.py): the ratings at the introduction and
-# the summary, the goals at the summary, the question queue open at Q&A. A step change to or from one of them draws
-# the page; between the others (Teaching, Activities) the component's fragment alone.
+# The steps under which the fragment under the component draws something of its own (ui/live_panels.py): the ratings
+# at the introduction and the summary, the goals at the summary, the question queue open at Q&A. A step change to or
+# from one of them reruns that fragment too (after the component's answer: _refresh); between the others (Teaching,
+# Activities) the component's fragment alone.
 RATING_STEPS = ("intro", "summary")
 _PAGE_STEPS = {*RATING_STEPS, "qa"}
 CONFIRM_END = "confirm_end_{sid}"  # session state: the end's confirmation is drawn open (pages/live.py)
@@ -156,10 +169,56 @@ def _note(view: SessionView, pid: int | None, label: str) -> dict:
     ss[seen] = stored  # what this screen shows, as a draft restored here checks its write against
     earlier = [n for n in view.notes if n.participant_id == pid and n.step != step_id and n.text.strip()]
     title = plain(view.curriculum.step(step_id).display_title)
+    draft = _unsaved(sid).get(nkey)
     return {"key": nkey, "pid": pid, "v": version, "text": text, "tags": list(tags),
             "gen": ss.get(note_gen_key(nkey), 0), "label": label,
             "placeholder": f"Notes during {title} (saved when you leave the field)",
-            "earlier": " · ".join(f"{STEP_TITLES.get(n.step, n.step)}: {plain(n.text)}" for n in earlier)}
+            "earlier": " · ".join(f"{STEP_TITLES.get(n.step, n.step)}: {plain(n.text)}" for n in earlier),
+            "conflict": _conflict(nkey),
+            "draft": None if draft is None or draft.text == text or conflicts.pending(nkey) else _draft(draft, "text")}
+
+
+def _conflict(key: str) -> dict | None:
+    """A write of this screen's refused because another screen wrote first: both values (ui/conflicts.py)."""
+    p = conflicts.pending(key)
+    return None if p is None else {"key": key, "label": plain(p.label), "mine": plain(p.mine),
+                                   "theirs": plain(p.theirs)}
+
+
+def _draft(d: drafts.Draft, what: str) -> dict:
+    """A note typed in this browser that never reached the record, offered back (ui/drafts.offer's words)."""
+    return {"key": d.key, "text": plain(d.text),
+            "said": f"Not saved: {what} typed in this browser at {clock.fmt_local(d.typed_at, '%H:%M')} that never "
+                    "reached the record (the page was reloaded or the connection dropped)."}
+
+
+def _elsewhere(view: SessionView, shown: dict) -> list[dict]:
+    """Notes typed in this browser, never saved, for fields this screen does not show now (another step, or a
+    person no longer in the room), and a conflict met restoring one: offered where they were typed."""
+    sid = view.session.id
+    out = []
+    for k, d in _unsaved(sid).items():
+        if k in shown:
+            continue
+        pid, step_key = _hidden(view).get(k, (None, None))
+        if step_key is None:
+            continue
+        who = "the whole group" if pid is None else next(
+            (plain(p.first_name) for p in view.people if p.participant_id == pid), "a participant")
+        note = live_note(view, pid, step_key)
+        if note is not None and note.text == d.text:
+            continue  # saved there meanwhile
+        out.append({"conflict": _conflict(k), "draft": None if conflicts.pending(k) else _draft(
+            d, f"a note on {who} in {STEP_TITLES.get(step_key, step_key)},")})
+    return out
+
+
+def _hidden(view: SessionView) -> dict[str, tuple[int | None, str]]:
+    """Every /live note field of the session (everyone on the roster, and the group, at every step): key → (person
+    or None, step)."""
+    sid = view.session.id
+    return {note_keys(sid, pid, x.id)[0]: (pid, x.id)
+            for pid in [*(p.participant_id for p in view.people), None] for x in view.curriculum.steps}
 
 
 def _warnings(view: SessionView) -> list[str]:
@@ -221,6 +280,7 @@ def screen_data(view: SessionView) -> dict[str, Any]:
         "texts": _texts(view, step), "ticks": _ticks(view, step), "done": done, "total": total,
         "room": {"ok": room.check.ok, "text": f"{room.text}. {room.check.message}"},
         "people": people, "group": group,
+        "elsewhere": [] if status != SessionStatus.LIVE or curtain else _elsewhere(view, fields),
         "tags": [{"tag": t, "short": TAG_SHORT.get(t, t)} for t in NOTE_TAGS],
         "max_name": MAX_NAME, "max_rel": MAX_RELATIONSHIP,
         "ack": {"page": ack[0], "seq": ack[1]} if ack else None,
@@ -307,6 +367,26 @@ def _handle(w: LiveWrites, view: SessionView, e: dict) -> int:
         v = str(e.get("v") or "")
         _write_note(w, pid, step_key, str(e.get("text") or ""), tags, int(v) if v else None)
         return 0
+    if act == "keep":  # a conflict on a note: keep this screen's text or the other screen's
+        key = str(e["id"])
+        if conflicts.pending(key) is None or key not in _hidden(view):
+            raise _Unreadable
+        conflicts.resolve(key, bool(e.get("mine")))
+        return 0
+    if act in ("restore", "discard"):  # a draft offered back: what this browser reported, not what the click says
+        key = str(e["id"])
+        draft, where = _unsaved(sid).get(key), _hidden(view).get(key)
+        if draft is None or where is None:
+            raise _Unreadable
+        if act == "discard":
+            drafts.discard(key, draft.text)
+        elif key in (ss.get(fields_key(sid)) or {}):
+            ss[note_gen_key(key)] = ss.get(note_gen_key(key), 0) + 1  # the field shows the draft, now stored
+            w.restore_draft(where[0], where[1], draft.text)
+        else:
+            restore_elsewhere(w, where[0], where[1], draft.text, stored_note(live_note(view, *where)))
+        _unsaved(sid).pop(key, None)
+        return _PAGE  # the keeper of drafts, drawn by the page, drops it from the browser
     raise _Unreadable
 
 
@@ -361,46 +441,39 @@ def _refresh(sid: int) -> None:
 # ---------------------------------------------------------------- the fragment
 
 
-def _under(view: SessionView, w: LiveWrites) -> None:
-    """Under the component, drawn by Streamlit only while there is something: a conflict on a field the
-    component shows, with both values; a note typed in this browser and never saved, offered back."""
+def _unsaved_key(sid: int) -> str:
+    return f"_live_one_unsaved_{sid}"
+
+
+def _unsaved(sid: int) -> dict[str, drafts.Draft]:
+    """The notes this browser holds that never reached the record, as the keeper reported them at the page's last
+    run (keep_drafts), less those discarded since."""
+    discarded = ss.get("_drafts_discarded") or {}
+    held = ss.setdefault(_unsaved_key(sid), {})
+    return {k: d for k, d in held.items() if d.text not in discarded.get(k, [])}
+
+
+def keep_drafts(view: SessionView) -> None:
+    """Drawn by the page, not the screen's fragment (a click need not carry it): the keeper that mirrors every note
+    field of /live into this browser until it is saved (ui/drafts.keeper), told the text stored for each field of
+    every step, so that a draft equal to it goes. What it reports is offered back by the component (_note,
+    _elsewhere). On an ended session, how many never reached the record."""
     s = view.session
-    sid, step_id = s.id, s.current_step or STEP_ORDER[0]
     if s.status == SessionStatus.ENDED:
         notes_never_saved(view)
         return
-    if s.status == SessionStatus.PLANNED or s.privacy_curtain:
+    if s.status != SessionStatus.LIVE or s.privacy_curtain:
         return
+    sid = s.id
     stored = {k: n.text for k, n in live_notes(view).items()}
-    shown = ss.get(fields_key(sid)) or {}
-    everyone = [*(p.participant_id for p in view.people), None]
-    hidden = {k: (pid, x.id) for pid in everyone for x in view.curriculum.steps
-              if (k := note_keys(sid, pid, x.id)[0]) not in shown}
-    unsaved = drafts.keeper(note_drafts(sid), {k: stored.get(v, "") for k, v in shown.items()}, key=f"drafts_{sid}",
-                            elsewhere={k: stored.get(v, "") for k, v in hidden.items()})
-    with message_slot():
-        for nkey, (pid, step_key) in shown.items():
-            conflicts.show(nkey)
-            draft = unsaved.get(nkey)
-            if draft is not None and draft.text != stored.get((pid, step_key), "") \
-                    and conflicts.pending(nkey) is None:
-                drafts.offer(draft, "text", restore="Restore and save", on_restore=_restore,
-                             args=(w, nkey, pid, step_id, draft.text))
-        for k, draft in unsaved.items():
-            if k in hidden:
-                draft_elsewhere(view, w, *hidden[k], draft)
-
-
-def _restore(w: LiveWrites, nkey: str, pid: int | None, step_key: str, text: str) -> None:
-    ss[note_gen_key(nkey)] = ss.get(note_gen_key(nkey), 0) + 1  # the field shows what is stored now, the draft restored
-    w.restore_draft(pid, step_key, text)
+    fields = {k: stored.get(where, "") for k, where in _hidden(view).items()}
+    ss[_unsaved_key(sid)] = drafts.keeper(note_drafts(sid), fields, key=f"drafts_{sid}")
 
 
 def _screen(engine: Engine, sid: int) -> None:
-    view, w = part_view(engine, sid)
+    view, _ = part_view(engine, sid)
     _COMPONENT(key=screen_key(sid), data=screen_data(view), on_act_change=lambda: handle_events(engine, sid),
                on_refresh_change=lambda: _refresh(sid))
-    _under(view, w)
 
 
 def fragment_key(sid: int) -> str:
@@ -413,6 +486,6 @@ def rest_key(sid: int) -> str:
 
 
 def draw(engine: Engine, sid: int) -> None:
-    """The screen, a fragment: the component, and under it a conflict or a draft offered back while there is one.
-    A click reruns this fragment alone, or with the one under it when it changes that too (_handle)."""
+    """The screen, a fragment of one component. A click reruns it alone, or then the fragment under it when it
+    changes that too (_handle)."""
     st.fragment(_screen, key=fragment_key(sid))(engine, sid)

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from models.db import init_engine, session_scope
 from models.notes import save_live_note
 from models.session_view import load_session_view
-from models.sessions import start_session
-from tests.e2e.conftest import eventually, seed, wait_for_app_idle
+from models.sessions import go_to_step, start_session
+from tests.e2e.conftest import eventually, keeping, seed, wait_for_app_idle
 from tests.factories import make_session
 
 
@@ -200,3 +200,46 @@ def test_on_a_laptop_and_a_projector_the_controls_stay_in_view_and_nothing_runs_
     expect(page.locator(".gsf-live [data-act=pause]")).to_have_text(re.compile("Resume"))
     box = page.locator(".gsf-live [data-act=pause]").bounding_box()
     assert box and 0 <= box["y"] <= 1080 * 0.45 and box["x"] > 0, box
+
+
+def test_a_note_typed_and_never_saved_is_offered_back_after_a_reload_where_it_was_typed(server, page):
+    sid, (ada, bram, _) = seed(server.db_url, _live)
+    _open(page, server, sid)
+    keeping(page, f"drafts_{sid}")
+    page.locator(f".gsf-live .st-key-note_{sid}_{ada}_intro textarea").fill("Invented: typed, never left")
+    page.reload()  # the field was not left: nothing reached the record
+    expect(page.locator(".gsf-live .gsf-head")).to_be_visible()
+    offer = page.locator(f".gsf-live .st-key-draft_note_{sid}_{ada}_intro")
+    expect(offer).to_contain_text("Not saved")
+    expect(offer).to_contain_text("Invented: typed, never left")
+    assert not _view(server.db_url, sid).notes
+    offer.get_by_role("button", name="Restore and save").click()
+    expect(offer).to_have_count(0)
+    expect(page.locator(f".gsf-live .st-key-note_{sid}_{ada}_intro textarea")).to_have_value(
+        "Invented: typed, never left")
+    assert [n.text for n in _view(server.db_url, sid).notes] == ["Invented: typed, never left"]
+    wait_for_app_idle(page)
+    keeping(page, f"drafts_{sid}")
+    page.locator(f".gsf-live .st-key-note_{sid}_{bram}_intro textarea").fill("Invented: to throw away")
+    page.reload()
+    other = page.locator(f".gsf-live .st-key-draft_note_{sid}_{bram}_intro")
+    expect(other).to_contain_text("Invented: to throw away")
+    other.get_by_role("button", name="Discard it").click()
+    expect(other).to_have_count(0)
+    wait_for_app_idle(page)
+    page.reload()
+    expect(page.locator(f".gsf-live .st-key-note_{sid}_{ada}_intro textarea")).to_have_value(
+        "Invented: typed, never left")
+    expect(page.locator(".gsf-live [class*=st-key-draft_note_]")).to_have_count(0)  # neither is offered again
+
+    # typed at one step, the step changed on another screen before it was saved: offered where it was typed
+    keeping(page, f"drafts_{sid}")
+    page.locator(f".gsf-live .st-key-note_{sid}_{bram}_intro textarea").fill("Invented: said in the intro")
+    seed(server.db_url, lambda db: go_to_step(db, session_id=sid, step="teach"))
+    page.reload()
+    elsewhere = page.locator(f".gsf-live .st-key-draft_note_{sid}_{bram}_intro")
+    expect(elsewhere).to_contain_text("a note on Bram in Introduction")
+    elsewhere.get_by_role("button", name="Restore and save").click()
+    expect(elsewhere).to_have_count(0)
+    notes = {(n.participant_id, n.step): n.text for n in _view(server.db_url, sid).notes}
+    assert notes[(bram, "intro")] == "Invented: said in the intro"
