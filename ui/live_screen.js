@@ -14,66 +14,71 @@ const attr = (on, name) => (on ? ` ${name}` : "");
 
 /*COUNT_JS*/
 
+// The header as sections, each one element: the title row, the steps, the clock with its controls, the warnings.
 function header(d) {
-  let h = `<div class="gsf-head st-key-live_header"><div class="gsf-top"><div class="gsf-titles">
-    <h1>${esc(d.title)}</h1><p class="gsf-caption">${esc(d.caption)}</p></div>
+  const live = d.status === "live";
+  const top = `<div class="gsf-top"><div class="gsf-titles"><h1>${esc(d.title)}</h1>
+    <p class="gsf-caption">${esc(d.caption)}</p></div>
     <a class="gsf-link" href="${esc(d.projector_url)}" target="_blank" rel="noopener"
       title="Opens the audience view in a new window for the projector.">Projector ↗</a>
     <button data-act="curtain" data-focus="curtain" title="${esc(d.curtain_help)} Shortcut: H" aria-keyshortcuts="H"
-      aria-pressed="${d.curtain}">${d.curtain ? "Lift curtain" : "Curtain on"}</button></div>
-    <div class="gsf-steps st-key-live_steps">`;
-  const live = d.status === "live";
+      aria-pressed="${d.curtain}">${d.curtain ? "Lift curtain" : "Curtain on"}</button></div>`;
+  let steps = `<div class="gsf-steps st-key-live_steps">`;
   if (live) {
-    h += `<button data-act="step" data-id="${esc(d.prev || "")}" data-focus="prev" title="Previous step. Shortcut: B" aria-keyshortcuts="B"
-      ${attr(!d.prev, "disabled")}>◀ Previous</button>`;
+    steps += `<button data-act="step" data-id="${esc(d.prev || "")}" data-focus="prev"
+      title="Previous step. Shortcut: B" aria-keyshortcuts="B" ${attr(!d.prev, "disabled")}>◀ Previous</button>`;
   }
   for (const s of d.steps) {
-    h += `<span class="${keyClass("step_" + s.id)}"><button data-act="step" data-id="${esc(s.id)}"
+    steps += `<span class="${keyClass("step_" + s.id)}"><button data-act="step" data-id="${esc(s.id)}"
       data-focus="step-${esc(s.id)}" class="${s.current ? "gsf-current" : ""}"
       ${attr(s.current, 'aria-current="step"')} title="${esc(s.help)}" ${attr(!live, "disabled")}>
       ${esc(s.label)}<span class="gsf-sr"> ${esc(s.title)}</span></button></span>`;
   }
   if (live) {
-    h += `<button data-act="step" data-id="${esc(d.next || "")}" data-focus="next" title="Next step. Shortcut: N" aria-keyshortcuts="N"
-      ${attr(!d.next, "disabled")}>Next ▶</button>`;
+    steps += `<button data-act="step" data-id="${esc(d.next || "")}" data-focus="next"
+      title="Next step. Shortcut: N" aria-keyshortcuts="N" ${attr(!d.next, "disabled")}>Next ▶</button>`;
   }
-  h += `</div><div class="gsf-clockrow"><div class="gsf-clockcell">`;
-  h += d.clock ? d.clock : `<p><strong>Not started</strong> · ${esc(d.not_started)}</p>`;
-  h += `</div><div class="gsf-controls">`;
+  steps += `</div>`;
+  let clock = `<div class="gsf-clockrow"><div class="gsf-clockcell">`;
+  clock += d.clock ? d.clock : `<p><strong>Not started</strong> · ${esc(d.not_started)}</p>`;
+  clock += `</div><div class="gsf-controls">`;
   if (d.status === "planned") {
-    h += `<button class="gsf-primary" data-act="start" data-focus="start"
+    clock += `<button class="gsf-primary" data-act="start" data-focus="start"
       title="Starts the clock on step 1. Shortcut: S" aria-keyshortcuts="S">▶ Start session</button>`;
   } else if (live) {
-    h += `<span class="${keyClass("pause_" + d.sid)}"><button data-act="pause" data-focus="pause"
-      data-paused="${d.paused}" title="Pause or resume the clock. Shortcut: P" aria-keyshortcuts="P">${d.paused ? "▶ Resume" : "❚❚ Pause"}</button></span>
+    clock += `<span class="${keyClass("pause_" + d.sid)}"><button data-act="pause" data-focus="pause"
+      data-paused="${d.paused}" title="Pause or resume the clock. Shortcut: P"
+      aria-keyshortcuts="P">${d.paused ? "▶ Resume" : "❚❚ Pause"}</button></span>
       <button data-act="end" data-focus="end" title="End the session (asks first)">End session…</button>`;
   } else {
-    h += `<p class="gsf-info">${esc(d.ended_text)}</p><a href="${esc(d.record_url)}" target="_self">Open the session
-      record</a>`;
+    clock += `<p class="gsf-info">${esc(d.ended_text)}</p><a href="${esc(d.record_url)}" target="_self">Open the
+      session record</a>`;
   }
-  h += `</div></div>`;
-  for (const w of d.warnings) h += `<p class="gsf-warning" role="status">${esc(w)}</p>`;
-  return h + `</div>`;
+  clock += `</div></div>`;
+  const warnings = `<div>${d.warnings.map((w) => `<p class="gsf-warning" role="status">${esc(w)}</p>`).join("")}</div>`;
+  return [["top", top], ["steps", steps], ["clock", clock], ["warnings", warnings]];
 }
 
+// What the step delivers as sections, each one element: the title with the step's texts, the progress, each tick.
 function deliverables(d) {
-  let h = `<h2 class="gsf-step-title">${esc(d.step_title)}</h2>`;
-  for (const block of d.texts) {
-    h += `<p class="gsf-label">${esc(block.label)}</p><pre>${esc(block.lines.join("\n"))}</pre>`;
-  }
-  h += `<div data-testid="stProgress" class="gsf-progress" role="progressbar" aria-valuemin="0"
-    aria-valuemax="${d.total}" aria-valuenow="${d.done}"><span style="width: ${d.total ? (100 * d.done) / d.total :
-    0}%"></span><p>Curriculum delivered: ${d.done} of ${d.total} items</p></div>`;
+  const title = `<div><h2 class="gsf-step-title">${esc(d.step_title)}</h2>${d.texts.map((block) =>
+    `<p class="gsf-label">${esc(block.label)}</p><pre>${esc(block.lines.join("\n"))}</pre>`).join("")}</div>`;
+  const out = [["title", title], ["progress", `<div data-testid="stProgress" class="gsf-progress" role="progressbar"
+    aria-valuemin="0" aria-valuemax="${d.total}" aria-valuenow="${d.done}"><span style="width: ${d.total ?
+    (100 * d.done) / d.total : 0}%"></span><p>Curriculum delivered: ${d.done} of ${d.total} items</p></div>`]];
   let heading = false;
   for (const t of d.ticks) {
-    if (t.kind === "check" && !heading) { h += `<p class="gsf-label">Facilitator checklist</p>`; heading = true; }
+    if (t.kind === "check" && !heading) {
+      out.push(["checklist", `<p class="gsf-label">Facilitator checklist</p>`]);
+      heading = true;
+    }
     const box = `<label title="${esc(t.help)}"><input type="checkbox" data-act="tick" data-id="${esc(t.key)}"
       data-v="${t.v}" data-focus="tick-${esc(t.key)}" ${attr(t.on, "checked")} ${attr(d.ro, "disabled")}>
       ${esc(t.label)}</label>`;
-    h += t.kind === "check" ? `<div class="${keyClass(t.widget)}">${box}</div>`
-      : `<div class="gsf-box ${keyClass(t.widget)}">${box}<pre>${esc(t.body)}</pre></div>`;
+    out.push([`tick-${t.key}`, t.kind === "check" ? `<div class="${keyClass(t.widget)}">${box}</div>`
+      : `<div class="gsf-box ${keyClass(t.widget)}">${box}<pre>${esc(t.body)}</pre></div>`]);
   }
-  return h;
+  return out;
 }
 
 // A conflict on a note (another screen wrote first): both values, and a button to keep each (ui/conflicts.py).
@@ -214,11 +219,11 @@ export default function (component) {
 
   root.redrawing = true;  // the focused field taken off the page by the redraw is not "left": nothing is saved
   if (first) {
-    root.innerHTML = `<div class="gsf-top-box"></div><div class="gsf-cols"><div class="gsf-content"></div>
-      <div class="gsf-people"></div></div>`;
+    root.innerHTML = `<div class="gsf-top-box"><div class="gsf-head st-key-live_header"></div></div>
+      <div class="gsf-cols"><div class="gsf-content"></div><div class="gsf-people"></div></div>`;
   }
-  put(root.querySelector(".gsf-top-box"), [["head", header(data)]]);
-  put(root.querySelector(".gsf-content"), [["content", `<div>${deliverables(data)}</div>`]]);
+  put(root.querySelector(".gsf-head"), header(data));
+  put(root.querySelector(".gsf-content"), deliverables(data));
   put(root.querySelector(".gsf-people"), people(data));
   if (root.place) root.place();  // a header drawn afresh while pinned is pinned in the same place
 
