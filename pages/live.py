@@ -290,7 +290,11 @@ def _one_screen() -> None:
     of their own), late arrivals and the sign-in sheet. A click in the component reruns its fragment alone; one
     that changes what is under it (a step to or from one with ratings, goals or the open queue; a first arrival
     there; the curtain, a start, an end) draws the page."""
-    live_screen.keep_drafts(view)
+    # always one element, whatever it holds (the keeper is not drawn under the curtain): one drawn or not before
+    # the screen's fragment would move it to another place of the page, where the browser would mount the
+    # component afresh, beside the old one. Before it: the screen offers back what the keeper reports.
+    with st.container():
+        live_screen.keep_drafts(view)
     live_screen.draw(engine, sid)
     flash_errors()
     left, right = st.columns([11, 9], gap="medium")

@@ -190,6 +190,9 @@ export default function (component) {
   const first = !root;
   if (first) {
     parentElement.querySelector(".gsf-load-error")?.remove();  // an earlier run could not load this script
+    // One screen per page: one left by an element this one replaced (the browser can keep the container of a
+    // component that moved for another component drawn in its place) is stale; it goes with its clock.
+    for (const old of document.querySelectorAll(".gsf-live")) old.remove();
     root = document.createElement("div");
     root.className = "gsf-live";
     parentElement.appendChild(root);
