@@ -9,7 +9,7 @@ import html
 import streamlit as st
 
 from models import clock
-from models.curriculum import STEP_ORDER, STEP_SHORT, checklist_items
+from models.curriculum import STEP_ORDER, checklist_items
 from models.db import session_scope
 from models.enums import Phase, SessionStatus
 from models.forgotten import check_forgotten
@@ -135,12 +135,9 @@ def _stepper() -> None:
                    icon=":material/skip_previous:", disabled=step_offset(s, -1) is None,
                    help="Previous step. Shortcut: B")
     for i, st_ in enumerate(cur.steps, 1):
-        current = st_.id == s.current_step and status != SessionStatus.PLANNED
-        title = plain(st_.display_title)
-        row.button(f"{i} {STEP_SHORT[st_.id]} · {st_.minutes}′", key=f"step_{st_.id}", width="stretch",
-                   type="primary" if current else "secondary", disabled=ro or not live_now,
-                   on_click=w.jump, args=(st_.id,),
-                   help=f"{title} ({st_.minutes} min)" + ("" if current else " — go to this step"))
+        label, tip, current = live_panels.step_button(view, i, st_)
+        row.button(label, key=f"step_{st_.id}", width="stretch", type="primary" if current else "secondary",
+                   disabled=ro or not live_now, on_click=w.jump, args=(st_.id,), help=tip)
     if live_now:
         row.button("Next", key="live_next", on_click=_offset, args=(w, s, 1), shortcut="n",
                    icon=":material/skip_next:", disabled=step_offset(s, 1) is None, help="Next step. Shortcut: N")
@@ -269,27 +266,24 @@ def _clock_and_controls(engine, sid: int) -> None:
                 st.html(_FOCUS_JS.replace("KEY", f"st-key-pause_{sid}").replace("START", f"st-key-start_{sid}"),
                         unsafe_allow_javascript=True)
         else:
-            st.info(f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.")
+            st.info(live_panels.ended_line(view))
             live_panels.notes_never_saved(view)
             link("review", "Open the session record", session=sid)
     if flag:
-        st.warning(f"Needs attention: {flag.message} Use End session… to end it at "
-                   f"{'the pause' if flag.paused else 'the last recorded activity'} or at a time you give; "
-                   "time beyond the planned length plus the margin is not billed unless confirmed on the record.",
-                   icon=":material/schedule:")
+        st.warning(live_panels.forgotten_warning(flag), icon=":material/schedule:")
     if s.privacy_curtain:
-        st.warning("Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen.",
-                   icon=":material/lock:")
+        st.warning(live_panels.CURTAIN_ON, icon=":material/lock:")
 
 
 
 def _one_screen() -> None:
     """`screen=one`: the header, the ticks and the cards drawn by one component in a fragment (ui/live_screen.py,
     issue 15, not yet the default); under it, drawn by the page as the default screen draws them, what that
-    component does not draw yet: the end's confirmation, the ratings, the question queue and the goals (fragments
-    of their own), late arrivals and the sign-in sheet. A click in the component reruns its fragment alone; one
-    that changes what is under it (a step to or from one with ratings, goals or the open queue; a first arrival
-    there; the curtain, a start, an end) draws the page."""
+    component does not draw yet: in a fragment of their own, the end's confirmation, the ratings, the question
+    queue and the goals; late arrivals and the sign-in sheet. A click in the component reruns its fragment alone;
+    one that changes what is under it (a step to or from one with ratings, goals or the open queue, a first
+    arrival there, End session…) then reruns the fragment under it; the curtain, a start, and a draft restored or
+    discarded draw the page."""
     # always one element, whatever it holds (the keeper is not drawn under the curtain): one drawn or not before
     # the screen's fragment would move it to another place of the page, where the browser would mount the
     # component afresh, beside the old one. Before it: the screen offers back what the keeper reports.

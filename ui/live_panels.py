@@ -20,7 +20,7 @@ from models import clock
 from models.assessments import participant_scores
 from models.attendance import mark_arrived, mark_left
 from models.billing import room_count
-from models.curriculum import STEP_TITLES, activity_key, checklist_items, short_label, topic_key
+from models.curriculum import STEP_SHORT, STEP_TITLES, activity_key, checklist_items, short_label, topic_key
 from models.db import session_scope
 from models.enums import Phase, QuestionStatus, SessionStatus
 from models.follow_ups import default_due_date, follow_ups_in_session
@@ -388,6 +388,33 @@ def _note_fields(view: SessionView, w: LiveWrites, pid: int | None, label: str, 
     if earlier:
         st.caption("Earlier: " + " · ".join(f"{STEP_TITLES.get(n.step, n.step)}: {md_escape(n.text)}"
                                              for n in earlier))
+
+
+# ---------------------------------------------------------------- words both /live screens say (pages/live.py's
+# default screen and ui/live_screen.py's component)
+
+CURTAIN_ON = "Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen."
+
+
+def forgotten_warning(flag) -> str:
+    """What the header says of a session that looks forgotten (models/forgotten.py's flag)."""
+    return (f"Needs attention: {flag.message} Use End session… to end it at "
+            f"{'the pause' if flag.paused else 'the last recorded activity'} or at a time you give; time beyond the "
+            "planned length plus the margin is not billed unless confirmed on the record.")
+
+
+def ended_line(view: SessionView) -> str:
+    return f"Ended at {clock.fmt_local(view.session.ended_at)}: read-only here; notes are amended on the record."
+
+
+def step_button(view: SessionView, n: int, step) -> tuple[str, str, bool]:
+    """The stepper's button for the n-th step: its short label, its tooltip (the full title), and whether it is the
+    current step."""
+    s = view.session
+    current = step.id == s.current_step and s.status != SessionStatus.PLANNED
+    title = plain(step.display_title)
+    return (f"{n} {STEP_SHORT[step.id]} · {step.minutes}′",
+            f"{title} ({step.minutes} min)" + ("" if current else " — go to this step"), current)
 
 
 def notes_never_saved(view: SessionView) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from models import clock
 from models.attendance import mark_arrived, mark_left, set_present
 from models.billing import room_count
-from models.curriculum import STEP_ORDER, STEP_SHORT, STEP_TITLES
+from models.curriculum import STEP_ORDER, STEP_TITLES, activity_key, checklist_items, topic_key
 from models.enums import SessionStatus
 from models.forgotten import check_forgotten
 from models.rules import CODES, MAX_NAME, MAX_RELATIONSHIP, NOTE_TAGS, TAG_SHORT
@@ -34,7 +34,16 @@ from models.sessions import pause, resume, set_privacy_curtain, start_session, s
 from ui import assets, conflicts, drafts
 from ui.actions import notice
 from ui.clock import face_html
-from ui.live_panels import notes_never_saved, part_view, restore_elsewhere, status_line
+from ui.live_panels import (
+    CURTAIN_ON,
+    ended_line,
+    forgotten_warning,
+    notes_never_saved,
+    part_view,
+    restore_elsewhere,
+    status_line,
+    step_button,
+)
 from ui.live_writes import (
     LiveWrites,
     live_note,
@@ -115,13 +124,10 @@ def fields_key(sid: int) -> str:
 
 
 def _steps(view: SessionView) -> list[dict]:
-    s, cur = view.session, view.curriculum
     out = []
-    for i, x in enumerate(cur.steps, 1):
-        current = x.id == s.current_step and s.status != SessionStatus.PLANNED
-        title = plain(x.display_title)
-        out.append({"id": x.id, "label": f"{i} {STEP_SHORT[x.id]} · {x.minutes}′", "title": title, "current": current,
-                    "help": f"{title} ({x.minutes} min)" + ("" if current else " — go to this step")})
+    for i, x in enumerate(view.curriculum.steps, 1):
+        label, tip, current = step_button(view, i, x)
+        out.append({"id": x.id, "label": label, "title": plain(x.display_title), "current": current, "help": tip})
     return out
 
 
@@ -147,18 +153,19 @@ def _ticks(view: SessionView, step) -> list[dict]:
                 "help": f"Delivered at {clock.fmt_local(at, '%H:%M')}" if at else ""}
 
     out = []
-    if step.id == "teach":
+    if step.id == "teach":  # as the default screen's deliverables: topics at Teaching, activities at Activities
         for t in step.topics:
-            out.append(tick(f"teach:topic:{t.id}", "topic", f"Topic delivered: {plain(t.title)}",
+            out.append(tick(topic_key(t.id), "topic", f"Topic delivered: {plain(t.title)}",
                             "\n".join(f"• {plain(kp)}" for kp in t.key_points)))
     if step.id == "activity":
         for a in step.activities:
             lines = [f"Materials: {'; '.join(plain(m) for m in a.materials)}"] if a.materials else []
             lines += [f"{n}. {plain(ins)}" for n, ins in enumerate(a.instructions, 1)]
-            out.append(tick(f"activity:activity:{a.id}", "activity", f"Activity done: {plain(a.title)}"
+            out.append(tick(activity_key(a.id), "activity", f"Activity done: {plain(a.title)}"
                             + (f" ({a.minutes} min)" if a.minutes else ""), "\n".join(lines)))
-    for i, line in enumerate(step.checklist):
-        out.append(tick(f"{step.id}:check:{i}", "check", plain(line)))
+    for item in checklist_items(view.curriculum, step.id):
+        if item.kind == "check":
+            out.append(tick(item.key, "check", plain(item.label)))
     return out
 
 
@@ -196,11 +203,12 @@ def _elsewhere(view: SessionView, shown: dict) -> list[dict]:
     """Notes typed in this browser, never saved, for fields this screen does not show now (another step, or a
     person no longer in the room), and a conflict met restoring one: offered where they were typed."""
     sid = view.session.id
+    fields = _hidden(view)
     out = []
     for k, d in _unsaved(sid).items():
         if k in shown:
             continue
-        pid, step_key = _hidden(view).get(k, (None, None))
+        pid, step_key = fields.get(k, (None, None))
         if step_key is None:
             continue
         who = "the whole group" if pid is None else next(
@@ -226,11 +234,9 @@ def _warnings(view: SessionView) -> list[str]:
     out = []
     flag = check_forgotten(s, view.runs) if s.status == SessionStatus.LIVE else None
     if flag:
-        out.append(f"Needs attention: {flag.message} Use End session… to end it at "
-                   f"{'the pause' if flag.paused else 'the last recorded activity'} or at a time you give; time "
-                   "beyond the planned length plus the margin is not billed unless confirmed on the record.")
+        out.append(forgotten_warning(flag))
     if s.privacy_curtain:
-        out.append("Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen.")
+        out.append(CURTAIN_ON)
     return out
 
 
@@ -274,7 +280,7 @@ def screen_data(view: SessionView) -> dict[str, Any]:
         "clock": None if status == SessionStatus.PLANNED else face_html(
             timer, step_label=step.display_title, scale=0.72, key=f"clock_{sid}"),
         "not_started": f"planned length {cur.minutes} min. Mark who is here, then start.",
-        "ended_text": f"Ended at {clock.fmt_local(s.ended_at)}: read-only here; notes are amended on the record.",
+        "ended_text": ended_line(view),
         "record_url": f"./review?session={sid}", "warnings": _warnings(view),
         "step": step.id, "step_title": f"{plain(step.display_title)} · planned {step.minutes} min",
         "texts": _texts(view, step), "ticks": _ticks(view, step), "done": done, "total": total,
@@ -400,10 +406,9 @@ def _write_note(w: LiveWrites, pid: int | None, step_key: str, text: str, tags: 
     base = own.get(nkey)
     if base is not None and base[0] == seen:
         seen = base[1]
-    w.saved_version = None
-    w.write_note(pid, step_key, text, tags, seen)
-    if conflicts.pending(nkey) is None and w.saved_version is not None:
-        own[nkey] = (seen, w.saved_version)
+    saved = w.write_note(pid, step_key, text, tags, seen)
+    if saved is not None:
+        own[nkey] = (seen, saved)
 
 
 def handle_events(engine: Engine, sid: int) -> None:
@@ -422,8 +427,8 @@ def handle_events(engine: Engine, sid: int) -> None:
         last = seq
         try:
             again = max(again, _handle(w, view, e))
-        except (_Unreadable, KeyError, TypeError, ValueError):
-            log.info("live screen: an event naming nothing on the screen was ignored")  # no values logged
+        except (_Unreadable, KeyError, TypeError, ValueError) as exc:  # no values logged, only the kind
+            log.info("live screen: an event naming nothing on the screen was ignored (%s)", type(exc).__name__)
             notice("That click did not match what this screen shows now; nothing was changed.")
     ss[_ack_key(sid)] = (page, last)
     if again == _PAGE:

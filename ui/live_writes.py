@@ -183,7 +183,6 @@ class LiveWrites:
     def __init__(self, engine: Engine, sid: int, cur: Curriculum, first_names: dict[int, str]) -> None:
         self.engine, self.sid, self.cur, self.first_names = engine, sid, cur, first_names
         self.item_labels = {i.key: i.label for i in checklist_items(cur)}
-        self.saved_version: int | None = None  # the version of the note write_note saved last (None: none)
 
     # ------------------------------------------------------------ plain actions
 
@@ -214,8 +213,12 @@ class LiveWrites:
     def _who(self, pid: int | None) -> str:
         return "The group note" if pid is None else f"The note on {self.first_names.get(pid, 'this participant')}"
 
-    def write_note(self, pid: int | None, step_key: str, text: str, tags: list[str], seen_version: int | None) -> None:
+    def write_note(self, pid: int | None, step_key: str, text: str, tags: list[str], seen_version: int | None
+                   ) -> int | None:
+        """Save a /live note against the version the screen showed. The version now stored once saved (None: a
+        conflict, kept to resolve, or a refusal, said on the page; or nothing to save for a blank new note)."""
         nkey, tkey, seen = note_keys(self.sid, pid, step_key)
+        saved = None
 
         def on_conflict(exc: Conflict) -> None:
             their_text, their_tags = exc.theirs
@@ -235,7 +238,8 @@ class LiveWrites:
             note = save_live_note(db, session_id=self.sid, participant_id=pid, step=step_key, text=text, tags=tags,
                                   seen_version=seen_version)
             conflicts.forget(nkey)
-            self.saved_version = latest_version_id(db, note.id) if note else None
+            saved = latest_version_id(db, note.id) if note else None
+        return saved
 
     def save_note(self, pid: int | None, step_key: str) -> None:
         """A note field was left (or its tags changed): save both against the version the screen showed."""
