@@ -35,7 +35,7 @@ from ui.pages import link, page
 from ui.paper import sign_in_sheet_download
 from ui.setup import int_param, page_setup
 from ui.text import md_escape, plain
-from ui.widgets import drawn_when_open, no_session
+from ui.widgets import drawn_when_open, no_session, set_shown
 
 engine = page_setup("live", sidebar="collapsed")
 ss = st.session_state
@@ -165,7 +165,8 @@ def _end_box(view, w: LiveWrites, flag) -> None:
                            format_func=lambda k: flag.suggested_option if k == _END_AT[0] else "End at a time I give")
             if how == _END_AT[1]:
                 # the suggested end, or what ui/drafts.typed put back
-                ss.setdefault(f"end_at_{sid}", clock.to_wall_clock(flag.suggested_end))
+                if f"end_at_{sid}" not in ss:
+                    set_shown(f"end_at_{sid}", clock.to_wall_clock(flag.suggested_end))
                 st.datetime_input("Ended at", key=f"end_at_{sid}", step=60, format="YYYY-MM-DD",
                                   help="Between the clock's last step change, pause or resume "
                                        f"({clock.fmt_local(flag.earliest_end, '%H:%M')}) and now")

@@ -69,7 +69,7 @@ from ui.live_writes import (
     stored_note,
 )
 from ui.text import md_escape, plain
-from ui.widgets import drawn_when_open, kept, picker_label, redraw_swallowed_opening, search_box
+from ui.widgets import drawn_when_open, kept, picker_label, redraw_swallowed_opening, resend_unheld, search_box
 
 ss = st.session_state
 log = logging.getLogger("facilitator")
@@ -101,6 +101,7 @@ def part_view(engine: Engine, sid: int) -> tuple[SessionView, LiveWrites]:
     if own or shared is None or shared.session.id != sid:
         if own:
             redraw_swallowed_opening()
+            resend_unheld()
         flash_errors(slot=False)
         with session_scope(engine) as db:
             view = load_session_view(db, sid)

@@ -39,7 +39,7 @@ from ui.live_writes import FOLLOW_UP_KIND
 from ui.pages import link
 from ui.setup import get_engine
 from ui.text import md_escape, plain
-from ui.widgets import NAME_COLUMN, goal_follow_up
+from ui.widgets import NAME_COLUMN, goal_follow_up, set_shown
 
 ss = st.session_state
 
@@ -412,7 +412,7 @@ def show(sid: int) -> None:
         ss[f"pc_open_{sid}"] = True
     for k in put_back:  # the note whose amendment tags were put back is the one chosen to amend
         if (nid := record_notes.amended_note(k)) is not None:
-            ss[f"am_pick_{sid}"] = nid
+            set_shown(f"am_pick_{sid}", nid)
     ok = ss.pop("_rv_ok", None)
     with message_slot():  # drawn with or without the line, so that it moves nothing when it comes or goes
         if ok:

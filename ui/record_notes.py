@@ -19,6 +19,7 @@ from ui.actions import action, message_slot
 from ui.live_writes import live_notes_not_saved
 from ui.setup import get_engine
 from ui.text import md_escape, plain
+from ui.widgets import set_shown
 
 ss = st.session_state
 
@@ -54,7 +55,9 @@ def _amend(note_id: int, label: str, seen_version: int | None = None) -> None:
         their_text, their_tags = exc.theirs
 
         def keep_theirs() -> None:
-            ss[tkey], ss[gkey], ss[seen] = their_text, list(their_tags), (exc.version, their_text, tuple(their_tags))
+            set_shown(tkey, their_text)
+            set_shown(gkey, list(their_tags))
+            ss[seen] = (exc.version, their_text, tuple(their_tags))
 
         conflicts.remember(tkey, conflicts.Pending(
             label, _with_tags(text, tags), _with_tags(their_text, their_tags),
@@ -70,9 +73,11 @@ def _put_back(sid: int, note_id: int, text: str, stored: tuple) -> None:
     """An amendment typed in this browser but never saved goes back into the amendment field of its note, to be
     read and saved (or changed) there; it is checked against the note as stored now, shown above the field."""
     tkey, gkey, seen = _amend_keys(note_id)
-    ss[f"am_pick_{sid}"] = note_id
-    ss[tkey], ss[seen] = text, stored
-    ss.setdefault(gkey, list(stored[2]))  # tags chosen for it and put back after the reload (amend_tag_picks) stay
+    set_shown(f"am_pick_{sid}", note_id)
+    set_shown(tkey, text)
+    ss[seen] = stored
+    if gkey not in ss:
+        set_shown(gkey, list(stored[2]))  # tags chosen for it and put back after the reload (amend_tag_picks) stay
 
 
 def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
@@ -93,7 +98,8 @@ def _unsaved_amendments(rec: SessionRecord, labels: dict[int, str]) -> None:
 def _put_in_new_note(sid: int, pid: int | None, step: str, text: str) -> None:
     """A /live note that never reached the record, with no note of its person and step to amend: into "Add a
     note", set to that person and step, to be read and added there."""
-    ss[f"an_who_{sid}"], ss[f"an_step_{sid}"], ss[f"an_text_{sid}"] = pid, step, text
+    for key, value in ((f"an_who_{sid}", pid), (f"an_step_{sid}", step), (f"an_text_{sid}", text)):
+        set_shown(key, value)
 
 
 def _unsaved_live_notes(rec: SessionRecord) -> None:
@@ -201,8 +207,8 @@ def notes(rec: SessionRecord) -> None:
 
     picks, start = add_note_picks(rec)
     for k, v in start.items():  # set before they are drawn, so that what ui/drafts.typed put back shows instead
-        if v is not None:  # a choice of None ("The whole group") is the box's first option: set, it shows as none
-            ss.setdefault(k, v)
+        if v is not None and k not in ss:  # a choice of None ("The whole group") is the box's first option
+            set_shown(k, v)
     left, right = st.columns(2)
     with left, st.container(border=True):
         st.markdown("**Add a note**")
@@ -231,9 +237,10 @@ def notes(rec: SessionRecord) -> None:
                 # show what is stored, unless this screen holds an amendment not saved yet; tags chosen for it
                 # before a reload and put back (amend_tag_picks: its tags, and not its text, are in the session)
                 tags_put_back = tkey not in ss and gkey in ss
-                ss[tkey], ss[seen] = stored[1], stored
+                set_shown(tkey, stored[1])
+                ss[seen] = stored
                 if not tags_put_back:
-                    ss[gkey] = list(stored[2])
+                    set_shown(gkey, list(stored[2]))
             conflicts.show(tkey)
             st.text_area("Text", key=tkey)
             st.multiselect("Tags", list(NOTE_TAGS), key=gkey)

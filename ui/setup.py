@@ -71,6 +71,9 @@ def page_setup(key: str, *, layout: str = "wide", sidebar: str | None = None) ->
         log.error("database start-up failed: %s", type(exc).__name__)
         st.error("The database could not be opened. Check DATABASE_URL or the data/ folder, then reload.")
         st.stop()
+    from ui.widgets import resend_unheld  # (ui.widgets imports this module)
+
+    resend_unheld()  # before any widget: a value the page set reaches the browser (ui/widgets.set_shown)
     st.html(_ACCESSIBLE_CSS)
     _access_check()
     if spec.in_menu:

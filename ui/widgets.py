@@ -95,8 +95,54 @@ def kept(key: str, default=None):
 
 def set_kept(key: str, value) -> None:
     """Set a kept widget's value (an added goal's emptied field, say), here and in what is kept."""
-    st.session_state[key] = value
+    set_shown(key, value)
     st.session_state.setdefault(_KEPT, {})[key] = value
+
+
+_SET = "_set_by_page"  # session state: keys of widgets whose value the page set, until the browser holds it
+
+
+def set_shown(key: str, value) -> None:
+    """Set a widget's value from the page (a field put back after a reload, a note's stored text) so that the browser
+    is sure to show it. Streamlit 1.67 leaves a hole: a value set in a run that draws the widget and is then cut short
+    by a newer run at that very widget (a rerun request is handled as the widget's element is sent) is held by the
+    server under the widget's id alone; the next run draws the widget without telling the browser its value, the
+    browser shows the field's default (empty, or the current time) and sends that back, over the value set: a
+    put-back amendment showed an empty text beside its tags. `resend_unheld` closes it. Not for a widget in a form
+    (its value reaches the server only when the form is sent)."""
+    st.session_state[key] = value
+    st.session_state.setdefault(_SET, set()).add(key)
+
+
+def resend_unheld() -> None:
+    """Call at the start of every run that can draw a widget set with `set_shown` (the page's, and a fragment's
+    own): each such widget whose value the browser does not hold is given its value again, which goes to the
+    browser with the widget. Once the browser holds it, it is no longer watched."""
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    ss = st.session_state
+    keys = ss.get(_SET)
+    if keys:
+        for key, value in _unheld(get_session_state()._state, keys).items():
+            ss[key] = value
+
+
+def _unheld(state, keys: set[str]) -> dict:
+    """Of `keys` (widget keys whose value the page set), those whose widget has been drawn but whose value the
+    browser did not send with this run: key → the value the server holds. Keys the browser holds, or no longer on
+    the page, are dropped from `keys`."""
+    out = {}
+    for key in list(keys):
+        wid = state._key_id_mapper.get_id_from_key(key, None)
+        if key not in state:
+            keys.discard(key)
+        elif wid is None or state.is_new_state_value(key):
+            continue  # not drawn yet, or set again in this run: its widget is sent with the value
+        elif wid in state._new_widget_state:
+            keys.discard(key)  # the browser holds it
+        else:
+            out[key] = state[key]
+    return out
 
 
 def no_session(message: str) -> None:
