@@ -115,6 +115,7 @@ if __name__ == "__main__":
                 st.caption("To restore it, stop the app, then run:")
                 st.code(f"uv run python scripts/backup.py --restore {shlex.quote(str(dest))}", language="bash")
 else:
-    from ui import assets, downloads, push
+    from ui import assets, downloads, live_route, push
 
-    app = st.App("streamlit_app.py", routes=[*downloads.routes(), *push.routes(), *assets.routes()])
+    app = st.App("streamlit_app.py",
+                 routes=[*downloads.routes(), *push.routes(), *assets.routes(), *live_route.routes()])

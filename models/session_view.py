@@ -3,6 +3,7 @@ queries (so the cost does not grow with history); without private data for the p
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -78,6 +79,9 @@ class SessionView:
     # the version of every editable cell as read: ("rating" | "competency", participant, item/topic, phase),
     # ("tick", item key), ("attendance", participant). A cell never written is version 0.
     versions: dict[tuple, int] = field(default_factory=dict)
+    # when the read began (wall clock, ns): of two reads of one session, the later began later and shows every write
+    # committed before the earlier one began (a screen given both in the wrong order keeps the later: ui/live_screen)
+    read_at: int = 0
 
     def version(self, *cell) -> int:
         return self.versions.get(cell, 0)
@@ -115,13 +119,15 @@ def _runs(db: Session, session_id: int) -> list[RunSpan]:
 def load_session_view(db: Session, session_id: int, *, private: bool = True) -> SessionView | None:
     """Everything a page needs about one session, in a handful of queries by session id (so the cost does
     not grow with history). With private=False nothing about participants is read at all."""
+    began = time.time_ns()
     s = db.get(GroupSession, session_id)
     if s is None:
         return None
     cur = session_curriculum(s)
     fac = db.get(Facilitator, s.facilitator_id) if s.facilitator_id else None
     tick_rows = list(db.exec(select(ChecklistTick).where(ChecklistTick.session_id == session_id)))
-    view = SessionView(s, cur, fac, [], _runs(db, session_id), {t.item_key: t.ticked_at for t in tick_rows if t.done})
+    view = SessionView(s, cur, fac, [], _runs(db, session_id), {t.item_key: t.ticked_at for t in tick_rows if t.done},
+                       read_at=began)
     view.versions.update({("tick", t.item_key): t.version for t in tick_rows})
     questions = list(db.exec(select(Question).where(Question.session_id == session_id).order_by(Question.id)))
     if not private:

@@ -184,29 +184,8 @@ function put(box, sections) {
   sections.forEach((sec, i) => { if (now[i].gsfMarkup !== sec[1]) now[i].replaceWith(make(sec)); });
 }
 
-export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
-  let root = parentElement.querySelector(".gsf-live");
-  const first = !root;
-  if (first) {
-    parentElement.querySelector(".gsf-load-error")?.remove();  // an earlier run could not load this script
-    // One screen per page: one left by an element this one replaced (the browser can keep the container of a
-    // component that moved for another component drawn in its place) is stale; it goes with its clock.
-    for (const old of document.querySelectorAll(".gsf-live")) old.remove();
-    root = document.createElement("div");
-    root.className = "gsf-live";
-    parentElement.appendChild(root);
-  }
-  // Every event is kept until the server says it has handled it (data.ack), and each sending carries all those not
-  // yet handled: two events close together (a note left by clicking another card's button) can reach the server
-  // as one trigger, and neither is lost. Numbered per page load; the server handles each number once.
-  if (first) { root.page = Math.random().toString(36).slice(2); root.seq = 0; root.queue = []; }
-  if (data.ack && data.ack.page === root.page) root.queue = root.queue.filter((e) => e.seq > data.ack.seq);
-  root.send = (v) => {
-    root.queue.push({ ...v, seq: ++root.seq });
-    setTriggerValue("act", { page: root.page, events: root.queue.slice() });
-  };
-
+// Draw `data` into the screen, keeping what is being typed and the focus.
+function draw(root, data, focusTo) {
   // what is being typed, with the version it was typed against, and where the focus is
   const typed = {};
   for (const f of root.querySelectorAll("[data-field]:is(textarea)")) {
@@ -221,7 +200,7 @@ export default function (component) {
   const sel = at && "selectionStart" in at ? [at.selectionStart, at.selectionEnd] : null;
 
   root.redrawing = true;  // the focused field taken off the page by the redraw is not "left": nothing is saved
-  if (first) {
+  if (!root.querySelector(".gsf-head")) {
     root.innerHTML = `<div class="gsf-top-box"><div class="gsf-head st-key-live_header"></div></div>
       <div class="gsf-cols"><div class="gsf-content"></div><div class="gsf-people"></div></div>`;
   }
@@ -250,8 +229,91 @@ export default function (component) {
   }
   root.redrawing = false;
   const dropped = !document.activeElement || document.activeElement === document.body;
-  if (data.focus && dropped) root.querySelector(`[data-focus="${CSS.escape(data.focus)}"]`)?.focus();
+  if (focusTo && dropped) root.querySelector(`[data-focus="${CSS.escape(focusTo)}"]`)?.focus();
   for (const c of root.querySelectorAll(".gsf-clock")) gsfCount(c);
+}
+
+// The clicks the fast path writes (ui/live_route.py): the answer comes without a Streamlit run.
+const FAST = new Set(["step", "pause", "tick", "presence", "carer", "note"]);
+
+function notesOf(d) { return [...(d.people || []).map((p) => p.note), d.group].filter(Boolean); }
+
+// The screen's data to draw: the session as last read (`view`, from the page's run or a fast answer, whichever
+// read began later) with what the page's last run adds of this browser's own (`own`): each note field's generation,
+// a conflict met saving it, a draft offered back, and the drafts offered for fields not on the screen.
+function compose(view, own) {
+  const d = structuredClone(view);
+  const mine = {};
+  for (const n of notesOf(own)) mine[n.key] = n;
+  for (const n of notesOf(d)) {
+    const o = mine[n.key];
+    if (o) { n.gen = o.gen; n.conflict = o.conflict; n.draft = o.draft; }
+  }
+  d.elsewhere = own.elsewhere || [];
+  return d;
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let root = parentElement.querySelector(".gsf-live");
+  const first = !root;
+  if (first) {
+    parentElement.querySelector(".gsf-load-error")?.remove();  // an earlier run could not load this script
+    // One screen per page: one left by an element this one replaced (the browser can keep the container of a
+    // component that moved for another component drawn in its place) is stale; it goes with its clock.
+    for (const old of document.querySelectorAll(".gsf-live")) old.remove();
+    root = document.createElement("div");
+    root.className = "gsf-live";
+    parentElement.appendChild(root);
+  }
+  // Every event is kept until it has been handled, and sent in the order it was made. A plain click goes first to
+  // the fast path (ui/live_route.py), one at a time: its answer is the screen's new data. Anything else, or a click
+  // the fast path leaves to the page (a conflict, a refusal, no connection), goes on the component's trigger with
+  // every event not yet handled, and so does each event after it until the page's run says it has handled them
+  // (data.ack): two events close together can reach the server as one trigger, and neither is lost. Numbered per
+  // page load; the server handles each number once, by whichever path (live_screen.page_events).
+  if (first) { root.page = Math.random().toString(36).slice(2); root.seq = 0; root.queue = []; root.own = {}; }
+  root.setTriggerValue = setTriggerValue;
+  root.actUrl = data.act_url;
+  if (data.ack && data.ack.page === root.page) root.queue = root.queue.filter((e) => e.seq > data.ack.seq);
+  // A note saved here moves its version: an event of it made against the version it was saved from (a tag pressed
+  // while the field was being left, text typed on after leaving it) is sent against the version saved.
+  const own = (e) => {
+    const o = e.act === "note" && root.own[e.key];
+    return o && String(o.from ?? "") === String(e.v ?? "") ? { ...e, v: o.to ?? "" } : e;
+  };
+  const toPage = () => {
+    for (const e of root.queue) e.via = "page";
+    root.setTriggerValue("act", { page: root.page, events: root.queue.map(own) });
+  };
+  const pump = () => {
+    if (root.inflight || !root.queue.length) return;
+    const head = root.queue[0];
+    if (root.queue.some((e) => e.via === "page") || !FAST.has(head.act) || !root.actUrl) { toPage(); return; }
+    root.inflight = true;
+    fetch(new URL(root.actUrl, window.location.href), {
+      method: "POST", credentials: "same-origin", body: JSON.stringify({ ...own(head), page: root.page }),
+      headers: { "Content-Type": "application/json", "X-GSF-Live": "1" },
+    }).then((r) => (r.ok ? r.json() : null)).catch(() => null).then((a) => {
+      root.inflight = false;
+      if (!a || !a.done) { toPage(); return; }
+      root.queue = root.queue.filter((e) => e.seq !== head.seq);
+      if (a.saved) root.own[a.saved.key] = a.saved;
+      if (a.data && a.data.snap >= root.view.snap) { root.view = a.data; root.draw(); }
+      if (a.parts) root.setTriggerValue("refresh", `fast-${head.seq}`);  // the parts under it, drawn by the page
+      pump();
+    });
+  };
+  root.send = (v) => {
+    root.queue.push({ ...v, seq: ++root.seq });
+    pump();
+  };
+
+  // The session as read: the newer of this run's and the last fast answer's.
+  if (!root.view || data.snap >= root.view.snap) root.view = data;
+  root.last = data;
+  root.draw = () => draw(root, compose(root.view, root.last));
+  draw(root, compose(root.view, root.last), data.focus);
   // an answer that changes the parts under the component too (a step with ratings, goals or the open queue):
   // drawn, now they are asked for (first = the page's own run, which draws them already)
   if (first) root.refreshed = data.refresh;

@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
 from sqlalchemy.engine import Engine
+from streamlit import config
+from streamlit.url_util import make_url_path
 
 from models import clock
 from models.attendance import mark_arrived, mark_left, set_present
@@ -92,9 +98,16 @@ _COMPONENT = st.components.v2.component(
 # from one of them reruns that fragment too (after the component's answer: _refresh); between the others (Teaching,
 # Activities) the component's fragment alone.
 RATING_STEPS = ("intro", "summary")
-_PAGE_STEPS = {*RATING_STEPS, "qa"}
+PAGE_STEPS = {*RATING_STEPS, "qa"}
 CONFIRM_END = "confirm_end_{sid}"  # session state: the end's confirmation is drawn open (pages/live.py)
 FOCUS_KEY = "_live_one_focus"
+
+
+ACT_ROUTE = "live/session/{session_id:int}/act"  # the fast path of a plain click (ui/live_route.py)
+
+
+def act_url(sid: int) -> str:
+    return make_url_path(config.get_option("server.baseUrlPath") or "", ACT_ROUTE.replace("{session_id:int}", str(sid)))
 
 
 def screen_key(sid: int) -> str:
@@ -118,6 +131,37 @@ def _due_key(sid: int) -> str:
 
 def fields_key(sid: int) -> str:
     return f"_live_one_fields_{sid}"
+
+
+# Each page load of the screen numbers its events; an event is handled once, by whichever path it came on (the
+# component's trigger, handle_events, or the fast path of ui/live_route.py), never by both: each path holds the
+# page's lock while it checks the number and writes (a fast-path request the browser gave up on, still running,
+# and the same event sent again on the trigger). In this process: a page load's events go to the server that
+# serves its page (the fast path's requests carry Streamlit's cookies, and a load balancer keeps a browser on one).
+_PAGES: OrderedDict[str, tuple[threading.Lock, list[int]]] = OrderedDict()
+_PAGES_LOCK = threading.Lock()
+_PAGES_KEPT = 2000  # page loads remembered (the oldest forgotten first): a few bytes each
+
+
+@contextmanager
+def page_events(page: str) -> Iterator[list[int]]:
+    """Hold a page load's lock; yields [the last event number handled], to read and to set."""
+    with _PAGES_LOCK:
+        entry = _PAGES.get(page)
+        if entry is None:
+            entry = _PAGES[page] = (threading.Lock(), [0])
+            while len(_PAGES) > _PAGES_KEPT:
+                _PAGES.popitem(last=False)
+        _PAGES.move_to_end(page)
+    with entry[0]:
+        yield entry[1]
+
+
+def handled(page: str) -> int:
+    """The last event number of this page load handled by either path (0: none)."""
+    with _PAGES_LOCK:
+        entry = _PAGES.get(page)
+    return entry[1][0] if entry else 0
 
 
 # ---------------------------------------------------------------- what the screen shows
@@ -170,19 +214,27 @@ def _ticks(view: SessionView, step) -> list[dict]:
 
 
 def _note(view: SessionView, pid: int | None, label: str) -> dict:
-    sid, step_id = view.session.id, view.session.current_step or STEP_ORDER[0]
-    nkey, _, seen = note_keys(sid, pid, step_id)
-    version, text, tags = stored = stored_note(live_note(view, pid, step_id))
-    ss[seen] = stored  # what this screen shows, as a draft restored here checks its write against
+    """A note field as stored (what this screen's own state adds, _mine: its generation, a conflict, a draft)."""
+    step_id = view.session.current_step or STEP_ORDER[0]
+    nkey = note_keys(view.session.id, pid, step_id)[0]
+    version, text, tags = stored_note(live_note(view, pid, step_id))
     earlier = [n for n in view.notes if n.participant_id == pid and n.step != step_id and n.text.strip()]
     title = plain(view.curriculum.step(step_id).display_title)
-    draft = _unsaved(sid).get(nkey)
-    return {"key": nkey, "pid": pid, "v": version, "text": text, "tags": list(tags),
-            "gen": ss.get(note_gen_key(nkey), 0), "label": label,
-            "placeholder": f"Notes during {title} (saved when you leave the field)",
+    return {"key": nkey, "pid": pid, "step": step_id, "v": version, "text": text, "tags": list(tags), "gen": 0,
+            "label": label, "placeholder": f"Notes during {title} (saved when you leave the field)",
             "earlier": " · ".join(f"{STEP_TITLES.get(n.step, n.step)}: {plain(n.text)}" for n in earlier),
-            "conflict": _conflict(nkey),
-            "draft": None if draft is None or draft.text == text or conflicts.pending(nkey) else _draft(draft, "text")}
+            "conflict": None, "draft": None}
+
+
+def _mine(view: SessionView, n: dict) -> None:
+    """What this browser's Streamlit session adds to a note field: the generation of its text (a draft restored or
+    "Keep theirs" makes the field show what is stored), a conflict met saving it, a draft of it offered back; and
+    what the field shows is kept, as a draft restored here checks its write against."""
+    nkey = n["key"]
+    ss[note_keys(view.session.id, n["pid"], n["step"])[2]] = (n["v"], n["text"], tuple(n["tags"]))
+    draft = _unsaved(view.session.id).get(nkey)
+    n["gen"], n["conflict"] = ss.get(note_gen_key(nkey), 0), _conflict(nkey)
+    n["draft"] = None if draft is None or draft.text == n["text"] or conflicts.pending(nkey) else _draft(draft, "text")
 
 
 def _conflict(key: str) -> dict | None:
@@ -240,8 +292,9 @@ def _warnings(view: SessionView) -> list[str]:
     return out
 
 
-def screen_data(view: SessionView) -> dict[str, Any]:
-    """Everything the component draws, as plain data (every text escaped by the component)."""
+def view_data(view: SessionView) -> dict[str, Any]:
+    """What the component draws from the session as read, as plain data (every text escaped by the component): the
+    same for any screen; `screen_data` adds this Streamlit session's own. `snap`: when the read began (µs)."""
     s, cur = view.session, view.curriculum
     sid, status = s.id, s.status
     ro, curtain = status == SessionStatus.ENDED, bool(s.privacy_curtain)
@@ -250,7 +303,7 @@ def screen_data(view: SessionView) -> dict[str, Any]:
     timer = view.timer()
     done, total = view.progress()
     room = room_count(view)
-    people, fields = [], {}
+    people = []
     for p in [] if curtain else view.people:
         pid = p.participant_id
         card = {"id": pid, "line": status_line(view, p), "in_room": p.in_room, "present": p.present,
@@ -260,16 +313,13 @@ def screen_data(view: SessionView) -> dict[str, Any]:
                 "carer_name": p.caregiver_name or "", "carer_rel": p.caregiver_relationship or "", "note": None}
         if p.present and status != SessionStatus.PLANNED:
             card["note"] = _note(view, pid, f"Notes on {plain(p.first_name)}")
-            fields[card["note"]["key"]] = (pid, step.id)
         people.append(card)
     group = None
     if status != SessionStatus.PLANNED and not curtain:
         group = _note(view, None, "Group notes")
-        fields[group["key"]] = (None, step.id)
-    ss[fields_key(sid)] = fields
-    ack = ss.get(_ack_key(sid))
     return {
-        "sid": sid, "status": str(status), "ro": ro, "curtain": curtain, "paused": timer.paused,
+        "sid": sid, "snap": view.read_at // 1000, "status": str(status), "ro": ro, "curtain": curtain,
+        "paused": timer.paused,
         "title": plain(cur.title),
         "caption": f"{CODES[s.billing_code].label} · {plain(s.setting)} · scheduled {clock.fmt_local(s.scheduled_at)}"
                    + (f" · {plain(fac.name)} ({plain(fac.credential)})" if fac else ""),
@@ -285,14 +335,31 @@ def screen_data(view: SessionView) -> dict[str, Any]:
         "step": step.id, "step_title": f"{plain(step.display_title)} · planned {step.minutes} min",
         "texts": _texts(view, step), "ticks": _ticks(view, step), "done": done, "total": total,
         "room": {"ok": room.check.ok, "text": f"{room.text}. {room.check.message}"},
-        "people": people, "group": group,
-        "elsewhere": [] if status != SessionStatus.LIVE or curtain else _elsewhere(view, fields),
+        "people": people, "group": group, "elsewhere": [],
         "tags": [{"tag": t, "short": TAG_SHORT.get(t, t)} for t in NOTE_TAGS],
         "max_name": MAX_NAME, "max_rel": MAX_RELATIONSHIP,
-        "ack": {"page": ack[0], "seq": ack[1]} if ack else None,
-        "refresh": ss.get(_due_key(sid), 0),
-        "focus": ss.pop(FOCUS_KEY, None),  # after Start, the focus goes to Pause (Start is gone)
     }
+
+
+def screen_data(view: SessionView) -> dict[str, Any]:
+    """view_data, with what this Streamlit session adds: the note fields' own state (_mine), the drafts offered
+    back for fields not on the screen, the events handled, whether the parts under the component are to be drawn
+    again, where the focus goes."""
+    d = view_data(view)
+    sid = view.session.id
+    notes = [n for n in [*(p["note"] for p in d["people"]), d["group"]] if n is not None]
+    for n in notes:
+        _mine(view, n)
+    fields = ss[fields_key(sid)] = {n["key"]: (n["pid"], n["step"]) for n in notes}
+    if d["status"] == SessionStatus.LIVE and not d["curtain"]:
+        d["elsewhere"] = _elsewhere(view, fields)
+    ack = ss.get(_ack_key(sid))
+    page_handled = handled(ack[0]) if ack else 0
+    d |= {"act_url": act_url(sid),
+          "ack": {"page": ack[0], "seq": max(ack[1], page_handled)} if ack else None,
+          "refresh": ss.get(_due_key(sid), 0),
+          "focus": ss.pop(FOCUS_KEY, None)}  # after Start, the focus goes to Pause (Start is gone)
+    return d
 
 
 # ---------------------------------------------------------------- what a click does
@@ -323,7 +390,7 @@ def _handle(w: LiveWrites, view: SessionView, e: dict) -> int:
         if target not in STEP_ORDER:
             raise _Unreadable
         w.jump(target)
-        return _PARTS if {target, s.current_step} & _PAGE_STEPS else 0
+        return _PARTS if {target, s.current_step} & PAGE_STEPS else 0
     if act == "pause":  # what the screen showed: a Pause pressed after another screen paused leaves it paused
         w.do(resume if e.get("paused") else pause)
         return 0
@@ -417,19 +484,20 @@ def handle_events(engine: Engine, sid: int) -> None:
     sent = (ss.get(screen_key(sid)) or {}).get("act") or {}
     page, events = str(sent.get("page") or ""), sent.get("events") or []
     held = ss.get(_ack_key(sid))
-    last = held[1] if held and held[0] == page else 0
     view, w = part_view(engine, sid)
     again = 0
-    for e in sorted((e for e in events if isinstance(e, dict)), key=lambda e: e.get("seq", 0)):
-        seq = e.get("seq")
-        if not isinstance(seq, int) or seq <= last:
-            continue
-        last = seq
-        try:
-            again = max(again, _handle(w, view, e))
-        except (_Unreadable, KeyError, TypeError, ValueError) as exc:  # no values logged, only the kind
-            log.info("live screen: an event naming nothing on the screen was ignored (%s)", type(exc).__name__)
-            notice("That click did not match what this screen shows now; nothing was changed.")
+    with page_events(page) as done:
+        last = max(held[1] if held and held[0] == page else 0, done[0])
+        for e in sorted((e for e in events if isinstance(e, dict)), key=lambda e: e.get("seq", 0)):
+            seq = e.get("seq")
+            if not isinstance(seq, int) or seq <= last:
+                continue
+            last = done[0] = seq
+            try:
+                again = max(again, _handle(w, view, e))
+            except (_Unreadable, KeyError, TypeError, ValueError) as exc:  # no values logged, only the kind
+                log.info("live screen: an event naming nothing on the screen was ignored (%s)", type(exc).__name__)
+                notice("That click did not match what this screen shows now; nothing was changed.")
     ss[_ack_key(sid)] = (page, last)
     if again == _PAGE:
         st.rerun()

@@ -243,3 +243,81 @@ def test_a_note_typed_and_never_saved_is_offered_back_after_a_reload_where_it_wa
     expect(elsewhere).to_have_count(0)
     notes = {(n.participant_id, n.step): n.text for n in _view(server.db_url, sid).notes}
     assert notes[(bram, "intro")] == "Invented: said in the intro"
+
+
+def _acts(page) -> list[str]:
+    """Each answer of the fast path (ui/live_route.py) this page receives: "done" or "fallback"."""
+    seen: list[str] = []
+
+    fast = re.compile(r"/live/session/\d+/act$")
+
+    def answered(response) -> None:
+        if response.request.method == "POST" and fast.search(response.url):
+            seen.append("done" if response.json().get("done") else "fallback")
+
+    page.on("response", answered)
+    page.on("requestfailed", lambda request: seen.append("lost") if fast.search(request.url) else None)
+    return seen
+
+
+def _ticked(url: str, sid: int, key: str) -> tuple[bool, int]:
+    view = _view(url, sid)
+    return key in view.ticks, view.version("tick", key)
+
+
+def test_a_plain_click_is_answered_by_the_fast_path_and_shown_without_a_run_of_the_page(server, page):
+    sid, (ada, _, _) = seed(server.db_url, _live)
+    _open(page, server, sid)
+    acts = _acts(page)
+    runs = page.evaluate("window.__e2eRuns.done")
+    page.locator(f'.gsf-live [class*="st-key-tick_{sid}_intro-check-0"] input').click()
+    expect(page.locator(".gsf-live [data-testid=stProgress]")).to_contain_text("Curriculum delivered: 1 of")
+    page.locator(f".gsf-live button[data-act=presence][data-id='{ada}']").click()
+    expect(page.locator(f".gsf-live button[data-act=presence][data-id='{ada}']")).to_have_text(re.compile("Arrived"))
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__e2eRuns.done") == runs  # no Streamlit run: the fast path's answers drew them
+    note = page.locator(f".gsf-live textarea[data-field='note_{sid}_{ada}_intro']")
+    note.fill("Invented: brought a meter")
+    page.locator(f".gsf-live button[data-act=presence][data-id='{ada}']").focus()  # the field is left: saved
+    eventually(lambda: [n.text for n in _view(server.db_url, sid).notes] == ["Invented: brought a meter"])
+    note.fill("Invented: brought a meter and a log")  # saved again, against the version its first save made
+    page.locator(".gsf-live button[data-act=tag]").first.click()
+    eventually(lambda: [(n.text, len(n.tags)) for n in _view(server.db_url, sid).notes]
+               == [("Invented: brought a meter and a log", 1)])
+    assert acts and set(acts) == {"done"}, acts
+    assert not page.locator(".gsf-live [class*=st-key-conflict_]").count()
+    view = _view(server.db_url, sid)
+    assert next(p for p in view.people if p.participant_id == ada).in_room is False
+    assert view.notes[0].versions == 2
+
+
+def test_without_the_fast_path_each_click_is_written_once_by_the_page(server, page):
+    """The fast path refused or unreachable, or its answer lost after it wrote: the page's own path writes the click,
+    once."""
+    sid, _ = seed(server.db_url, _live)
+    _open(page, server, sid)
+    acts = _acts(page)
+    key = "intro:check:0"
+    box = page.locator(f'.gsf-live [class*="st-key-tick_{sid}_intro-check-0"] input')
+    progress = page.locator(".gsf-live [data-testid=stProgress]")
+
+    page.route(re.compile(r"/live/session/\d+/act$"), lambda route: route.abort())  # no connection to it
+    box.click()
+    expect(progress).to_contain_text("Curriculum delivered: 1 of")
+    eventually(lambda: _ticked(server.db_url, sid, key) == (True, 1))
+    page.unroute(re.compile(r"/live/session/\d+/act$"))
+
+    def written_then_lost(route) -> None:  # the server writes; the answer never reaches the page
+        route.fetch()
+        route.abort()
+
+    page.route(re.compile(r"/live/session/\d+/act$"), written_then_lost)
+    box.click()
+    expect(progress).to_contain_text("Curriculum delivered: 0 of")
+    eventually(lambda: _ticked(server.db_url, sid, key) == (False, 2))  # unticked once: version 2, not 3
+    wait_for_app_idle(page)
+    assert _ticked(server.db_url, sid, key) == (False, 2)
+    assert "lost" in acts, acts
+    # handled once: the page's path did not write it again, nor take its own write for another screen's
+    expect(page.get_by_text("on another screen")).to_have_count(0)
+    expect(page.get_by_text("did not match what this screen shows")).to_have_count(0)
