@@ -72,8 +72,8 @@ def _write(db, sid: int, e: dict) -> tuple[bool, dict | None]:
     """Write one event. (Whether the parts under the component change too, the note saved: {key, from, to}.)"""
     act = e.get("act")
     s = require_session(db, sid, statuses=(SessionStatus.LIVE,))
-    if s.privacy_curtain:
-        raise _Fallback  # nothing of the people is on the screen
+    if s.privacy_curtain and act in ("presence", "carer", "note"):
+        raise _Fallback  # nothing of the people is on the screen under the privacy curtain
     if act == "step":
         target, before = str(e.get("id") or ""), s.current_step
         if target not in STEP_ORDER:

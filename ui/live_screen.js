@@ -64,6 +64,7 @@ function deliverables(d) {
   const title = `<div><h2 class="gsf-step-title">${esc(d.step_title)}</h2>${d.texts.map((block) =>
     `<p class="gsf-label">${esc(block.label)}</p><pre>${esc(block.lines.join("\n"))}</pre>`).join("")}</div>`;
   const out = [["title", title], ["progress", `<div data-testid="stProgress" class="gsf-progress" role="progressbar"
+    aria-label="Curriculum delivered" aria-valuetext="${d.done} of ${d.total} items"
     aria-valuemin="0" aria-valuemax="${d.total}" aria-valuenow="${d.done}"><span style="width: ${d.total ?
     (100 * d.done) / d.total : 0}%"></span><p>Curriculum delivered: ${d.done} of ${d.total} items</p></div>`]];
   let heading = false;

@@ -117,6 +117,11 @@ CASES = {
     "live intro": ("/live?session={intro}", _text("Pre-assessment"), None),
     "live summary": ("/live?session={summary}", _text("Post-assessment"), None),
     "live curtain": ("/live?session={curtain}", _text("Privacy curtain is on"), None),
+    # the one-component screen (ui/live_screen.py), drawn by the browser: its own markup is checked as well
+    "live one planned": ("/live?session={planned}&screen=one", _button("Start session"), None),
+    "live one intro": ("/live?session={intro}&screen=one", _text("Pre-assessment"), None),
+    "live one summary": ("/live?session={summary}&screen=one", _text("Post-assessment"), None),
+    "live one curtain": ("/live?session={curtain}&screen=one", _text("Participants are hidden"), None),
     "projector": ("/projector?session={intro}", _text("Introduction"), None),
     "review list": ("/review", _heading("Review & records"), None),
     "review overview": ("/review", _heading("Review & records"), _open_overview),

@@ -118,3 +118,23 @@ def test_note_and_question_shown_as_typed_on_every_page_and_in_the_pdf(server, p
     flat = " ".join("\n".join(p.extract_text() for p in reader.pages).split())
     assert SHOWN in flat  # printed as typed, the override left out (models/pdf_layout.clean_text)
     assert "\u202e" not in flat
+
+
+def test_the_one_component_live_screen_shows_stored_text_as_typed(server, page):
+    """/live drawn by one component (ui/live_screen.js puts every text through its own escaping): the note field
+    holds the stored text exactly, a name is never a link, and an earlier step's note shows as typed, also when the
+    screen is drawn from its fast path's answer (ui/live_route.py)."""
+    sid = seed(server.db_url, _seed)
+    page.goto(server.page_url(f"/live?session={sid}&screen=one"))
+    wait_for_app_idle(page)
+    fields = page.locator(".gsf-live textarea")
+    page.wait_for_function("(v) => [...document.querySelectorAll('.gsf-live textarea')].some((t) => t.value === v)",
+                           arg=LITERAL_LINE, timeout=15_000)
+    assert LITERAL_LINE in [fields.nth(i).input_value() for i in range(fields.count())]
+    label = page.locator(".gsf-live textarea[aria-label^='Notes on Ann']").get_attribute("aria-label")
+    assert label == "Notes on Ann -- www.evil.example"
+    expect(page.locator(".gsf-live .gsf-card strong").filter(has_text="Ann -- www.evil.example")).to_have_count(1)
+    assert not [a for a in page.evaluate(_FIND)["links"] if "evil.example" in a]
+    page.locator(".gsf-live button[data-act=step]", has_text="Next").click()  # the fast path's answer draws it
+    expect(page.locator(".gsf-live .gsf-step-title")).to_contain_text("Teaching")
+    _shown_as_typed(page, "/live one screen, an earlier note", tags=("P",))

@@ -7,6 +7,7 @@ import re
 import signal
 from datetime import date, timedelta
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
@@ -143,9 +144,11 @@ def _runs(page) -> int:
     return page.evaluate("() => window.__e2eRuns.done")
 
 
-def test_the_projector_follows_live_without_reload_or_a_run_of_its_own(server, page):
+@pytest.mark.parametrize("screen", ["", "&screen=one"], ids=["default", "one component"])
+def test_the_projector_follows_live_without_reload_or_a_run_of_its_own(server, page, screen):
     """Each step clicked on /live shows on the projector, sent over its push stream: no reload, no run of the
-    projector's page, whether something changes or nothing does."""
+    projector's page, whether something changes or nothing does. From the one-component screen too, whose step
+    change is written by its fast path (ui/live_route.py), without a run of /live."""
     sid = seed(server.db_url, _live)
     titles = seed(server.db_url, lambda db: _titles(db, sid))
     page.goto(server.page_url(f"/projector?session={sid}"))
@@ -153,7 +156,7 @@ def test_the_projector_follows_live_without_reload_or_a_run_of_its_own(server, p
     wait_for_app_idle(page)
     page.evaluate("() => { window.__sameDocument = true; }")  # gone if the page were reloaded
     live = page.context.new_page()
-    live.goto(server.page_url(f"/live?session={sid}"))
+    live.goto(server.page_url(f"/live?session={sid}{screen}"))
     wait_for_app_idle(live)
     wait_for_app_idle(page)
 

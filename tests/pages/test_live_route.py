@@ -141,10 +141,16 @@ def test_what_is_not_a_plain_click_is_left_to_the_page(engine, live):
         == {"fallback": True}
     with session_scope(engine) as db:  # under the curtain nothing of the people is on the screen
         set_privacy_curtain(db, session_id=sid, on=True)
-    assert _answer(_call(sid, {"act": "presence", "id": ada, "in_room": True, "page": page, "seq": 1})) \
-        == {"fallback": True}
+    for e in ({"act": "presence", "id": ada, "in_room": True}, {"act": "carer", "id": ada, "on": True, "v": 0},
+              {"act": "note", "key": f"note_{sid}_{ada}_intro", "text": "Invented", "tags": [], "v": ""}):
+        assert _answer(_call(sid, {**e, "page": page, "seq": 1})) == {"fallback": True}, e
     view = _view(engine, sid)
     assert not view.ticks and all(p.in_room for p in view.people) and view.session.current_step == "intro"
+    assert not view.notes and not any(p.caregiver for p in view.people)
+    # the step and the clock are the room's: written, and answered with nothing of the people
+    a = _answer(_call(sid, {"act": "step", "id": "teach", "page": page, "seq": 2}))
+    assert a["done"] and a["data"]["people"] == [] and a["data"]["group"] is None
+    assert _view(engine, sid).session.current_step == "teach"
 
 
 def test_only_the_pages_own_request_under_the_access_rule(engine, live, monkeypatch):
