@@ -1,6 +1,9 @@
 """The live session: a header that stays in view (title, steps, clock, controls) and, below it, what the step
-delivers beside the people in the room. The parts that change on their own are fragments (ui/live_panels.py),
-so a click there reruns only that part; every write goes through ui/live_writes.py."""
+delivers beside the people in the room, drawn by one component (ui/live_screen.py) whose plain clicks are written
+by its fast path (ui/live_route.py); under it, what Streamlit draws (the end's confirmation, the ratings, the
+question queue, the goals, late arrivals, the sign-in sheet, the projector's options), the parts that change on
+their own as fragments (ui/live_panels.py). Every write is checked against the version the screen showed.
+`?screen=widgets` opens the earlier screen, all of it Streamlit's widgets (_widget_screen)."""
 
 from __future__ import annotations
 
@@ -278,13 +281,14 @@ def _clock_and_controls(engine, sid: int) -> None:
 
 
 def _one_screen() -> None:
-    """`screen=one`: the header, the ticks and the cards drawn by one component in a fragment (ui/live_screen.py,
-    issue 15, not yet the default); under it, drawn by the page as the default screen draws them, what that
-    component does not draw yet: in a fragment of their own, the end's confirmation, the ratings, the question
-    queue and the goals; late arrivals and the sign-in sheet. A click in the component reruns its fragment alone;
-    one that changes what is under it (a step to or from one with ratings, goals or the open queue, a first
-    arrival there, End session…) then reruns the fragment under it; the curtain, a start, and a draft restored or
-    discarded draw the page."""
+    """The screen: the header, the ticks and the cards drawn by one component in a fragment (ui/live_screen.py,
+    issue 15); under it, drawn by Streamlit as the widget screen draws them: in a fragment of their own, the end's
+    confirmation, the ratings, the question queue and the goals; late arrivals and the sign-in sheet. A plain click
+    in the component (a step, Pause / Resume, a tick, Arrived / Left now, the caregiver, a note saved) is written by
+    its fast path (ui/live_route.py) and drawn from the answer, without a run of this page; one that changes what is
+    under it (a step to or from one with ratings, goals or the open queue, a first arrival there) then reruns the
+    fragment under it. Anything else, or a plain click the fast path leaves to the page, reruns the component's
+    fragment (End session… then the one under it; the curtain, a start, a draft restored or discarded the page)."""
     # always one element, whatever it holds (the keeper is not drawn under the curtain): one drawn or not before
     # the screen's fragment would move it to another place of the page, where the browser would mount the
     # component afresh, beside the old one. Before it: the screen offers back what the keeper reports.
@@ -319,8 +323,11 @@ def _one_screen_rest() -> None:
         live_panels.goals(engine, sid)
 
 
-def _default_screen() -> None:
-    """The screen drawn by Streamlit's own elements, each part a fragment (ui/live_panels.py)."""
+def _widget_screen() -> None:
+    """`screen=widgets`: the earlier screen, drawn by Streamlit's own elements, each part a fragment
+    (ui/live_panels.py). What `/live` showed until issue 15; kept, reachable by that link only, while the page
+    tests written against it (AppTest, tests/pages) move to Chromium against the one-component screen; then it
+    goes, with live_panels' card and tick fragments."""
     _header()
     flash_errors()
     content, people_col = st.columns([11, 9], gap="medium")
@@ -354,10 +361,10 @@ def _default_screen() -> None:
                 sign_in_sheet_download(s)
 
 
-if st.query_params.get("screen") == "one":
-    _one_screen()
+if st.query_params.get("screen") == "widgets":  # the earlier screen, kept while its page tests move to Chromium
+    _widget_screen()
 else:
-    _default_screen()
+    _one_screen()
 
 if not ro and not curtain:
     options = drawn_when_open("Projector options", key=projector_options_key(sid))

@@ -370,8 +370,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1, help="random pauses between clicks and the order of kinds")
     ap.add_argument("--database", help="a PostgreSQL URL to run on (adds writes from another process)")
     ap.add_argument("--verbose", action="store_true", help="print every timed click (kind, the step /live is at)")
-    ap.add_argument("--screen", choices=("default", "one"), default="default",
-                    help="/live's screen: the default one, or `one`, drawn by one component (ui/live_screen.py)")
+    ap.add_argument("--screen", choices=("one", "widgets"), default="one",
+                    help="/live's screen: the one drawn by one component (ui/live_screen.py, what /live opens), "
+                         "or `widgets`, the earlier one of Streamlit's widgets (/live?screen=widgets)")
     args = ap.parse_args()
     if args.database and not args.database.startswith("postgresql"):
         ap.error("--database takes a PostgreSQL URL (a write from another process reaches a SQLite app only "
@@ -398,7 +399,7 @@ def main() -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             pages = {}
-            screen = "&screen=one" if args.screen == "one" else ""
+            screen = "&screen=widgets" if args.screen == "widgets" else ""
             for name, address in (("live", ours.page_url(f"/live?session={sid}{screen}")),
                                   ("projector", ours.page_url(f"/projector?session={sid}")),
                                   ("bare", bare.page_url("/"))):

@@ -392,7 +392,7 @@ def _note_fields(view: SessionView, w: LiveWrites, pid: int | None, label: str, 
 
 
 # ---------------------------------------------------------------- words both /live screens say (pages/live.py's
-# default screen and ui/live_screen.py's component)
+# widget screen and ui/live_screen.py's component)
 
 CURTAIN_ON = "Privacy curtain is on: surnames, notes, tags, ratings and goals are hidden on this screen."
 

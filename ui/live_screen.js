@@ -31,6 +31,7 @@ function header(d) {
   for (const s of d.steps) {
     steps += `<span class="${keyClass("step_" + s.id)}"><button data-act="step" data-id="${esc(s.id)}"
       data-focus="step-${esc(s.id)}" class="${s.current ? "gsf-current" : ""}"
+      data-testid="stBaseButton-${s.current ? "primary" : "secondary"}"
       ${attr(s.current, 'aria-current="step"')} title="${esc(s.help)}" ${attr(!live, "disabled")}>
       ${esc(s.label)}<span class="gsf-sr"> ${esc(s.title)}</span></button></span>`;
   }
@@ -74,8 +75,8 @@ function deliverables(d) {
       heading = true;
     }
     const box = `<label title="${esc(t.help)}"><input type="checkbox" data-act="tick" data-id="${esc(t.key)}"
-      data-v="${t.v}" data-focus="tick-${esc(t.key)}" ${attr(t.on, "checked")} ${attr(d.ro, "disabled")}>
-      ${esc(t.label)}</label>`;
+      data-v="${t.v}" data-focus="tick-${esc(t.key)}" ${attr(t.on, "checked")} ${attr(d.ro, "disabled")}><span
+      >${esc(t.label)}</span></label>`;
     out.push([`tick-${t.key}`, t.kind === "check" ? `<div class="${keyClass(t.widget)}">${box}</div>`
       : `<div class="gsf-box ${keyClass(t.widget)}">${box}<pre>${esc(t.body)}</pre></div>`]);
   }

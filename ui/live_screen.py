@@ -1,15 +1,17 @@
-"""/live's screen drawn by ONE component (issue 15, stage 1; `/live?session=N&screen=one`, not yet the default):
+"""/live's screen drawn by ONE component (issue 15; what `/live?session=N` opens, `screen=widgets` the earlier one):
 the header (title, projector link, privacy curtain, the steps, the clock, Start / Pause / Resume / End…, the
 keyboard shortcuts), what the step delivers with its ticks and progress, and the people's cards (presence,
 caregiver, the step's note and its tags) with the whole group's note. Streamlit carries data and events; the
 browser draws (ui/live_screen.js).
 
 Why: every element Streamlit draws costs the browser a redraw on each message of each run, fragments' runs
-included, so the default /live's many small widgets made each click 1.6-3.8x a bare page's (README, Performance).
-Every write still goes through ui/live_writes.py and models/, checked against the version this screen showed; a
-conflict is shown with both values (ui/conflicts.py) and a note typed here is mirrored into the browser until
-saved (ui/drafts.py), both drawn under the component by Streamlit, only while there is one. What the component does
-not draw yet, pages/live.py draws under it as the default screen does: in a fragment of its own (rest_key) the
+included, so the widget screen's many small widgets made each click 1.6-3.8x a bare page's (README, Performance).
+A plain click is written by the fast path (ui/live_route.py) and drawn from its answer, without a Streamlit run;
+anything else comes on the component's trigger (handle_events) and is written by ui/live_writes.py. Both write
+with models/, checked against the version this screen showed; a conflict is drawn by the component with both
+values (ui/conflicts.py), and a note typed here is mirrored into the browser until saved (ui/drafts.py) and offered
+back by the component after a reload. What the component does not draw, pages/live.py draws under it as the widget
+screen does: in a fragment of its own (rest_key) the
 end's confirmation, the ratings, the question queue and the goals; by the page, late arrivals and the sign-in sheet
 and the projector's options."""
 
@@ -197,7 +199,7 @@ def _ticks(view: SessionView, step) -> list[dict]:
                 "help": f"Delivered at {clock.fmt_local(at, '%H:%M')}" if at else ""}
 
     out = []
-    if step.id == "teach":  # as the default screen's deliverables: topics at Teaching, activities at Activities
+    if step.id == "teach":  # as the widget screen's deliverables: topics at Teaching, activities at Activities
         for t in step.topics:
             out.append(tick(topic_key(t.id), "topic", f"Topic delivered: {plain(t.title)}",
                             "\n".join(f"• {plain(kp)}" for kp in t.key_points)))

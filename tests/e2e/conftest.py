@@ -24,6 +24,9 @@ import pytest
 
 from scripts.serve import CHROMIUM, CHROMIUM_ARGS, StreamlitServer
 
+# The current step's heading on /live: a third-level heading on the screen of Streamlit's widgets, a second-level one
+# on the one-component screen (ui/live_screen.js), under the page's title either way.
+STEP_HEADING = "h2, h3"
 EXPECT_TIMEOUT_MS = 20_000  # the first run of a page after start-up imports everything and migrates the database
 
 T = TypeVar("T")

@@ -116,12 +116,12 @@ CASES = {
     "live planned": ("/live?session={planned}", _button("Start session"), None),
     "live intro": ("/live?session={intro}", _text("Pre-assessment"), None),
     "live summary": ("/live?session={summary}", _text("Post-assessment"), None),
-    "live curtain": ("/live?session={curtain}", _text("Privacy curtain is on"), None),
-    # the one-component screen (ui/live_screen.py), drawn by the browser: its own markup is checked as well
-    "live one planned": ("/live?session={planned}&screen=one", _button("Start session"), None),
-    "live one intro": ("/live?session={intro}&screen=one", _text("Pre-assessment"), None),
-    "live one summary": ("/live?session={summary}&screen=one", _text("Post-assessment"), None),
-    "live one curtain": ("/live?session={curtain}&screen=one", _text("Participants are hidden"), None),
+    "live curtain": ("/live?session={curtain}", _text("Participants are hidden"), None),
+    # the earlier screen of Streamlit's widgets, still reachable
+    "live widgets planned": ("/live?session={planned}&screen=widgets", _button("Start session"), None),
+    "live widgets intro": ("/live?session={intro}&screen=widgets", _text("Pre-assessment"), None),
+    "live widgets summary": ("/live?session={summary}&screen=widgets", _text("Post-assessment"), None),
+    "live widgets curtain": ("/live?session={curtain}&screen=widgets", _text("Privacy curtain is on"), None),
     "projector": ("/projector?session={intro}", _text("Introduction"), None),
     "review list": ("/review", _heading("Review & records"), None),
     "review overview": ("/review", _heading("Review & records"), _open_overview),

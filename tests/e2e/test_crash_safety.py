@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from models.session_view import load_session_view
@@ -26,9 +27,12 @@ def _seconds(text: str) -> int:
     return sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
 
 
-def test_ten_kill_points_lose_nothing(server, page):
+@pytest.mark.parametrize("screen", ["&screen=widgets", ""], ids=["widget screen", "one component"])
+def test_ten_kill_points_lose_nothing(server, page, screen):
+    """On either /live screen (the one-component screen, /live's own, writes its plain clicks through its fast
+    path)."""
     sid, pids = seed(server.db_url, _session)
-    url = server.page_url(f"/live?session={sid}")
+    url = server.page_url(f"/live?session={sid}{screen}")
     page.goto(url)
     wait_for_app_idle(page)
 

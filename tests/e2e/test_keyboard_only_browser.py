@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from models.curriculum import checklist_items
 from models.session_view import load_session_view
-from tests.e2e.conftest import eventually, seed, wait_for_app_idle
+from tests.e2e.conftest import STEP_HEADING, eventually, seed, wait_for_app_idle
 from tests.factories import make_session
 
 # Counts pointer events the page receives: the test proves it never used one.
@@ -134,7 +134,7 @@ def test_live_flow_by_keyboard_alone(server, page):
     expect(button("Pause")).to_be_visible()
     wait_for_app_idle(page)
     expect(button("Pause")).to_be_focused()  # Start is gone: the focus went to Pause, not to the page
-    expect(page.locator("h3").filter(has_text="Introduction")).to_be_visible()
+    expect(page.locator(STEP_HEADING).filter(has_text="Introduction").first).to_be_visible()
 
     # tick the introduction's first checklist item with Space
     first = next(i for i in checklist_items(view().curriculum, "intro") if i.kind == "check")
@@ -173,7 +173,7 @@ def test_live_flow_by_keyboard_alone(server, page):
     # the next step, back up the page with Shift+Tab
     _press(page, button("Next"), "Enter", back=True)
     eventually(lambda: view().session.current_step == "teach")
-    expect(page.locator("h3").filter(has_text="Teaching")).to_be_visible()
+    expect(page.locator(STEP_HEADING).filter(has_text="Teaching").first).to_be_visible()
     expect(page.locator(".st-key-step_teach").get_by_role("button")).to_have_attribute(
         "data-testid", "stBaseButton-primary")
 

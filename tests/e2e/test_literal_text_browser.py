@@ -81,8 +81,9 @@ def _shown_as_typed(page, where: str, *, tags: tuple[str, ...] = ()) -> None:
 def test_note_and_question_shown_as_typed_on_every_page_and_in_the_pdf(server, page, tmp_path):
     sid = seed(server.db_url, _seed)
 
-    # /live at the introduction: the note field holds the stored text exactly, override and all
-    page.goto(server.page_url(f"/live?session={sid}"))
+    # /live's widget screen at the introduction (the one-component screen, /live's own, is the next test): the note
+    # field holds the stored text exactly, override and all
+    page.goto(server.page_url(f"/live?session={sid}&screen=widgets"))
     wait_for_app_idle(page)
     fields = page.locator("textarea")
     expect(fields.first).to_be_visible()
@@ -97,14 +98,14 @@ def test_note_and_question_shown_as_typed_on_every_page_and_in_the_pdf(server, p
 
     # the question on /live's queue and on the projector, at the Q&A step
     seed(server.db_url, lambda db: go_to_step(db, session_id=sid, step="qa"))
-    page.goto(server.page_url(f"/live?session={sid}"))
+    page.goto(server.page_url(f"/live?session={sid}&screen=widgets"))
     _shown_as_typed(page, "/live question queue")
     page.goto(server.page_url(f"/projector?session={sid}"))
     _shown_as_typed(page, "/projector", tags=("LI", "P"))  # the slide's own HTML there
 
     # the note in /live's follow-up flags at the summary
     seed(server.db_url, lambda db: go_to_step(db, session_id=sid, step="summary"))
-    page.goto(server.page_url(f"/live?session={sid}"))
+    page.goto(server.page_url(f"/live?session={sid}&screen=widgets"))
     _shown_as_typed(page, "/live follow-up flags")
 
     # the record on /review, and the group PDF downloaded from it
@@ -125,7 +126,7 @@ def test_the_one_component_live_screen_shows_stored_text_as_typed(server, page):
     holds the stored text exactly, a name is never a link, and an earlier step's note shows as typed, also when the
     screen is drawn from its fast path's answer (ui/live_route.py)."""
     sid = seed(server.db_url, _seed)
-    page.goto(server.page_url(f"/live?session={sid}&screen=one"))
+    page.goto(server.page_url(f"/live?session={sid}"))
     wait_for_app_idle(page)
     fields = page.locator(".gsf-live textarea")
     page.wait_for_function("(v) => [...document.querySelectorAll('.gsf-live textarea')].some((t) => t.value === v)",

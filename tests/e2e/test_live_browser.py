@@ -9,7 +9,7 @@ import time
 from playwright.sync_api import expect
 
 from models.sessions import go_to_step, start_session
-from tests.e2e.conftest import keeping, seed, wait_for_app_idle
+from tests.e2e.conftest import STEP_HEADING, keeping, seed, wait_for_app_idle
 from tests.factories import make_session
 
 
@@ -56,18 +56,18 @@ def test_note_and_clock_survive_step_change_and_reload(server, page):
     assert 2 <= first - second <= 3, (first, second)  # it ticks, in the browser
 
     page.get_by_role("button", name="Next").click()
-    expect(page.locator("h3").filter(has_text="Teaching")).to_be_visible()
+    expect(page.locator(STEP_HEADING).filter(has_text="Teaching").first).to_be_visible()
     expect(clock).to_have_text(re.compile(r"^(49|50):\d\d$"))
     elapsed_before = _session_seconds(page)
 
     page.reload()
     wait_for_app_idle(page)
-    expect(page.locator("h3").filter(has_text="Teaching")).to_be_visible()
+    expect(page.locator(STEP_HEADING).filter(has_text="Teaching").first).to_be_visible()
     expect(page.locator(".gsf-step-time")).to_have_text(re.compile(r"^(49|50):\d\d$"))
     assert _session_seconds(page) >= elapsed_before
     # the note written at the introduction is stored with that step: back there it is still in the field
     page.get_by_role("button", name="Previous").click()
-    expect(page.locator("h3").filter(has_text="Introduction")).to_be_visible()
+    expect(page.locator(STEP_HEADING).filter(has_text="Introduction").first).to_be_visible()
     wait_for_app_idle(page)
     intro_note = page.get_by_placeholder(re.compile("Notes during Introduction")).first
     expect(intro_note).to_have_value("Invented note: asks about meter strips")
@@ -130,10 +130,11 @@ _COUNT_BYTES = """
 def test_a_card_click_or_a_tick_reruns_only_its_part_with_the_figure_it_changes(server, page):
     """"Left now", "Arrived now" and "Caregiver" answer with that card and the head-count only (a page run sends
     the whole page, tens of kB), and the head-count says the new numbers in the same answer; Pause with the clock
-    and its controls; a tick with its box and the progress over the list."""
+    and its controls; a tick with its box and the progress over the list. On the widget screen (`screen=widgets`;
+    /live's own screen answers these clicks without a run: tests/e2e/test_live_one_screen_browser.py)."""
     sid, pids = seed(server.db_url, _session)
     page.add_init_script(_COUNT_BYTES)
-    page.goto(server.page_url(f"/live?session={sid}"))
+    page.goto(server.page_url(f"/live?session={sid}&screen=widgets"))
     wait_for_app_idle(page)
     page.get_by_role("button", name="Start session").click()
     expect(page.get_by_text("3 patient(s) in the room", exact=False)).to_be_visible()
@@ -151,7 +152,7 @@ def test_a_card_click_or_a_tick_reruns_only_its_part_with_the_figure_it_changes(
 
     page.evaluate("() => { window.__gsfBytes = 0; }")
     page.locator(".st-key-step_teach button").first.click()  # a step change draws the whole page
-    expect(page.locator("h3").filter(has_text="Teaching")).to_be_visible()
+    expect(page.locator(STEP_HEADING).filter(has_text="Teaching").first).to_be_visible()
     wait_for_app_idle(page)
     whole_page = page.evaluate("() => window.__gsfBytes")
     pause = answer(page.get_by_role("button", name="Pause").click, "Resume")  # the clock and its controls only

@@ -1,4 +1,4 @@
-"""/live's screen drawn by one component (`screen=one`, ui/live_screen.py) in Chromium: each click writes what the
+"""/live's screen drawn by one component (ui/live_screen.py; what /live opens) in Chromium: each click writes what the
 screen showed and shows the answer; what is being typed survives the redraws other clicks cause; a note's text and
 tags are saved together; a conflict with another screen shows both values; a step change, the privacy curtain and
 the end's confirmation; and what the screen does not draw yet (the question queue, the ratings) stays under it.
@@ -39,7 +39,7 @@ def _view(url: str, sid: int):
 
 
 def _open(page, server, sid: int) -> None:
-    page.goto(server.page_url(f"/live?session={sid}&screen=one"))
+    page.goto(server.page_url(f"/live?session={sid}"))
     expect(page.locator(".gsf-live .gsf-head")).to_be_visible()
     wait_for_app_idle(page)
 

@@ -144,11 +144,11 @@ def _runs(page) -> int:
     return page.evaluate("() => window.__e2eRuns.done")
 
 
-@pytest.mark.parametrize("screen", ["", "&screen=one"], ids=["default", "one component"])
+@pytest.mark.parametrize("screen", ["&screen=widgets", ""], ids=["widget screen", "one component"])
 def test_the_projector_follows_live_without_reload_or_a_run_of_its_own(server, page, screen):
     """Each step clicked on /live shows on the projector, sent over its push stream: no reload, no run of the
-    projector's page, whether something changes or nothing does. From the one-component screen too, whose step
-    change is written by its fast path (ui/live_route.py), without a run of /live."""
+    projector's page, whether something changes or nothing does. From either /live screen: the one-component
+    screen's step change is written by its fast path (ui/live_route.py), without a run of /live."""
     sid = seed(server.db_url, _live)
     titles = seed(server.db_url, lambda db: _titles(db, sid))
     page.goto(server.page_url(f"/projector?session={sid}"))

@@ -19,7 +19,7 @@ from models.curriculum import checklist_items
 from models.notes import session_notes
 from models.session_view import load_session_view
 from models.sessions import set_tick, start_session
-from tests.e2e.conftest import eventually, keeping, seed, wait_for_app_idle
+from tests.e2e.conftest import STEP_HEADING, eventually, keeping, seed, wait_for_app_idle
 from tests.factories import curriculum, make_session
 
 
@@ -631,7 +631,7 @@ def test_notes_typed_on_live_as_another_screen_ends_the_session_are_offered_on_t
     page.reload()
     wait_for_app_idle(page)
     keeping(page, f"drafts_{sid}")
-    expect(page.locator("h3").filter(has_text="Teaching")).to_be_visible()
+    expect(page.locator(STEP_HEADING).filter(has_text="Teaching").first).to_be_visible()
     _note_field(page).click()
     page.keyboard.type("Invented: asked about sick days")  # never left
     seed(server.db_url, lambda db: end_session(db, session_id=sid))  # another screen ends it

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from models.curriculum import STEP_ORDER
 from models.session_view import load_session_view
-from tests.e2e.conftest import eventually, seed, wait_for_app_idle
+from tests.e2e.conftest import STEP_HEADING, eventually, seed, wait_for_app_idle
 from tests.factories import make_session
 
 TITLES = {"intro": "Introduction", "teach": "Teaching"}
@@ -21,7 +21,7 @@ def _session(db):
 
 def _expect_current_step(page, step: str) -> None:
     """The step's heading is shown and the stepper highlights that step and no other."""
-    expect(page.locator("h3").filter(has_text=TITLES[step])).to_be_visible()
+    expect(page.locator(STEP_HEADING).filter(has_text=TITLES[step]).first).to_be_visible()
     for other in STEP_ORDER:
         kind = "primary" if other == step else "secondary"
         button = page.locator(f".st-key-step_{other}").get_by_role("button")  # not Streamlit's hidden copy

@@ -6,6 +6,7 @@ only at the end) and the server log has no lock error. Every person here is inve
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -71,7 +72,8 @@ def _no_errors(*pages) -> None:
         expect(p.get_by_text("database is locked")).to_have_count(0)
 
 
-def test_live_and_review_edit_the_same_session_at_once(server, browser, tmp_path):
+@pytest.mark.parametrize("screen", ["&screen=widgets", ""], ids=["widget screen", "one component"])
+def test_live_and_review_edit_the_same_session_at_once(server, browser, tmp_path, screen):
     sid, pids = seed(server.db_url, _live_session)
     view = lambda: seed(server.db_url, lambda db: load_session_view(db, sid))  # noqa: E731
     item_keys = {i.label: i.key for i in checklist_items(view().curriculum, "intro")}
@@ -80,7 +82,7 @@ def test_live_and_review_edit_the_same_session_at_once(server, browser, tmp_path
     context.add_init_script(_ERROR_WATCH_JS)
     live, review = context.new_page(), context.new_page()
     try:
-        live.goto(server.page_url(f"/live?session={sid}"))
+        live.goto(server.page_url(f"/live?session={sid}{screen}"))
         review.goto(server.page_url(f"/review?session={sid}"))
         wait_for_app_idle(live)
         wait_for_app_idle(review)

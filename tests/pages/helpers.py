@@ -14,10 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def app(page: str, **params) -> AppTest:
     """An AppTest for a page file (relative to the project root) with query parameters. Pages run through
-    the entry script's page registry, as on the real server, so st.page_link finds every page."""
+    the entry script's page registry, as on the real server, so st.page_link finds every page.
+    /live opens its widget screen (`screen=widgets`) unless told otherwise: AppTest cannot click into the
+    one-component screen that `/live` draws (ui/live_screen.py), which the Chromium tests drive (tests/e2e)."""
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
     if page != "streamlit_app.py":
         at.switch_page(page)
+    if page == "pages/live.py":
+        params = {"screen": "widgets", **params}
     for k, v in params.items():
         at.query_params[k] = str(v)
     return at
