@@ -212,8 +212,9 @@ function draw(root, data, focusTo) {
   if (root.place) root.place();  // a header drawn afresh while pinned is pinned in the same place
 
   for (const f of root.querySelectorAll("textarea[data-field]")) {
-    const t = typed[f.dataset.field];  // still unsaved (what is stored now is not what was typed)
-    if (t && t.gen === f.dataset.gen && t.value !== f.defaultValue && !f.disabled) {
+    const t = typed[f.dataset.field];  // still unsaved (what is stored now is not what was typed), and the server did
+    // not say to show what is stored (a new generation: a draft restored, "Keep theirs")
+    if (t && (t.gen === f.dataset.gen || t.gen === "") && t.value !== f.defaultValue && !f.disabled) {
       f.value = t.value;
       f.dataset.v = t.v;
     }
@@ -242,14 +243,16 @@ function notesOf(d) { return [...(d.people || []).map((p) => p.note), d.group].f
 
 // The screen's data to draw: the session as last read (`view`, from the page's run or a fast answer, whichever
 // read began later) with what the page's last run adds of this browser's own (`own`): each note field's generation,
-// a conflict met saving it, a draft offered back, and the drafts offered for fields not on the screen.
+// a conflict met saving it, a draft offered back, and the drafts offered for fields not on the screen. A field the
+// page's last run did not draw (another step, reached by the fast path) has no known generation yet: text typed
+// into it is kept when the page's run draws it with its own (draw()).
 function compose(view, own) {
   const d = structuredClone(view);
   const mine = {};
   for (const n of notesOf(own)) mine[n.key] = n;
   for (const n of notesOf(d)) {
     const o = mine[n.key];
-    if (o) { n.gen = o.gen; n.conflict = o.conflict; n.draft = o.draft; }
+    if (o) { n.gen = o.gen; n.conflict = o.conflict; n.draft = o.draft; } else n.gen = "";
   }
   d.elsewhere = own.elsewhere || [];
   return d;

@@ -321,3 +321,34 @@ def test_without_the_fast_path_each_click_is_written_once_by_the_page(server, pa
     # handled once: the page's path did not write it again, nor take its own write for another screen's
     expect(page.get_by_text("on another screen")).to_have_count(0)
     expect(page.get_by_text("did not match what this screen shows")).to_have_count(0)
+
+
+def test_text_typed_after_a_fast_step_change_survives_the_pages_next_redraw(server, page):
+    """A step reached by the fast path draws its note fields before the page's run has said anything of them (the
+    field's generation: a draft restored there, "Keep theirs"): text typed into one is kept when that run draws the
+    screen again, also in a field whose text "Keep theirs" once replaced."""
+    sid, (ada, _, _) = seed(server.db_url, _live)
+    _open(page, server, sid)
+    field = page.locator(f".gsf-live .st-key-note_{sid}_{ada}_intro textarea")
+    seed(server.db_url, lambda db: save_live_note(db, session_id=sid, participant_id=ada, step="intro",
+                                                  text="Invented: theirs", tags=[], seen_version=None))
+    field.fill("Invented: mine")
+    page.locator(".gsf-live h2").first.click()  # a conflict, and "Keep theirs": the field's next generation
+    page.locator(f".st-key-conflict_note_{sid}_{ada}_intro").get_by_role("button", name="Keep theirs").click()
+    expect(field).to_have_value("Invented: theirs")
+    wait_for_app_idle(page)
+    acts = _acts(page)
+    end, cancel = page.locator(".gsf-live button[data-act=end]"), page.get_by_role("button", name="Cancel")
+    page.locator(".gsf-live button[data-act=step]", has_text="Next").click()  # by the fast path
+    expect(page.locator(".gsf-live .gsf-step-title")).to_contain_text("Teaching")
+    end.click()  # the page's path: its run draws Teaching's fields, not the introduction's
+    cancel.click()
+    wait_for_app_idle(page)
+    page.locator(".gsf-live button[data-act=step]", has_text="Previous").click()  # back by the fast path
+    expect(page.locator(".gsf-live .gsf-step-title")).to_contain_text("Introduction")
+    field.fill("Invented: theirs, and typed on, not left yet")
+    end.dispatch_event("click")  # the page's run draws the field again, with its generation (the focus stays)
+    expect(page.get_by_role("button", name="Yes, end the session")).to_be_visible()
+    wait_for_app_idle(page)
+    expect(field).to_have_value("Invented: theirs, and typed on, not left yet")
+    assert acts[:2] == ["done", "done"], acts

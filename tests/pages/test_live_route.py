@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from models.db import session_scope
 from models.notes import save_live_note
-from models.session_view import load_session_view
-from models.sessions import go_to_step, set_privacy_curtain, start_session
-from tests.factories import make_session
+from models.sessions import go_to_step, set_privacy_curtain
+from tests.pages.test_live_screen_events import _live, _page, _view
 from ui import downloads as dl
 from ui import live_route
 from ui.live_screen import page_events
@@ -27,19 +25,7 @@ TICK = "intro:check:0"
 @pytest.fixture
 def live(engine, monkeypatch):
     monkeypatch.setattr(live_route, "get_engine", lambda: engine)
-    with session_scope(engine) as db:
-        s, people, _ = make_session(db, n=2)
-        start_session(db, session_id=s.id)
-        return s.id, [p.id for p in people]
-
-
-def _view(engine, sid):
-    with session_scope(engine) as db:
-        return load_session_view(db, sid)
-
-
-def _page() -> str:
-    return uuid.uuid4().hex[:12]
+    return _live(engine)
 
 
 def _request(sid: int, body: dict | bytes, *, client: str = "127.0.0.1", headers: dict | None = None):
