@@ -68,8 +68,14 @@ def _int(value: Any) -> int:
     return int(value)
 
 
+def _own(key: str, seen: int | None, now: int | None) -> dict | None:
+    """A version this screen's own write made: {key, from: the version it was made against, to: the one stored}."""
+    return None if now is None or now == seen else {"key": key, "from": seen, "to": now}
+
+
 def _write(db, sid: int, e: dict) -> tuple[bool, dict | None]:
-    """Write one event. (Whether the parts under the component change too, the note saved: {key, from, to}.)"""
+    """Write one event. (Whether the parts under the component change too; the version the write made, _own: the
+    component checks an event of the same cell made before this answer against it, not against the one it shows.)"""
     act = e.get("act")
     s = require_session(db, sid, statuses=(SessionStatus.LIVE,))
     if s.privacy_curtain and act in ("presence", "carer", "note"):
@@ -87,21 +93,28 @@ def _write(db, sid: int, e: dict) -> tuple[bool, dict | None]:
         key = str(e.get("id"))
         if key not in {i.key for i in checklist_items(session_curriculum(s))}:
             raise _Fallback
-        if not set_tick(db, session_id=sid, item_key=key, done=e.get("on") is True, seen_version=_int(e["v"])).changed:
+        seen = _int(e["v"])
+        written = set_tick(db, session_id=sid, item_key=key, done=e.get("on") is True, seen_version=seen)
+        if not written.changed:
             raise _Fallback  # another screen had done it: the page says so
-        return False, None
-    if act == "presence":
+        return False, _own(f"tick:{key}", seen, written.version)
+    if act == "presence":  # a person's entry: its version moves with their presence and their caregiver
         pid = _int(e.get("id"))
-        first = not attendance_row(db, sid, pid).present
+        att = attendance_row(db, sid, pid)
+        first, before = not att.present, att.version
         (mark_left if e.get("in_room") is True else mark_arrived)(db, session_id=sid, participant_id=pid)
-        return first and s.current_step in RATING_STEPS, None  # a first arrival joins the ratings and the goals
+        db.refresh(att)
+        # a first arrival joins the ratings and the goals
+        return first and s.current_step in RATING_STEPS, _own(f"att:{pid}", before, att.version)
     if act == "carer":
-        name, rel = e.get("name"), e.get("rel")
+        name, rel, pid, seen = e.get("name"), e.get("rel"), _int(e.get("id")), _int(e["v"])
         if not all(x is None or isinstance(x, str) for x in (name, rel)):
             raise _Fallback
-        set_caregiver(db, session_id=sid, participant_id=_int(e.get("id")), present=e.get("on") is True, name=name,
-                      relationship=rel, seen_version=_int(e["v"]))
-        return False, None
+        set_caregiver(db, session_id=sid, participant_id=pid, present=e.get("on") is True, name=name,
+                      relationship=rel, seen_version=seen)
+        att = attendance_row(db, sid, pid)
+        db.refresh(att)
+        return False, _own(f"att:{pid}", seen, att.version)
     if act == "note":
         return False, _note(db, s, e)
     raise _Fallback
@@ -121,7 +134,7 @@ def _note(db, s, e: dict) -> dict | None:
     seen = None if v in (None, "") else _int(v)
     note = save_live_note(db, session_id=s.id, participant_id=pid, step=step, text=text,
                           tags=[t for t in tags if t in NOTE_TAGS], seen_version=seen)
-    return None if note is None else {"key": key, "from": seen, "to": latest_version_id(db, note.id)}
+    return None if note is None else _own(key, seen, latest_version_id(db, note.id))
 
 
 def _read(engine, sid: int) -> dict | None:

@@ -281,11 +281,18 @@ export default function (component) {
   root.setTriggerValue = setTriggerValue;
   root.actUrl = data.act_url;
   if (data.ack && data.ack.page === root.page) root.queue = root.queue.filter((e) => e.seq > data.ack.seq);
-  // A note saved here moves its version: an event of it made against the version it was saved from (a tag pressed
-  // while the field was being left, text typed on after leaving it) is sent against the version saved.
+  // A write of this screen's moves its cell's version (a note; a tick; a person's entry, by their presence or their
+  // caregiver): an event of that cell made against a version this screen's own write replaced (a tag pressed while
+  // the field was being left, a second click before the first one's answer) is sent against the version its write
+  // made. Only this screen's own versions are followed: another screen's write in between is still a conflict.
+  const cell = (e) => (e.act === "note" ? e.key : e.act === "tick" ? `tick:${e.id}` : e.act === "carer" ?
+    `att:${e.id}` : null);
   const own = (e) => {
-    const o = e.act === "note" && root.own[e.key];
-    return o && String(o.from ?? "") === String(e.v ?? "") ? { ...e, v: o.to ?? "" } : e;
+    const made = root.own[cell(e)];
+    if (!made) return e;
+    let v = String(e.v ?? "");
+    for (let n = 0; v in made && n < 100; n++) v = made[v];
+    return { ...e, v };
   };
   const toPage = () => {
     for (const e of root.queue) e.via = "page";
@@ -303,7 +310,9 @@ export default function (component) {
       root.inflight = false;
       if (!a || !a.done) { toPage(); return; }
       root.queue = root.queue.filter((e) => e.seq !== head.seq);
-      if (a.saved) root.own[a.saved.key] = a.saved;
+      if (a.saved) {
+        root.own[a.saved.key] = { ...root.own[a.saved.key], [String(a.saved.from ?? "")]: String(a.saved.to) };
+      }
       if (a.data && a.data.snap >= root.view.snap) { root.view = a.data; root.draw(); }
       if (a.parts) root.setTriggerValue("refresh", `fast-${head.seq}`);  // the parts under it, drawn by the page
       pump();

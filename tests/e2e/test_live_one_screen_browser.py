@@ -352,3 +352,31 @@ def test_text_typed_after_a_fast_step_change_survives_the_pages_next_redraw(serv
     wait_for_app_idle(page)
     expect(field).to_have_value("Invented: theirs, and typed on, not left yet")
     assert acts[:2] == ["done", "done"], acts
+
+
+def test_a_second_click_before_the_first_ones_answer_is_checked_against_this_screens_own_write(server, page):
+    """Two clicks of one cell sent before the first one's answer (a checkbox clicked twice, "Arrived now" and then
+    "Caregiver" on one card) are both made against the version the screen showed: the second is checked against
+    the version the first one wrote, this screen's own, so both are written and nothing is called a change made on
+    another screen."""
+    sid, (ada, _, _) = seed(server.db_url, _live)
+    _open(page, server, sid)
+    acts = _acts(page)
+    key = "intro:check:0"
+    page.evaluate("""(sel) => { const box = document.querySelector(sel); box.click(); box.click(); }""",
+                  f'.gsf-live [class*="st-key-tick_{sid}_intro-check-0"] input')
+    eventually(lambda: _ticked(server.db_url, sid, key) == (False, 2))  # ticked, then unticked: two versions
+    page.evaluate("""([presence, carer]) => { document.querySelector(presence).click();
+                                               document.querySelector(carer).click(); }""",
+                  [f".gsf-live button[data-act=presence][data-id='{ada}']",
+                   f".gsf-live input[data-act=carer][data-id='{ada}']"])
+
+    def ada_now():
+        return next(p for p in _view(server.db_url, sid).people if p.participant_id == ada)
+
+    eventually(lambda: (a := ada_now()).caregiver and not a.in_room)
+    expect(page.locator(f".gsf-live .st-key-person_{sid}_{ada} strong")).to_contain_text("caregiver")
+    wait_for_app_idle(page)
+    expect(page.get_by_text("on another screen")).to_have_count(0)
+    expect(page.locator(".gsf-live [class*=st-key-conflict_]")).to_have_count(0)
+    assert acts == ["done"] * 4, acts

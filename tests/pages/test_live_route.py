@@ -62,7 +62,7 @@ def test_a_tick_is_written_against_the_version_shown_and_answered_with_the_scree
     sid, _ = live
     page = _page()
     a = _answer(_call(sid, {"act": "tick", "id": TICK, "on": True, "v": 0, "page": page, "seq": 1}))
-    assert a["done"] and not a["parts"]
+    assert a["done"] and not a["parts"] and a["saved"] == {"key": f"tick:{TICK}", "from": 0, "to": 1}
     tick = next(t for t in a["data"]["ticks"] if t["key"] == TICK)
     assert tick["on"] and tick["v"] == 1 and a["data"]["done"] == 1
     assert "ack" not in a["data"] and "elsewhere" in a["data"]  # the session as read, nothing of a browser's own
@@ -86,9 +86,13 @@ def test_a_step_change_and_a_first_arrival_say_when_the_parts_under_the_screen_c
     assert not _answer(_call(sid, {"act": "step", "id": "activity", "page": page, "seq": 2}))["parts"]
     left = _answer(_call(sid, {"act": "presence", "id": ada, "in_room": True, "page": page, "seq": 3}))
     assert left["done"] and not left["parts"]
+    entry = next(p for p in left["data"]["people"] if p["id"] == ada)["carer_v"]  # her entry's version moved
+    assert left["saved"] == {"key": f"att:{ada}", "from": entry - 1, "to": entry}
+    carer = _answer(_call(sid, {"act": "carer", "id": ada, "on": True, "v": entry, "page": page, "seq": 4}))
+    assert carer["saved"] == {"key": f"att:{ada}", "from": entry, "to": entry + 1}
     person = next(p for p in _view(engine, sid).people if p.participant_id == ada)
     assert not person.in_room and len(person.intervals) == 1
-    paused = _answer(_call(sid, {"act": "pause", "paused": False, "page": page, "seq": 4}))
+    paused = _answer(_call(sid, {"act": "pause", "paused": False, "page": page, "seq": 5}))
     assert paused["data"]["paused"]
 
 
