@@ -32,7 +32,7 @@ from ui.actions import action, flash_errors, placed_messages, succeeded
 from ui.pages import link, page
 from ui.setup import catalog, int_param, page_setup
 from ui.text import md_escape, plain
-from ui.widgets import picker_label, search_box
+from ui.widgets import picker_label, search_box, set_shown
 
 engine = page_setup("courses")
 ss = st.session_state
@@ -97,14 +97,14 @@ def _apply_template() -> None:
     t = cat.courses.get(ss.get("course_template"))
     if t is None:
         return
-    ss["course_name"] = t.name
-    ss["course_n"] = len(t.modules)
+    set_shown("course_name", t.name)
+    set_shown("course_n", len(t.modules))
     for i, m in enumerate(t.modules):
-        ss[f"course_module_{i}"] = m
-    ss["course_code"] = t.code or course_codes([cat.curricula[m] for m in t.modules])[0]
-    ss["course_first"] = t.first_date(clock.today())
+        set_shown(f"course_module_{i}", m)
+    set_shown("course_code", t.code or course_codes([cat.curricula[m] for m in t.modules])[0])
+    set_shown("course_first", t.first_date(clock.today()))
     if t.start_time:
-        ss["course_time"] = t.start_time
+        set_shown("course_time", t.start_time)
 
 
 # "Plan a course"'s choices are kept in the page's link while its tab is open (ui/links: ?tab=plan&template=…
@@ -118,27 +118,28 @@ def _read_plan_link() -> None:
     q = st.query_params
     if q.get("tab") != "plan" or "course" in q:
         return
-    ss["courses_tab"] = "Plan a course"
+    set_shown("courses_tab", "Plan a course")
     if q.get("template") in cat.courses:
-        ss["course_template"] = q["template"]
+        set_shown("course_template", q["template"])
     modules = [m for m in (q.get("modules") or "").split(",")[:MAX_COURSE_MODULES] if m in cat.curricula]
     if modules:
-        ss["course_n"] = len(modules)
-        ss.update({f"course_module_{i}": m for i, m in enumerate(modules)})
+        set_shown("course_n", len(modules))
+        for i, m in enumerate(modules):
+            set_shown(f"course_module_{i}", m)
     if q.get("code"):  # checked against the modules' codes where the form is drawn
-        ss["course_code"] = q["code"]
+        set_shown("course_code", q["code"])
     if q.get("setting") in SETTINGS:
-        ss["course_setting"] = q["setting"]
+        set_shown("course_setting", q["setting"])
     for k, v in (("course_first", links.day(q.get("first"))), ("course_time", links.clock_time(q.get("time"))),
                  ("course_facilitator", links.one_id(q.get("facilitator")))):
         if v is not None:
-            ss[k] = v
+            set_shown(k, v)
     if q.get("weekly") == "0":
-        ss["course_weekly"] = False
+        set_shown("course_weekly", False)
         for i, d in enumerate((q.get("dates") or "").split(",")[:MAX_COURSE_MODULES]):
             if (d := links.day(d)) is not None:
-                ss[f"course_date_{i}"] = d
-    ss["course_roster"] = links.people(q.get("roster"))
+                set_shown(f"course_date_{i}", d)
+    set_shown("course_roster", links.people(q.get("roster")))
 
 
 def _write_plan_link(modules: list[str], dates: list[date] | None) -> None:
@@ -164,11 +165,10 @@ def _plan_form() -> None:
     if not cat.curricula:
         st.error("No valid curriculum is available. See the Curricula page for the files that failed.")
         return
-    ss.setdefault("course_n", 1)
-    ss.setdefault("course_first", clock.today())
-    ss.setdefault("course_time", time(10, 0))
-    ss.setdefault("course_weekly", True)
-    ss.setdefault("course_roster", [])
+    for key, value in (("course_n", 1), ("course_first", clock.today()), ("course_time", time(10, 0)),
+                       ("course_weekly", True), ("course_roster", [])):
+        if key not in ss:
+            set_shown(key, value)
     drafts.typed("gsf-typed-courses", ["course_name"], key="typed_courses",  # back after a reload
                  label=lambda _: "the course name (under “Plan a course”)", verb="created")
     ids = sorted(cat.curricula, key=lambda i: cat.curricula[i].title)
@@ -186,7 +186,7 @@ def _plan_form() -> None:
         modules = []
         for i in range(int(n)):
             if ss.get(f"course_module_{i}") not in cat.curricula:
-                ss[f"course_module_{i}"] = ss.get(f"course_module_{i - 1}", ids[0])
+                set_shown(f"course_module_{i}", ss.get(f"course_module_{i - 1}", ids[0]))
             modules.append(st.selectbox(f"Module {i + 1}", ids, key=f"course_module_{i}",
                                         format_func=lambda c: plain(cat.curricula[c].title)))
         codes = course_codes([cat.curricula[m] for m in modules])
@@ -194,7 +194,7 @@ def _plan_form() -> None:
             st.error("These modules have no billing code in common; a course is billed under one code.")
             return
         if ss.get("course_code") not in codes:
-            ss["course_code"] = codes[0]
+            set_shown("course_code", codes[0])
         code = st.selectbox("Billing code", codes, key="course_code", format_func=lambda c: CODES[c].label)
         c = st.columns(3)
         c[0].date_input("First session", key="course_first", format="YYYY-MM-DD")
@@ -206,7 +206,8 @@ def _plan_form() -> None:
         else:
             days, proposed = [], weekly_dates(ss.get("course_first") or clock.today(), len(modules))
             for i in range(len(modules)):
-                ss.setdefault(f"course_date_{i}", proposed[i])  # weekly until changed
+                if f"course_date_{i}" not in ss:
+                    set_shown(f"course_date_{i}", proposed[i])  # weekly until changed
                 days.append(st.date_input(f"Module {i + 1} date", key=f"course_date_{i}", format="YYYY-MM-DD"))
             dates = days
         if days and ss.get("course_time"):
@@ -217,7 +218,7 @@ def _plan_form() -> None:
         fac_ids = [f.id for f in facilitators]
         names = {f.id: f"{plain(f.name)} ({f.credential or 'no credential'})" for f in facilitators}
         if ss.get("course_facilitator") not in fac_ids:
-            ss["course_facilitator"] = fac_ids[0] if fac_ids else None
+            set_shown("course_facilitator", fac_ids[0] if fac_ids else None)
         st.selectbox("Facilitator", fac_ids, key="course_facilitator", format_func=lambda i: names.get(i, "?"),
                      placeholder="Add a facilitator on the Plan a session page")
     with right:

@@ -108,8 +108,8 @@ def set_shown(key: str, value) -> None:
     by a newer run at that very widget (a rerun request is handled as the widget's element is sent) is held by the
     server under the widget's id alone; the next run draws the widget without telling the browser its value, the
     browser shows the field's default (empty, or the current time) and sends that back, over the value set: a
-    put-back amendment showed an empty text beside its tags. `resend_unheld` closes it. Not for a widget in a form
-    (its value reaches the server only when the form is sent)."""
+    put-back amendment showed an empty text beside its tags. `resend_unheld` closes it. (A widget in a form is
+    reported by the browser on every run too, with the value last sent: held, it is never sent again.)"""
     st.session_state[key] = value
     st.session_state.setdefault(_SET, set()).add(key)
 
