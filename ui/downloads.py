@@ -174,7 +174,8 @@ def check_request(request: Request) -> str | None:
 # ---------------------------------------------------------------- the route
 
 
-def _plain(status: int, message: str) -> Response:
+def plain_answer(status: int, message: str) -> Response:
+    """A route's one-sentence answer (a refusal, say), never kept by a cache."""
     return PlainTextResponse(message + "\n", status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -185,14 +186,14 @@ def safe_file_name(name: str) -> str:
 async def serve(request: Request) -> Response:
     """GET /download/<token>."""
     if request.method != "GET":  # a HEAD must not use the link up
-        return _plain(405, "Open the link to download the file.")
+        return plain_answer(405, "Open the link to download the file.")
     try:
         user = check_request(request)
         held = STORE.take(request.path_params.get("token", ""), user=user,
                           browser=browser_key(request.cookies.get(XSRF_COOKIE_NAME)))
     except Refused as no:
         log.info("download refused: %s", no.reason)
-        return _plain(no.status, no.message)
+        return plain_answer(no.status, no.message)
     log.info("download served: %s", held.kind)
     return Response(held.data, media_type=held.mime, headers={
         "Content-Disposition": f'attachment; filename="{safe_file_name(held.file_name)}"',

@@ -25,35 +25,32 @@ import logging
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from streamlit import config
 from streamlit.url_util import make_url_path
 
 from models.attendance import mark_arrived, mark_left, set_caregiver
-from models.curriculum import STEP_ORDER, checklist_items
+from models.curriculum import STEP_ORDER
 from models.db import session_scope
 from models.enums import SessionStatus
 from models.errors import Conflict, RuleError
 from models.notes import latest_version_id, save_live_note
 from models.rules import NOTE_TAGS
-from models.session_rows import attendance_row, require_session, session_curriculum
+from models.session_rows import attendance_row, require_session
 from models.session_view import load_session_view
 from models.sessions import go_to_step, pause, resume, set_tick
-from models.tables import Attendance
-from ui.downloads import Refused, check_request
-from ui.live_screen import ACT_ROUTE, PAGE_STEPS, RATING_STEPS, page_events, view_data
-from ui.live_writes import note_keys
-from ui.setup import get_engine
+from ui.downloads import Refused, check_request, plain_answer
+from ui.live_screen import ACT_ROUTE, arrival_changes_parts, page_events, step_changes_parts, view_data
+from ui.live_writes import note_owner
+from ui.setup import MAX_ID, get_engine
 
 log = logging.getLogger("facilitator")
 
 HEADER = "X-GSF-Live"
 MAX_BODY = 64 * 1024  # an event: a note's text at most (models.rules.MAX_NOTE) and a few fields
-_MAX_ID = 2**31 - 1
 NO_STORE = {"Cache-Control": "no-store"}
 FALLBACK = {"fallback": True}
 
@@ -80,20 +77,15 @@ def _write(db, sid: int, e: dict) -> tuple[bool, dict | None]:
     s = require_session(db, sid, statuses=(SessionStatus.LIVE,))
     if s.privacy_curtain and act in ("presence", "carer", "note"):
         raise _Fallback  # nothing of the people is on the screen under the privacy curtain
-    if act == "step":
+    if act == "step":  # an unknown step, like an unknown tick below, is refused by the model (RuleError)
         target, before = str(e.get("id") or ""), s.current_step
-        if target not in STEP_ORDER:
-            raise _Fallback
         go_to_step(db, session_id=sid, step=target)
-        return bool({target, before} & PAGE_STEPS), None
+        return step_changes_parts(before, target), None
     if act == "pause":  # what the screen showed: a Pause pressed after another screen paused leaves it paused
         (resume if e.get("paused") is True else pause)(db, session_id=sid)
         return False, None
     if act == "tick":
-        key = str(e.get("id"))
-        if key not in {i.key for i in checklist_items(session_curriculum(s))}:
-            raise _Fallback
-        seen = _int(e["v"])
+        key, seen = str(e.get("id")), _int(e["v"])
         written = set_tick(db, session_id=sid, item_key=key, done=e.get("on") is True, seen_version=seen)
         if not written.changed:
             raise _Fallback  # another screen had done it: the page says so
@@ -101,11 +93,10 @@ def _write(db, sid: int, e: dict) -> tuple[bool, dict | None]:
     if act == "presence":  # a person's entry: its version moves with their presence and their caregiver
         pid = _int(e.get("id"))
         att = attendance_row(db, sid, pid)
-        first, before = not att.present, att.version
+        was_present, before = att.present, att.version
         (mark_left if e.get("in_room") is True else mark_arrived)(db, session_id=sid, participant_id=pid)
         db.refresh(att)
-        # a first arrival joins the ratings and the goals
-        return first and s.current_step in RATING_STEPS, _own(f"att:{pid}", before, att.version)
+        return arrival_changes_parts(was_present, s.current_step), _own(f"att:{pid}", before, att.version)
     if act == "carer":
         name, rel, pid, seen = e.get("name"), e.get("rel"), _int(e.get("id")), _int(e["v"])
         if not all(x is None or isinstance(x, str) for x in (name, rel)):
@@ -125,11 +116,9 @@ def _note(db, s, e: dict) -> dict | None:
     step, key, text, tags = s.current_step or STEP_ORDER[0], e.get("key"), e.get("text"), e.get("tags") or []
     if not isinstance(text, str) or not isinstance(tags, list) or not isinstance(key, str):
         raise _Fallback
-    present = db.exec(select(Attendance.participant_id).where(Attendance.session_id == s.id, Attendance.present))
-    fields = {note_keys(s.id, pid, step)[0]: pid for pid in [*present, None]}  # the note fields the screen shows
-    if key not in fields:
+    pid = note_owner(s.id, step, key)  # a field the screen shows: the group's, or someone present's
+    if pid is not None and not attendance_row(db, s.id, pid).present:
         raise _Fallback
-    pid = fields[key]
     v = e.get("v")
     seen = None if v in (None, "") else _int(v)
     note = save_live_note(db, session_id=s.id, participant_id=pid, step=step, text=text,
@@ -167,10 +156,6 @@ def handle(engine, sid: int, e: dict) -> dict:
     return {"done": True, "parts": parts, "saved": saved, "data": data}
 
 
-def _refused(status: int, message: str) -> Response:
-    return PlainTextResponse(message + "\n", status_code=status, headers=NO_STORE)
-
-
 def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if origin is None:
@@ -185,13 +170,13 @@ async def act(request: Request) -> Response:
         check_request(request)
     except Refused as no:
         log.info("live fast path refused: %s", no.reason)
-        return _refused(no.status, no.message)
+        return plain_answer(no.status, no.message)
     if request.headers.get(HEADER) != "1" or not _same_origin(request):
         log.info("live fast path refused: not the page's own request")
-        return _refused(403, "Only the live page may send this.")
+        return plain_answer(403, "Only the live page may send this.")
     sid = request.path_params["session_id"]
     body = await request.body()
-    if not 0 < sid <= _MAX_ID or len(body) > MAX_BODY:
+    if not 0 < sid <= MAX_ID or len(body) > MAX_BODY:
         return JSONResponse(FALLBACK, headers=NO_STORE)
     try:
         e = json.loads(body)

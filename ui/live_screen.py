@@ -101,6 +101,16 @@ _COMPONENT = st.components.v2.component(
 # Activities) the component's fragment alone.
 RATING_STEPS = ("intro", "summary")
 PAGE_STEPS = {*RATING_STEPS, "qa"}
+
+
+def step_changes_parts(before: str | None, target: str) -> bool:
+    """Whether a step change from `before` to `target` changes the parts under the component."""
+    return bool({before, target} & PAGE_STEPS)
+
+
+def arrival_changes_parts(was_present: bool, step: str | None) -> bool:
+    """Whether Arrived now / Left now changes them: a first arrival adds the person to the ratings and the goals."""
+    return not was_present and step in RATING_STEPS
 CONFIRM_END = "confirm_end_{sid}"  # session state: the end's confirmation is drawn open (pages/live.py)
 FOCUS_KEY = "_live_one_focus"
 
@@ -392,7 +402,7 @@ def _handle(w: LiveWrites, view: SessionView, e: dict) -> int:
         if target not in STEP_ORDER:
             raise _Unreadable
         w.jump(target)
-        return _PARTS if {target, s.current_step} & PAGE_STEPS else 0
+        return _PARTS if step_changes_parts(s.current_step, target) else 0
     if act == "pause":  # what the screen showed: a Pause pressed after another screen paused leaves it paused
         w.do(resume if e.get("paused") else pause)
         return 0
@@ -416,8 +426,7 @@ def _handle(w: LiveWrites, view: SessionView, e: dict) -> int:
     if act == "presence":
         pid = person()
         w.presence(mark_left if e.get("in_room") else mark_arrived, pid)
-        # a first arrival adds the person to the ratings and the goals
-        return _PARTS if not people[pid].present and s.current_step in RATING_STEPS else 0
+        return _PARTS if arrival_changes_parts(people[pid].present, s.current_step) else 0
     if act == "never":  # the ratings and the goals list whom is present
         w.do(set_present, participant_id=person(), present=False)
         return _PARTS

@@ -42,6 +42,17 @@ def note_keys(sid: int, pid: int | None, step_key: str) -> tuple[str, str, str]:
     return f"note_{sid}_{who}_{step_key}", f"tags_{sid}_{who}_{step_key}", f"seen_{sid}_{who}_{step_key}"
 
 
+def note_owner(sid: int, step_key: str, nkey: str) -> int | None:
+    """Whose note field of that step `nkey` is (note_keys' first key): a participant's id, or None for the group's.
+    KeyError for any other key."""
+    prefix, suffix = f"note_{sid}_", f"_{step_key}"
+    who = nkey.removeprefix(prefix).removesuffix(suffix) if nkey.startswith(prefix) and nkey.endswith(suffix) else ""
+    pid = None if who == "group" else int(who) if who.isascii() and who.isdigit() else -1
+    if pid == -1 or note_keys(sid, pid, step_key)[0] != nkey:
+        raise KeyError(nkey)
+    return pid
+
+
 def note_gen_key(nkey: str) -> str:
     """A note field's generation on the one-component screen (ui/live_screen.py): moved on when the field is to show
     what is stored in place of what was typed there (the other screen's text kept after a conflict, a draft

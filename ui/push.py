@@ -32,7 +32,7 @@ from models.session_view import session_revision
 from models.signals import NOTIFIER, start_listener
 from ui.clock import COUNT_JS
 from ui.downloads import Refused, check_request
-from ui.setup import get_engine
+from ui.setup import MAX_ID, get_engine
 from ui.slide import SLIDE_CSS, SlideContent, read_slide
 
 log = logging.getLogger("facilitator")
@@ -40,7 +40,6 @@ log = logging.getLogger("facilitator")
 ROUTE = "push/session/{session_id:int}"
 FALLBACK_SECONDS = 30.0  # the slow check for a lost signal, and the heartbeat the browser's watchdog expects
 RECONNECT_MS = 2000  # how soon the browser reconnects after a dropped connection (the SSE retry field)
-_MAX_ID = 2**31 - 1
 UNKNOWN = "There is no such session."
 UNAVAILABLE = "The database cannot be reached just now."
 NO_STORE = {"Cache-Control": "no-store"}
@@ -121,7 +120,7 @@ async def follow(request: Request) -> Response:
     session_id = request.path_params["session_id"]
     try:
         engine = await run_in_threadpool(get_engine)
-        known = 0 < session_id <= _MAX_ID and await run_in_threadpool(_revision, engine, session_id) is not None
+        known = 0 < session_id <= MAX_ID and await run_in_threadpool(_revision, engine, session_id) is not None
     except Exception as exc:  # the browser tries again later; the log names only the kind of error
         log.error("push: database unavailable (%s)", type(exc).__name__)
         return PlainTextResponse(UNAVAILABLE + "\n", status_code=503, headers=NO_STORE)

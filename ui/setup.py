@@ -129,7 +129,7 @@ def _access_check() -> None:
         st.stop()
 
 
-_MAX_ID = 2**31 - 1  # the largest id an integer column holds on PostgreSQL (and so on every database)
+MAX_ID = 2**31 - 1  # the largest id an integer column holds on PostgreSQL (and so on every database)
 
 
 def int_param(name: str) -> int | None:
@@ -139,4 +139,4 @@ def int_param(name: str) -> int | None:
     if raw is None or not re.fullmatch(r"[0-9]{1,10}", raw):
         return None
     value = int(raw)
-    return value if 0 < value <= _MAX_ID else None
+    return value if 0 < value <= MAX_ID else None
